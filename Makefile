@@ -1,0 +1,39 @@
+# velarun: `make demo` and `make test` set everything up on a fresh machine.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: install engine test lint typecheck unit demo clean-venv
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+# A Docker Engine that answers, and the locally built test image (never pulled).
+engine:
+	bash .ci/ensure-docker
+	bash .ci/build-test-image
+
+lint: install
+	$(BIN)/ruff check velarun tests
+	$(BIN)/ruff format --check velarun tests
+
+typecheck: install
+	$(BIN)/mypy velarun
+
+unit: install
+	$(BIN)/pytest -q
+
+test: install engine lint typecheck unit
+
+demo: install
+	$(BIN)/velarun validate fixtures/seed/stage-needs.vela.yml
+	$(BIN)/velarun validate fixtures/invalid.vela.yml || test $$? -eq 2
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,3 @@
+from velarun.cli import main
+
+main()

@@ -1,0 +1,342 @@
+"""Checks on the whole loaded pipeline: what Vela's ValidateYAML rejects, plus the graph.
+
+Vela reports only the first problem of each block and no position; these checks report every
+problem, each where it is written.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+from velarun.diagnostics import START, Diagnostic, error, warning
+from velarun.load.model import Pipeline, Stage, Step
+
+INJECTED_NAMES = ("clone", "init")
+MAX_REPORT_AS = 10
+
+
+def check(p: Pipeline) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    out += _top(p)
+    for service in p.services:
+        if not service.name:
+            out.append(error(service.pos, "a service has no `name`", "add `name: <name>`"))
+        if not service.image:
+            out.append(
+                error(
+                    service.pos,
+                    f"service `{service.name}` has no `image`",
+                    "add `image: <name:tag>`",
+                )
+            )
+    for secret in p.secrets:
+        origin = secret.origin
+        if origin is None:
+            continue
+        if not origin.name:
+            out.append(error(origin.pos, "a secret origin has no `name`", "add `name: <name>`"))
+        if not origin.image:
+            out.append(
+                error(origin.pos, f"secret origin `{origin.name}` has no `image`", "add `image:`")
+            )
+    for stage in p.stages:
+        out += _stage(stage, p)
+    for step in p.all_steps():
+        out += _step(step)
+    out += _duplicate_stages(p.stages)
+    out += _duplicate_steps(p)
+    out += _report_as(p.all_steps())
+    out += _needs(p.stages)
+    return out
+
+
+def _top(p: Pipeline) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    version_pos = p.key_pos.get("version", START)
+    if not p.version:
+        out.append(
+            error(
+                version_pos,
+                "the pipeline has no `version`",
+                'add `version: "1"` as the first line',
+            )
+        )
+    elif p.version == "legacy":
+        out.append(
+            error(
+                version_pos,
+                "`version: legacy` is no longer supported by Vela",
+                'update the pipeline to `version: "1"`',
+            )
+        )
+    elif p.version != "1":
+        out.append(
+            warning(
+                version_pos,
+                f'`version: {p.version}` is not "1"; Vela accepts it but knows only version 1',
+                'write `version: "1"`',
+            )
+        )
+    if p.stages and p.steps:
+        out.append(
+            error(
+                p.key_pos.get("stages", START),
+                "the pipeline has both `stages` and `steps`",
+                "use one: move the top-level steps into a stage, or drop the stages",
+            )
+        )
+    written = p.key_pos.keys() & {"stages", "steps"}  # a broken block is reported already
+    if not (p.stages or p.steps or p.templates or p.metadata.render_inline or written):
+        out.append(
+            error(START, "the pipeline has no stages, steps or templates", "add a `steps:` list")
+        )
+    if p.templates:
+        out.append(
+            warning(
+                p.key_pos.get("templates", START),
+                "velarun cannot render templates yet; steps that use one will not run",
+                "expand the template into plain steps to run this pipeline locally",
+            )
+        )
+    return out
+
+
+def _stage(stage: Stage, p: Pipeline) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    name_pos = stage.key_pos.get("name", stage.pos)
+    if not stage.name:
+        out.append(error(name_pos, "a stage has no name", "give the stage a key or a `name:`"))
+    if stage.name in stage.needs:
+        out.append(
+            error(
+                stage.key_pos.get("needs", stage.pos),
+                f"stage `{stage.name}` needs itself",
+                f"remove `{stage.name}` from its `needs`",
+            )
+        )
+    if stage.name == "init" or (stage.name == "clone" and p.metadata.clone):
+        why = (
+            "Vela injects its own `init` stage"
+            if stage.name == "init"
+            else ("Vela injects its own `clone` stage unless `metadata.clone: false`")
+        )
+        out.append(error(name_pos, f"stage name `{stage.name}` is reserved: {why}", "rename it"))
+    if not stage.steps and "steps" not in stage.key_pos:
+        out.append(
+            warning(
+                stage.pos,
+                f"stage `{stage.name}` has no `steps`; Vela drops it",
+                "add `steps:` or remove the stage",
+            )
+        )
+    return out
+
+
+def _step(step: Step) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    label = f"step `{step.name}`" if step.name else "a step"
+    if not step.name:
+        out.append(error(step.pos, "a step has no `name`", "add `name: <name>`"))
+    if step.template is not None:
+        out.append(
+            warning(
+                step.key_pos.get("template", step.pos),
+                f"{label} uses template `{step.template.name}`, which velarun cannot render yet",
+                "this step will not run locally; expand the template into plain steps",
+            )
+        )
+        return out
+    if not step.image and "image" not in step.key_pos:
+        out.append(error(step.pos, f"{label} has no `image`", "add `image: <name:tag>`"))
+    # A key written with a broken value was already reported; do not pile on.
+    written = step.key_pos.keys() & {"commands", "environment", "parameters", "secrets"}
+    nothing = not (step.commands or step.environment or step.parameters or step.secrets)
+    nothing = nothing and not written
+    if nothing and not step.detach and step.name not in INJECTED_NAMES:
+        out.append(
+            error(
+                step.pos,
+                f"{label} has nothing to do: no commands, environment, parameters or secrets",
+                "add `commands:`, or `parameters:` for a plugin image",
+            )
+        )
+    return out
+
+
+def _duplicate_stages(stages: Iterable[Stage]) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    first: dict[str, Stage] = {}
+    for stage in stages:
+        seen = first.get(stage.name)
+        if seen is None:
+            first[stage.name] = stage
+            continue
+        out.append(
+            error(
+                stage.key_pos.get("name", stage.pos),
+                f"stage `{stage.name}` is already defined at line {seen.pos.line}",
+                "give each stage a unique name",
+            )
+        )
+    return out
+
+
+def _compile_time_conditional(step: Step) -> bool:
+    rs = step.ruleset
+    return any(rules.written().keys() - {"status"} or rules.eval for rules in (rs.if_, rs.unless))
+
+
+def _duplicate_steps(p: Pipeline) -> list[Diagnostic]:
+    """Vela keys steps by ``<stage>_<step>`` in one map across stages (quirk kept on purpose)."""
+    out: list[Diagnostic] = []
+    first: dict[str, Step] = {}
+    pairs: list[tuple[str, Step]] = (
+        [(stage.name, step) for stage in p.stages for step in stage.steps]
+        if p.stages
+        else [("", step) for step in p.steps]
+    )
+    for stage_name, step in pairs:
+        if step.name in INJECTED_NAMES or not step.name:
+            continue
+        key = f"{stage_name}_{step.name}"
+        seen = first.get(key)
+        if seen is None:
+            first[key] = step
+            continue
+        where = f"step `{step.name}`" + (f" in stage `{stage_name}`" if stage_name else "")
+        if seen.name != step.name:
+            where = f"step `{step.name}` in stage `{stage_name}` collides with step `{seen.name}`"
+            where += f" (line {seen.pos.line}): Vela keys steps as `<stage>_<step>`, both give"
+            where += f" `{key}`"
+            out.append(error(step.pos, where, "rename one of the steps or stages"))
+            continue
+        if _compile_time_conditional(step) and _compile_time_conditional(seen):
+            out.append(
+                warning(
+                    step.pos,
+                    f"{where} is also defined at line {seen.pos.line}; Vela accepts this only"
+                    " if the rulesets leave at most one of them",
+                    "give each step a unique name unless the rulesets exclude each other",
+                )
+            )
+        else:
+            out.append(
+                error(
+                    step.pos,
+                    f"{where} is already defined at line {seen.pos.line}",
+                    "give each step a unique name",
+                )
+            )
+    return out
+
+
+def _report_as(steps: Iterable[Step]) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    owner: dict[str, Step] = {}
+    for step in steps:
+        if not step.report_as:
+            continue
+        pos = step.key_pos.get("report_as", step.pos)
+        seen = owner.get(step.report_as)
+        if seen is not None:
+            out.append(
+                error(
+                    pos,
+                    f"`report_as: {step.report_as}` of step `{step.name}` is already used by"
+                    f" step `{seen.name}`",
+                    "each step needs its own commit-status context",
+                )
+            )
+            continue
+        owner[step.report_as] = step
+        if len(owner) == MAX_REPORT_AS + 1:
+            out.append(
+                error(
+                    pos,
+                    f"`report_as` is limited to {MAX_REPORT_AS} steps; this is the"
+                    f" {MAX_REPORT_AS + 1}th",
+                    "remove `report_as` from the steps that do not need their own status",
+                )
+            )
+    return out
+
+
+def _needs(stages: tuple[Stage, ...]) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    names = [s.name for s in stages]
+    known = set(names)
+    renamed = {s.key: s.name for s in stages if s.key != s.name}
+    for stage in stages:
+        pos = stage.key_pos.get("needs", stage.pos)
+        for need in stage.needs:
+            if need in known or need in INJECTED_NAMES:
+                continue
+            if need in renamed:
+                out.append(
+                    warning(
+                        pos,
+                        f"stage `{stage.name}` needs `{need}`, the key of a stage renamed to"
+                        f" `{renamed[need]}`; `needs` refers to names, so Vela ignores it",
+                        f"write `{renamed[need]}`",
+                    )
+                )
+                continue
+            close = difflib.get_close_matches(need, names, n=1, cutoff=0.6)
+            hint = "defined stages: " + ", ".join(f"`{n}`" for n in names)
+            if close:
+                hint = f"did you mean `{close[0]}`? {hint}"
+            out.append(
+                warning(
+                    pos,
+                    f"stage `{stage.name}` needs `{need}`, which is not a stage; Vela ignores it",
+                    hint,
+                )
+            )
+    out += _cycles(stages)
+    return out
+
+
+def _cycles(stages: tuple[Stage, ...]) -> list[Diagnostic]:
+    """One diagnostic per cycle found by a depth-first walk in file order."""
+    graph = {s.name: [n for n in s.needs if n != s.name] for s in stages}
+    by_name = {s.name: s for s in stages}
+    order = {s.name: i for i, s in enumerate(stages)}
+    state: dict[str, int] = {}  # 1 = on the path, 2 = finished
+    reported: set[frozenset[str]] = set()
+    out: list[Diagnostic] = []
+    for start in graph:
+        if state.get(start):
+            continue
+        path: list[str] = [start]
+        iters = [iter(graph[start])]
+        state[start] = 1
+        while iters:
+            nxt = next(iters[-1], None)
+            if nxt is None:
+                state[path.pop()] = 2
+                iters.pop()
+                continue
+            if nxt not in graph:
+                continue
+            if state.get(nxt) == 1:
+                cycle = path[path.index(nxt) :]
+                members = frozenset(cycle)
+                if members not in reported:
+                    reported.add(members)
+                    first = min(cycle, key=order.__getitem__)
+                    i = cycle.index(first)
+                    ring = cycle[i:] + cycle[:i] + [first]
+                    stage = by_name[first]
+                    out.append(
+                        error(
+                            stage.key_pos.get("needs", stage.pos),
+                            "needs cycle: " + " -> ".join(ring),
+                            "Vela would wait forever; remove one of these `needs`",
+                        )
+                    )
+            elif not state.get(nxt):
+                state[nxt] = 1
+                path.append(nxt)
+                iters.append(iter(graph[nxt]))
+    return out

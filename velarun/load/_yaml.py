@@ -1,0 +1,295 @@
+"""YAML text -> a small tree of positioned nodes.
+
+PyYAML's ``compose`` keeps line/column marks. On top of it this module adds what Vela's yaml.v3
+does and PyYAML does not: duplicate keys are errors, merge keys (``<<``) are applied with explicit
+keys winning, and it bounds what hostile input can cost: alias expansion, recursive aliases and
+nesting depth all become diagnostics instead of hangs or tracebacks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from velarun.diagnostics import START, Diagnostic, Pos, error, warning
+
+MERGE_TAG = "tag:yaml.org,2002:merge"
+NULL_TAG = "tag:yaml.org,2002:null"
+STR_TAG = "tag:yaml.org,2002:str"
+
+MAX_DEPTH = 100
+"""Deepest nesting accepted; real pipelines stay under ten levels."""
+
+MAX_EXPANDED_NODES = 2_000_000
+"""Bound on the document's size with every alias expanded (an alias bomb stops here)."""
+
+
+@dataclass(frozen=True, slots=True)
+class YScalar:
+    value: str
+    tag: str
+    plain: bool
+    """Written without quotes or block indicators: only plain scalars resolve to bool/int/null."""
+    pos: Pos
+
+    @property
+    def is_null(self) -> bool:
+        return self.plain and self.tag == NULL_TAG
+
+
+@dataclass(frozen=True, slots=True)
+class YSeq:
+    items: tuple[YNode, ...]
+    pos: Pos
+    anchored: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class YMap:
+    items: tuple[tuple[YScalar, YNode], ...]
+    pos: Pos
+    anchored: bool = False
+    """Carries an ``&anchor``: a block kept only to be aliased elsewhere."""
+
+
+YNode = YScalar | YSeq | YMap
+
+
+def node_pos(node: Node) -> Pos:
+    mark = node.start_mark
+    return Pos(mark.line + 1, mark.column + 1)
+
+
+class _Loader(yaml.SafeLoader):
+    """Remembers which nodes carry an anchor (PyYAML forgets anchors after composing)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.anchored: set[int] = set()
+
+    def compose_node(self, parent: Node | None, index: int) -> Node | None:
+        anchor = None
+        if not self.check_event(yaml.AliasEvent):
+            anchor = self.peek_event().anchor  # type: ignore[no-untyped-call]
+        node = super().compose_node(parent, index)
+        if anchor is not None and node is not None:
+            self.anchored.add(id(node))
+        return node
+
+
+class _TooDeep(Exception):
+    def __init__(self, pos: Pos) -> None:
+        self.pos = pos
+
+
+class _Converter:
+    def __init__(self, anchored: set[int]) -> None:
+        self.anchored = anchored
+        self.diags: list[Diagnostic] = []
+        self._done: dict[int, YNode] = {}
+        self._sizes: dict[int, int] = {}
+        self._active: set[int] = set()
+        self._resolver = yaml.resolver.Resolver()
+
+    def expanded_size(self, node: Node) -> int:
+        """Node count with aliases expanded, computed over the shared graph in linear time."""
+        stack: list[tuple[Node, bool]] = [(node, False)]
+        while stack:
+            n, children_done = stack.pop()
+            if id(n) in self._sizes:
+                continue
+            kids: list[Node] = []
+            if isinstance(n, SequenceNode):
+                kids = list(n.value)
+            elif isinstance(n, MappingNode):
+                kids = [part for pair in n.value for part in pair]
+            if children_done:
+                self._sizes[id(n)] = 1 + sum(self._sizes.get(id(k), 0) for k in kids)
+                continue
+            if id(n) in self._active:  # a recursive alias: reported by convert()
+                self._sizes[id(n)] = 1
+                continue
+            self._active.add(id(n))
+            stack.append((n, True))
+            stack.extend((k, False) for k in kids if id(k) not in self._sizes)
+        self._active.clear()
+        return self._sizes[id(node)]
+
+    def convert(self, node: Node, depth: int = 0) -> YNode:
+        key = id(node)
+        done = self._done.get(key)
+        if done is not None:
+            return done
+        pos = node_pos(node)
+        if depth > MAX_DEPTH:
+            raise _TooDeep(pos)
+        if key in self._active:
+            self.diags.append(
+                error(pos, "recursive alias: this node contains itself", "remove the alias loop")
+            )
+            return YScalar("", NULL_TAG, True, pos)
+        self._active.add(key)
+        try:
+            result: YNode
+            if isinstance(node, ScalarNode):
+                plain = node.style is None
+                tag = node.tag
+                if plain and tag != self._resolver.resolve(  # type: ignore[no-untyped-call]
+                    ScalarNode, node.value, (True, False)
+                ):
+                    plain = False  # an explicit tag such as `!!str 5`: not resolved by value
+                result = YScalar(node.value, tag, plain, pos)
+            elif isinstance(node, SequenceNode):
+                items = tuple(self.convert(n, depth + 1) for n in node.value)
+                result = YSeq(items, pos, key in self.anchored)
+            else:
+                assert isinstance(node, MappingNode)
+                result = self._mapping(node, pos, depth)
+        finally:
+            self._active.discard(key)
+        self._done[key] = result
+        return result
+
+    def _mapping(self, node: MappingNode, pos: Pos, depth: int) -> YMap:
+        explicit: list[tuple[YScalar, YNode]] = []
+        seen: dict[str, YScalar] = {}
+        merged: list[tuple[YScalar, YNode]] = []
+        merge_keys = 0
+        for knode, vnode in node.value:
+            if knode.tag == MERGE_TAG and isinstance(knode, ScalarNode):
+                merge_keys += 1
+                if merge_keys == 2:
+                    self.diags.append(
+                        warning(
+                            node_pos(knode),
+                            "more than one `<<` merge key in one mapping",
+                            "merge several anchors with one key: `<<: [*a, *b]`",
+                        )
+                    )
+                merged.extend(self._merge_sources(self.convert(vnode, depth + 1)))
+                continue
+            if not isinstance(knode, ScalarNode):
+                self.diags.append(
+                    error(node_pos(knode), "a mapping key must be a plain value, not a list or map")
+                )
+                continue
+            k = self.convert(knode, depth + 1)
+            assert isinstance(k, YScalar)
+            first = seen.get(k.value)
+            if first is not None:
+                self.diags.append(
+                    error(
+                        k.pos,
+                        f"duplicate key `{k.value}`: already defined at line {first.pos.line}",
+                        "YAML allows a key once per mapping; remove or rename one of them",
+                    )
+                )
+                continue
+            seen[k.value] = k
+            explicit.append((k, self.convert(vnode, depth + 1)))
+        for k, v in merged:
+            if k.value not in seen:
+                seen[k.value] = k
+                explicit.append((k, v))
+        return YMap(tuple(explicit), pos, id(node) in self.anchored)
+
+    def _merge_sources(self, value: YNode) -> list[tuple[YScalar, YNode]]:
+        sources = value.items if isinstance(value, YSeq) else (value,)
+        pairs: list[tuple[YScalar, YNode]] = []
+        for src in sources:
+            if isinstance(src, YMap):
+                pairs.extend(src.items)
+            else:
+                self.diags.append(
+                    error(
+                        src.pos,
+                        "a `<<` merge key takes a mapping or a list of mappings",
+                        "point it at an anchored mapping: `<<: *defaults`",
+                    )
+                )
+        return pairs
+
+
+def _mark_pos(exc: yaml.MarkedYAMLError) -> Pos:
+    mark = exc.problem_mark or exc.context_mark
+    if mark is None:
+        return START
+    return Pos(mark.line + 1, mark.column + 1)
+
+
+def parse_yaml(text: str) -> tuple[YNode | None, list[Diagnostic]]:
+    """Parse the first YAML document of ``text``. ``None`` means no usable document."""
+    try:
+        loader = _Loader(text)
+    except yaml.reader.ReaderError as exc:
+        return None, [_reader_error(text, exc)]
+    try:
+        try:
+            root = loader.get_node() if loader.check_node() else None
+        except yaml.MarkedYAMLError as exc:
+            problem = exc.problem or "invalid YAML"
+            hint = "check the indentation and quoting of this line and the one above"
+            if exc.context and exc.context_mark:
+                hint = f"{exc.context} (line {exc.context_mark.line + 1}); {hint}"
+            return None, [error(_mark_pos(exc), f"YAML syntax error: {problem}", hint)]
+        except yaml.reader.ReaderError as exc:
+            return None, [_reader_error(text, exc)]
+        except yaml.YAMLError as exc:
+            return None, [error(START, f"YAML error: {exc}")]
+        except RecursionError:
+            return None, [_too_deep(START)]
+        extra: list[Diagnostic] = []
+        try:
+            if root is not None and loader.check_node():
+                extra.append(
+                    warning(
+                        Pos(loader.peek_event().start_mark.line + 1, 1),  # type: ignore[no-untyped-call]
+                        "the file holds more than one YAML document; only the first is used",
+                        "remove the `---` separator and what follows, or move it to another file",
+                    )
+                )
+        except (yaml.YAMLError, RecursionError):
+            extra.append(
+                warning(START, "the file holds more than one YAML document; only the first is used")
+            )
+    finally:
+        loader.dispose()
+    if root is None:
+        return None, extra
+    conv = _Converter(loader.anchored)
+    size = conv.expanded_size(root)
+    if size > MAX_EXPANDED_NODES:
+        return None, [
+            error(
+                node_pos(root),
+                f"the document expands to {size} nodes through aliases, "
+                f"more than the {MAX_EXPANDED_NODES} velarun accepts",
+                "this looks like an alias bomb; use anchors for small shared blocks only",
+            ),
+            *extra,
+        ]
+    try:
+        tree = conv.convert(root)
+    except _TooDeep as exc:
+        return None, [_too_deep(exc.pos), *conv.diags, *extra]
+    return tree, [*conv.diags, *extra]
+
+
+def _reader_error(text: str, exc: yaml.reader.ReaderError) -> Diagnostic:
+    before = text[: exc.position]
+    pos = Pos(before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1)
+    return error(
+        pos,
+        f"character U+{exc.character:04X} is not allowed in YAML",
+        "remove it; YAML files hold printable text only",
+    )
+
+
+def _too_deep(pos: Pos) -> Diagnostic:
+    return error(
+        pos,
+        f"the document nests deeper than {MAX_DEPTH} levels",
+        "flatten the structure; a Vela pipeline needs only a few levels",
+    )
