@@ -1,0 +1,239 @@
+"""`velarun exec` on the real Docker Engine with the locally built test image (never pulled).
+
+Every test runs the real CLI in a temporary workspace and then checks that no container,
+network or volume labelled io.velarun.run-id is left on the engine.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import docker
+import pytest
+
+from tests.conftest import ROOT, TEST_IMAGE
+
+pytestmark = pytest.mark.docker
+LABEL = "io.velarun.run-id"
+
+
+@pytest.fixture(scope="module")
+def engine() -> Iterator[Any]:
+    client = docker.from_env()
+    client.images.get(TEST_IMAGE)  # built by .ci/build-test-image; a missing image fails here
+    yield client
+    client.close()
+
+
+def leftovers(client: Any) -> list[str]:
+    flt = {"label": LABEL}
+    return (
+        [c.name for c in client.containers.list(all=True, filters=flt)]
+        + [n.name for n in client.networks.list(filters=flt)]
+        + [v.name for v in client.volumes.list(filters=flt)]
+    )
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, engine: Any) -> Iterator[Path]:
+    yield tmp_path
+    assert leftovers(engine) == []
+
+
+def velarun(
+    ws: Path, pipeline: str, *args: str, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    (ws / ".vela.yml").write_text(pipeline)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        [sys.executable, "-m", "velarun", "exec", "--report", "report.json", *args],
+        cwd=ws,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+    )
+
+
+def report(ws: Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((ws / "report.json").read_text())
+    return data
+
+
+def step_statuses(rep: dict[str, Any]) -> dict[str, str]:
+    if "stages" in rep:
+        return {
+            f"{st['name']}/{s['name']}": s["status"] for st in rep["stages"] for s in st["steps"]
+        }
+    return {s["name"]: s["status"] for s in rep["steps"]}
+
+
+IMG = TEST_IMAGE
+
+
+def test_steps_run_in_order_with_logs_env_and_workspace(workspace: Path) -> None:
+    pipeline = f"""version: "1"
+environment:
+  GREETING: hello
+steps:
+  - name: hello
+    image: {IMG}
+    pull: never
+    commands:
+      - echo "${{GREETING}} from $VELA_BUILD_BRANCH"
+      - echo written > out.txt
+      - pwd
+  - name: read
+    image: {IMG}
+    pull: never
+    commands: [cat out.txt, "echo CI=$CI"]
+"""
+    proc = velarun(workspace, pipeline, "--branch", "dev")
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout.splitlines()
+    assert '[step: hello] $ echo "hello from $VELA_BUILD_BRANCH"' in out
+    assert "[step: hello] hello from dev" in out
+    assert "[step: hello] /vela/src" in out
+    assert "[step: read] written" in out
+    assert "[step: read] CI=true" in out
+    assert (workspace / "out.txt").read_text() == "written\n"
+    rep = report(workspace)
+    assert rep["status"] == "success" and rep["exit_code"] == 0
+    assert step_statuses(rep) == {"hello": "success", "read": "success"}
+    assert rep["steps"][0]["started_at"].endswith("Z")
+
+
+def test_stages_failure_handlers_independent_and_continue(workspace: Path) -> None:
+    pipeline = f"""version: "1"
+stages:
+  build:
+    steps:
+      - {{name: compile, image: {IMG}, pull: never, commands: ["sleep 0.5", "exit 3"]}}
+  other:
+    steps:
+      - {{name: long, image: {IMG}, pull: never, commands: ["sleep 1.5", "echo finished"]}}
+      - {{name: after, image: {IMG}, pull: never, commands: [echo never]}}
+  notify:
+    needs: [build, deploy]
+    steps:
+      - name: report
+        image: {IMG}
+        pull: never
+        ruleset: {{status: failure}}
+        commands: ["echo build failed: $VELA_BUILD_STATUS"]
+  solo:
+    independent: true
+    steps:
+      - {{name: flaky, image: {IMG}, pull: never, commands: [exit 1], ruleset: {{continue: true}}}}
+      - {{name: keeps-going, image: {IMG}, pull: never, commands: ["sleep 1", "echo solo done"]}}
+"""
+    proc = velarun(workspace, pipeline)
+    assert proc.returncode == 1, proc.stderr
+    rep = report(workspace)
+    assert rep["status"] == "failure" and rep["exit_code"] == 1
+    assert step_statuses(rep) == {
+        "build/compile": "failure",
+        "other/long": "success",
+        "other/after": "skipped",
+        "notify/report": "success",
+        "solo/flaky": "failure",
+        "solo/keeps-going": "success",
+    }
+    assert "[stage: other][step: long] finished" in proc.stdout
+    assert "[stage: notify][step: report] build failed: failure" in proc.stdout
+    assert "[stage: solo][step: keeps-going] solo done" in proc.stdout
+    build = rep["stages"][0]["steps"][0]
+    assert (build["exit_code"], build["reason"]) == (3, "exited with code 3")
+
+
+def test_services_by_name_detached_steps_and_outputs(workspace: Path) -> None:
+    pipeline = f"""version: "1"
+services:
+  - name: web
+    image: {IMG}
+    pull: never
+    entrypoint: ["sh", "-c", "echo served > /tmp/index.html && exec httpd -f -p 8080 -h /tmp"]
+steps:
+  - name: side
+    image: {IMG}
+    pull: never
+    detach: true
+    commands: ["echo side started", "sleep 60"]
+  - name: fetch
+    image: {IMG}
+    pull: never
+    commands:
+      - for i in $(seq 1 100); do wget -qO- http://web:8080/index.html && break; sleep 0.1; done
+      - echo VERSION=1.2.3 >> $VELA_OUTPUTS
+  - name: use
+    image: {IMG}
+    pull: never
+    commands: ["echo version $VERSION"]
+"""
+    proc = velarun(workspace, pipeline)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "[step: fetch] served" in proc.stdout
+    assert "[step: use] version 1.2.3" in proc.stdout
+    assert "[step: side] side started" in proc.stdout
+    rep = report(workspace)
+    assert [s["name"] for s in rep["services"]] == ["web"]
+    assert step_statuses(rep) == {"side": "success", "fetch": "success", "use": "success"}
+
+
+def test_missing_image_under_pull_never_stops_before_any_step(workspace: Path) -> None:
+    pipeline = """version: "1"
+steps:
+  - {name: build, image: "velarun-test/does-not-exist:1", pull: never, commands: [echo]}
+"""
+    proc = velarun(workspace, pipeline)
+    assert proc.returncode == 3
+    assert (
+        "build error in" in proc.stderr
+        and "step `build`: image `velarun-test/does-not-exist:1` is not present locally and its"
+        " pull policy is `never`"
+        in proc.stderr
+    )
+    assert "hint: pull or build it first" in proc.stderr
+    rep = report(workspace)
+    assert rep["status"] == "error" and rep["steps"][0]["status"] == "skipped"
+    assert "started" not in proc.stdout
+
+
+def test_sigint_in_the_middle_of_a_step(workspace: Path, engine: Any) -> None:
+    pipeline = f"""version: "1"
+steps:
+  - {{name: long, image: {IMG}, pull: never, commands: ["echo begin", "sleep 60"]}}
+  - {{name: never, image: {IMG}, pull: never, commands: [echo never]}}
+"""
+    (workspace / ".vela.yml").write_text(pipeline)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "velarun", "exec", "--report", "report.json"],
+        cwd=workspace,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if line.startswith("[step: long] begin"):
+            break
+    sent = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    code = proc.wait(timeout=30)
+    elapsed = time.monotonic() - sent
+    stderr = proc.stderr.read() if proc.stderr else ""
+    assert code == 130, stderr
+    assert elapsed < 10
+    rep = report(workspace)
+    assert rep["status"] == "canceled" and rep["exit_code"] == 130
+    assert step_statuses(rep) == {"long": "killed", "never": "skipped"}

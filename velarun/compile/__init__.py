@@ -1,0 +1,1 @@
+"""Phase 2, compile: a loaded pipeline plus rule data -> the Plan."""

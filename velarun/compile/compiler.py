@@ -1,0 +1,320 @@
+"""Pipeline + rule data -> Plan, in the server's order: environment merge, ``${VAR}``
+substitution, ruleset purge, then validation of what is left (vela-compiler.md §3.1).
+
+Every problem becomes a positioned diagnostic; nothing here raises for a user's mistake.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from velarun.compile import envsubst
+from velarun.compile.env import default_env, merge, parameter_env
+from velarun.compile.plan import (
+    DroppedNeed,
+    Plan,
+    PlannedService,
+    PlannedStage,
+    PlannedStep,
+    Pruned,
+)
+from velarun.compile.ruledata import RuleData
+from velarun.compile.rules import PatternError, Verdict, check_pattern, evaluate, runtime_rules
+from velarun.compile.script import go_quote
+from velarun.diagnostics import Diagnostic, Pos, error, has_errors, sort_diagnostics
+from velarun.load.model import (
+    RULE_KEYS,
+    Pipeline,
+    Rules,
+    Ruleset,
+    Service,
+    Stage,
+    Step,
+    Volume,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CompileOptions:
+    extra_env: Mapping[str, str] = field(default_factory=dict)
+    """``--env K=V``: added to every non-detached step, above the Vela defaults."""
+
+
+@dataclass(frozen=True, slots=True)
+class CompileResult:
+    plan: Plan | None
+    diagnostics: tuple[Diagnostic, ...]
+
+    @property
+    def ok(self) -> bool:
+        return self.plan is not None and not has_errors(self.diagnostics)
+
+
+def _mapper(env: Mapping[str, str]) -> Callable[[str], str]:
+    """The server's lookup: the value (Go-quoted if it spans lines), else ``${NAME}`` kept."""
+
+    def lookup(name: str) -> str:
+        if name not in env:
+            return "${" + name + "}"
+        value = env[name]
+        return go_quote(value) if "\n" in value else value
+
+    return lookup
+
+
+class _Compiler:
+    def __init__(self, pipeline: Pipeline, data: RuleData, options: CompileOptions) -> None:
+        self.p = pipeline
+        self.data = data
+        self.options = options
+        self.diags: list[Diagnostic] = []
+        self.defaults = default_env(data)
+        self.number = 0
+
+    # -- substitution ------------------------------------------------------------------------
+
+    def _subst(self, text: str, lookup: Callable[[str], str], where: str, pos: Pos) -> str:
+        if "$" not in text and "\\" not in text:
+            return text  # envsubst would leave it as it is
+        try:
+            return envsubst.substitute(text, lookup)
+        except envsubst.SubstitutionError as exc:
+            hint = "write `$${` for a literal `${`"
+            if "${{" in text:
+                hint = (
+                    "Vela has no `${{ ... }}` expressions; write `$${{ ... }}` to pass the text"
+                    " through literally"
+                )
+            self.diags.append(error(pos, f"{where}: cannot substitute `{text}`: {exc}", hint))
+            return text
+
+    def _subst_rules(self, rules: Rules, lookup: Callable[[str], str], where: str) -> Rules:
+        changes: dict[str, object] = {}
+        for key in RULE_KEYS:
+            values = rules.values(key)
+            if values:
+                pos = rules.key_pos.get(key, Pos(1, 1))
+                changes[key] = tuple(self._subst(v, lookup, where, pos) for v in values)
+        if rules.eval:
+            changes["eval"] = self._subst(rules.eval, lookup, where, rules.key_pos["eval"])
+        return dataclasses.replace(rules, **changes) if changes else rules  # type: ignore[arg-type]
+
+    def _subst_ruleset(self, rs: Ruleset, lookup: Callable[[str], str], where: str) -> Ruleset:
+        if rs.empty():
+            return rs
+        return dataclasses.replace(
+            rs,
+            if_=self._subst_rules(rs.if_, lookup, where),
+            unless=self._subst_rules(rs.unless, lookup, where),
+        )
+
+    # -- rulesets ----------------------------------------------------------------------------
+
+    def _check_rules(self, ruleset: Ruleset, where: str) -> bool:
+        """Every pattern checked up front (Vela only errors when it reaches one)."""
+        ok = True
+        for rules in (ruleset.if_, ruleset.unless):
+            if rules.eval:
+                self.diags.append(
+                    error(
+                        rules.key_pos.get("eval", ruleset.pos or Pos(1, 1)),
+                        f"{where}: `eval` rules are not supported by velarun",
+                        "express the condition with branch/event/path/... rules, or remove it",
+                    )
+                )
+                ok = False
+            for key in RULE_KEYS:
+                for pattern in rules.values(key):
+                    try:
+                        check_pattern(pattern, rules.matcher)
+                    except PatternError as exc:
+                        hint = (
+                            "RE2 syntax: no look-around or back-references"
+                            if rules.matcher == "regexp"
+                            else "Go glob syntax: `*`, `?`, `[a-z]`, `[^a]`, `\\` escapes"
+                        )
+                        self.diags.append(
+                            error(rules.key_pos.get(key, Pos(1, 1)), f"{where}: {exc}", hint)
+                        )
+                        ok = False
+        return ok
+
+    def _verdict(self, ruleset: Ruleset, where: str) -> Verdict | None:
+        if not self._check_rules(ruleset, where):
+            return None
+        try:
+            return evaluate(ruleset, self.data)
+        except PatternError as exc:  # unreachable after _check_rules; kept as a guard
+            self.diags.append(error(ruleset.pos or Pos(1, 1), f"{where}: {exc}"))
+            return None
+
+    # -- steps -------------------------------------------------------------------------------
+
+    def step(self, step: Step, stage: Stage | None, pruned: list[Pruned]) -> PlannedStep | None:
+        where = f"step `{step.name}`"
+        if step.template is not None:
+            self.diags.append(
+                error(
+                    step.key_pos.get("template", step.pos),
+                    f"{where} uses template `{step.template.name}`; velarun cannot render"
+                    " templates yet",
+                    "expand the template into plain steps to run this pipeline locally",
+                )
+            )
+            return None
+        glob = self.p.environment if "steps" in self.p.metadata.environment else {}
+        env = merge(
+            glob,
+            stage.environment if stage is not None else {},
+            step.environment,
+            self.defaults,
+            {} if step.detach else self.options.extra_env,
+            parameter_env(step.parameters),
+        )
+        lookup = _mapper(env)
+
+        def sub(text: str, key: str) -> str:
+            return self._subst(text, lookup, where, step.key_pos.get(key, step.pos))
+
+        ruleset = self._subst_ruleset(step.ruleset, lookup, where)
+        verdict = self._verdict(ruleset, where)
+        stage_name = stage.name if stage is not None else None
+        if verdict is None:
+            return None
+        if not verdict.keep:
+            pruned.append(Pruned("step", step.name, stage_name, verdict.reason, verdict.checks))
+            return None
+        self.number += 1
+        return PlannedStep(
+            name=sub(step.name, "name"),
+            stage=stage_name,
+            image=sub(step.image, "image"),
+            pull=step.pull,
+            commands=tuple(sub(c, "commands") for c in step.commands),
+            entrypoint=tuple(sub(e, "entrypoint") for e in step.entrypoint),
+            environment={k: sub(v, "environment") for k, v in env.items()},
+            ruleset=ruleset,
+            detach=step.detach,
+            privileged=step.privileged,
+            user=sub(step.user, "user"),
+            ulimits=step.ulimits,
+            volumes=tuple(
+                Volume(sub(v.source, "volumes"), sub(v.destination, "volumes"), v.access_mode)
+                for v in step.volumes
+            ),
+            secrets=step.secrets,
+            number=self.number,
+            runtime_note=runtime_rules(ruleset),
+            checks=verdict.checks,
+            pos=step.pos,
+        )
+
+    def service(self, svc: Service, pruned: list[Pruned]) -> PlannedService | None:
+        where = f"service `{svc.name}`"
+        glob = self.p.environment if "services" in self.p.metadata.environment else {}
+        env = merge(glob, svc.environment, self.defaults)
+        lookup = _mapper(env)
+
+        def sub(text: str, key: str) -> str:
+            return self._subst(text, lookup, where, svc.key_pos.get(key, svc.pos))
+
+        ruleset = self._subst_ruleset(svc.ruleset, lookup, where)
+        verdict = self._verdict(ruleset, where)
+        if verdict is None:
+            return None
+        if not verdict.keep:
+            pruned.append(Pruned("service", svc.name, None, verdict.reason, verdict.checks))
+            return None
+        return PlannedService(
+            name=svc.name,
+            image=sub(svc.image, "image"),
+            pull=svc.pull,
+            entrypoint=tuple(sub(e, "entrypoint") for e in svc.entrypoint),
+            environment={k: sub(v, "environment") for k, v in env.items()},
+            ports=svc.ports,
+            ulimits=svc.ulimits,
+            user=svc.user,
+        )
+
+    # -- the whole pipeline ------------------------------------------------------------------
+
+    def run(self) -> Plan:
+        pruned: list[Pruned] = []
+        services = tuple(
+            svc_plan
+            for svc in self.p.services
+            if (svc_plan := self.service(svc, pruned)) is not None
+        )
+        if not self.p.stages:
+            steps = tuple(
+                s for step in self.p.steps if (s := self.step(step, None, pruned)) is not None
+            )
+            self._duplicates(steps)
+            return Plan(self.data, steps=steps, services=services, pruned=tuple(pruned))
+        kept: list[tuple[Stage, tuple[PlannedStep, ...]]] = []
+        for stage in self.p.stages:
+            steps = tuple(
+                s for step in stage.steps if (s := self.step(step, stage, pruned)) is not None
+            )
+            if steps:
+                kept.append((stage, steps))
+            else:
+                why = "every step was pruned" if stage.steps else "it has no steps"
+                pruned.append(Pruned("stage", stage.name, None, why))
+        present = {stage.name for stage, _ in kept}
+        existed = {stage.name for stage in self.p.stages}
+        planned: list[PlannedStage] = []
+        dropped: list[DroppedNeed] = []
+        for stage, steps in kept:
+            needs: list[str] = []
+            for need in stage.needs:
+                if need in present:
+                    if need not in needs and need != stage.name:
+                        needs.append(need)
+                elif need not in ("clone", "init"):
+                    dropped.append(DroppedNeed(stage.name, need, need in existed))
+            planned.append(
+                PlannedStage(stage.name, tuple(needs), stage.independent, steps, stage.pos)
+            )
+        self._duplicates(tuple(s for stage in planned for s in stage.steps))
+        return Plan(
+            self.data,
+            stages=tuple(planned),
+            services=services,
+            pruned=tuple(pruned),
+            dropped_needs=tuple(dropped),
+            is_stages=True,
+        )
+
+    def _duplicates(self, steps: tuple[PlannedStep, ...]) -> None:
+        """After purge, step names must be unique (the server's ``ValidatePipeline``)."""
+        seen: dict[str, PlannedStep] = {}
+        for step in steps:
+            key = f"{step.stage or ''}_{step.name}"
+            first = seen.setdefault(key, step)
+            if first is not step:
+                self.diags.append(
+                    error(
+                        step.pos,
+                        f"step `{step.name}` is defined twice (also at line {first.pos.line})"
+                        " and the rulesets keep both for this rule data",
+                        "give each step a unique name",
+                    )
+                )
+
+
+def compile_pipeline(
+    pipeline: Pipeline,
+    data: RuleData,
+    options: CompileOptions | None = None,
+    *,
+    load_diagnostics: tuple[Diagnostic, ...] = (),
+) -> CompileResult:
+    compiler = _Compiler(pipeline, data, options or CompileOptions())
+    plan = compiler.run()
+    diags = tuple(sort_diagnostics([*load_diagnostics, *compiler.diags]))
+    if has_errors(diags):
+        return CompileResult(None, diags)
+    return CompileResult(dataclasses.replace(plan, diagnostics=diags), diags)

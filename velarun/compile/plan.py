@@ -1,0 +1,181 @@
+"""The Plan: the frozen, JSON-serialisable result of compiling, with no runtime state.
+
+``Plan.to_json()`` is the contract of ``velarun plan --format json`` (DESIGN.md "Contracts").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from velarun.compile.ruledata import RuleData
+from velarun.compile.rules import RuleCheck
+from velarun.diagnostics import Diagnostic, Pos
+from velarun.load.model import Rules, Ruleset, StepSecret, Ulimit, Volume
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedStep:
+    name: str
+    stage: str | None
+    image: str
+    pull: str
+    commands: tuple[str, ...]
+    entrypoint: tuple[str, ...]
+    environment: Mapping[str, str]
+    ruleset: Ruleset
+    detach: bool = False
+    privileged: bool = False
+    user: str = ""
+    ulimits: tuple[Ulimit, ...] = ()
+    volumes: tuple[Volume, ...] = ()
+    secrets: tuple[StepSecret, ...] = ()
+    number: int = 0
+    """1..N across the whole pipeline after pruning, as the server numbers steps."""
+    runtime_note: str = ""
+    """Set when a ``status`` rule is decided at run time."""
+    checks: tuple[RuleCheck, ...] = ()
+    """The rule checks that kept the step (for ``plan --explain``)."""
+    pos: Pos = field(default_factory=lambda: Pos(1, 1))
+
+    @property
+    def continue_(self) -> bool:
+        return self.ruleset.continue_
+
+    @property
+    def label(self) -> str:
+        return f"{self.stage}/{self.name}" if self.stage is not None else self.name
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "image": self.image,
+            "pull": self.pull,
+            "commands": list(self.commands),
+            "entrypoint": list(self.entrypoint),
+            "environment": dict(sorted(self.environment.items())),
+            "ruleset": ruleset_json(self.ruleset),
+            "detach": self.detach,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedStage:
+    name: str
+    needs: tuple[str, ...]
+    """Only stages present in the plan."""
+    independent: bool
+    steps: tuple[PlannedStep, ...]
+    pos: Pos = field(default_factory=lambda: Pos(1, 1))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "needs": list(self.needs),
+            "independent": self.independent,
+            "steps": [s.to_json() for s in self.steps],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedService:
+    name: str
+    image: str
+    pull: str
+    entrypoint: tuple[str, ...]
+    environment: Mapping[str, str]
+    ports: tuple[str, ...] = ()
+    ulimits: tuple[Ulimit, ...] = ()
+    user: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "image": self.image,
+            "pull": self.pull,
+            "entrypoint": list(self.entrypoint),
+            "environment": dict(sorted(self.environment.items())),
+            "ports": list(self.ports),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Pruned:
+    """A step, service or stage removed at compile time, and why."""
+
+    kind: str
+    """``step``, ``service`` or ``stage``."""
+    name: str
+    stage: str | None
+    reason: str
+    checks: tuple[RuleCheck, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class DroppedNeed:
+    stage: str
+    need: str
+    pruned: bool
+    """True: the needed stage existed and was pruned; False: it never existed."""
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    ruledata: RuleData
+    stages: tuple[PlannedStage, ...] = ()
+    steps: tuple[PlannedStep, ...] = ()
+    services: tuple[PlannedService, ...] = ()
+    pruned: tuple[Pruned, ...] = ()
+    dropped_needs: tuple[DroppedNeed, ...] = ()
+    diagnostics: tuple[Diagnostic, ...] = ()
+    is_stages: bool = False
+
+    def all_steps(self) -> tuple[PlannedStep, ...]:
+        if self.is_stages:
+            return tuple(step for stage in self.stages for step in stage.steps)
+        return self.steps
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"ruledata": self.ruledata.to_json()}
+        if self.is_stages:
+            out["stages"] = [s.to_json() for s in self.stages]
+        else:
+            out["steps"] = [s.to_json() for s in self.steps]
+        out["services"] = [s.to_json() for s in self.services]
+        out["pruned"] = {
+            "stages": [{"name": p.name, "reason": p.reason} for p in self.pruned_of("stage")],
+            "steps": [
+                {"stage": p.stage, "name": p.name, "reason": p.reason}
+                for p in self.pruned_of("step")
+            ],
+        }
+        if services := self.pruned_of("service"):
+            out["pruned"]["services"] = [{"name": p.name, "reason": p.reason} for p in services]
+        out["dropped_needs"] = [{"stage": d.stage, "need": d.need} for d in self.dropped_needs]
+        out["diagnostics"] = [d.to_json() for d in self.diagnostics]
+        return out
+
+    def pruned_of(self, kind: str) -> tuple[Pruned, ...]:
+        return tuple(p for p in self.pruned if p.kind == kind)
+
+
+def rules_json(rules: Rules) -> dict[str, Any]:
+    out: dict[str, Any] = {k: list(v) for k, v in rules.written().items()}
+    if rules.eval:
+        out["eval"] = rules.eval
+    if out:
+        out["matcher"] = rules.matcher
+        out["operator"] = rules.operator
+    return out
+
+
+def ruleset_json(ruleset: Ruleset) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if not ruleset.if_.empty():
+        out["if"] = rules_json(ruleset.if_)
+    if not ruleset.unless.empty():
+        out["unless"] = rules_json(ruleset.unless)
+    if ruleset.continue_:
+        out["continue"] = True
+    return out

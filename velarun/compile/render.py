@@ -1,0 +1,265 @@
+"""The Plan for people: ``velarun plan --format text`` and ``velarun plan --explain NAME``.
+
+Pure functions returning text. Colour (dim for what was pruned, bold for names, yellow for
+hazards) only when asked, i.e. on a TTY.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from velarun.compile.plan import Plan, PlannedStage, PlannedStep, Pruned
+from velarun.compile.rules import RuleCheck
+from velarun.load.model import Pipeline, Rules
+
+
+@dataclass(frozen=True, slots=True)
+class Style:
+    color: bool = False
+
+    def _wrap(self, code: str, text: str) -> str:
+        return f"\x1b[{code}m{text}\x1b[0m" if self.color else text
+
+    def dim(self, text: str) -> str:
+        return self._wrap("2", text)
+
+    def bold(self, text: str) -> str:
+        return self._wrap("1", text)
+
+    def warn(self, text: str) -> str:
+        return self._wrap("33", text)
+
+
+def waves(stages: tuple[PlannedStage, ...]) -> list[list[PlannedStage]]:
+    """Stages grouped by the length of their longest `needs` chain (for reading only; the
+    executor starts each stage as soon as its own needs finish)."""
+    by_name = {s.name: s for s in stages}
+    level: dict[str, int] = {}
+    for stage in stages:  # iterative longest-path; cycles were rejected by the loader
+        stack = [(stage.name, False)]
+        while stack:
+            name, done = stack.pop()
+            if name in level:
+                continue
+            needs = [n for n in by_name[name].needs if n in by_name]
+            if done or not needs:
+                level[name] = 1 + max((level.get(n, 0) for n in needs), default=0)
+                continue
+            stack.append((name, True))
+            stack.extend((n, False) for n in needs if n not in level)
+    out: list[list[PlannedStage]] = []
+    for stage in stages:
+        while len(out) < level[stage.name]:
+            out.append([])
+        out[level[stage.name] - 1].append(stage)
+    return out
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def ruledata_line(plan: Plan) -> str:
+    d = plan.ruledata
+    paths = ",".join(d.paths) if d.paths else "(none)"
+    parts = [
+        f"event={d.event}",
+        f"branch={d.branch}",
+        f"tag={d.tag}",
+        f"repo={d.repo}",
+        f"paths={paths}",
+    ]
+    if d.target:
+        parts.append(f"target={d.target}")
+    if d.comment:
+        parts.append(f"comment={d.comment!r}")
+    return "rule data: " + " ".join(parts)
+
+
+def _step_line(step: PlannedStep, s: Style) -> str:
+    line = f"step {s.bold(step.name)}  ({step.image})"
+    if step.detach:
+        line += "  [detached]"
+    if step.continue_:
+        line += "  [continue on failure]"
+    if step.runtime_note:
+        line += f"  [runtime: {step.runtime_note}]"
+    return line
+
+
+def _pruned_line(p: Pruned, s: Style) -> str:
+    return s.dim(f"{p.kind} {p.name}: pruned, {p.reason}")
+
+
+def hazards(plan: Plan) -> list[str]:
+    out: list[str] = []
+    by_stage: dict[str, list[str]] = {}
+    for d in plan.dropped_needs:
+        by_stage.setdefault(d.stage, []).append(d.need)
+    needs_now = {st.name: st.needs for st in plan.stages}
+    for d in plan.dropped_needs:
+        now = needs_now.get(d.stage, ())
+        after = (
+            f"{d.stage} now waits only on {', '.join(now)}"
+            if now
+            else f"{d.stage} now starts at once"
+        )
+        if d.pruned:
+            out.append(f"{d.stage} needed {d.need}, which was pruned: {after}")
+        else:
+            out.append(f"{d.stage} needs {d.need}, which is not a stage: ignored ({after})")
+    return out
+
+
+def render_plan(plan: Plan, path: str, style: Style | None = None) -> str:
+    s = style or Style()
+    lines = [f"plan for {path}", ruledata_line(plan), ""]
+    pruned_steps: dict[str | None, list[Pruned]] = {}
+    for p in plan.pruned_of("step"):
+        pruned_steps.setdefault(p.stage, []).append(p)
+    if plan.services:
+        lines.append("services (started first, in the background)")
+        for svc in plan.services:
+            lines.append(f"  service {s.bold(svc.name)}  ({svc.image})")
+        lines.append("")
+    if plan.is_stages:
+        for i, wave in enumerate(waves(plan.stages), start=1):
+            lines.append(f"wave {i}")
+            for stage in wave:
+                head = f"  stage {s.bold(stage.name)}"
+                if stage.needs:
+                    head += f"  (needs {', '.join(stage.needs)})"
+                if stage.independent:
+                    head += "  [independent]"
+                lines.append(head)
+                lines.extend(f"    {_step_line(step, s)}" for step in stage.steps)
+                lines.extend(f"    {_pruned_line(p, s)}" for p in pruned_steps.get(stage.name, []))
+    else:
+        lines.append("steps (in order)")
+        lines.extend(f"  {_step_line(step, s)}" for step in plan.steps)
+        lines.extend(f"  {_pruned_line(p, s)}" for p in pruned_steps.get(None, []))
+    pruned_stages = plan.pruned_of("stage")
+    pruned_services = plan.pruned_of("service")
+    if pruned_stages or pruned_services:
+        lines += ["", "pruned"]
+        for p in pruned_services:
+            lines.append(f"  {_pruned_line(p, s)}")
+        for p in pruned_stages:
+            lines.append(f"  {_pruned_line(p, s)}")
+            lines.extend(f"    {_pruned_line(q, s)}" for q in pruned_steps.get(p.name, []))
+    found = hazards(plan)
+    if found:
+        lines += ["", "hazards"]
+        lines.extend("  " + s.warn(h) for h in found)
+    n_steps = len(plan.all_steps())
+    summary = f"{_plural(n_steps, 'step')} will run"
+    if plan.is_stages:
+        summary = f"{_plural(len(plan.stages), 'stage')}, {summary}"
+    if plan.pruned:
+        summary += (
+            f"; pruned: {_plural(len(pruned_stages), 'stage')},"
+            f" {_plural(len(plan.pruned_of('step')), 'step')}"
+        )
+    lines += ["", summary]
+    return "\n".join(lines)
+
+
+# -- explain ----------------------------------------------------------------------------------
+
+
+def _check_line(c: RuleCheck) -> str:
+    data = ", ".join(f"`{d}`" for d in c.data) if c.data else "(no data)"
+    patterns = ", ".join(f"`{p}`" for p in c.patterns)
+    if not c.evaluated:
+        verdict = "not evaluated at compile time (decided while the build runs)"
+    else:
+        verdict = "match" if c.matched else "no match"
+    return f"    {c.rule:<8} data {data}  vs  {patterns}  ->  {verdict}"
+
+
+def _block_head(block: str, rules: Rules) -> str:
+    return f"  {block} (operator {rules.operator}, matcher {rules.matcher})"
+
+
+def _explain_checks(
+    checks: tuple[RuleCheck, ...], if_rules: Rules, unless_rules: Rules
+) -> list[str]:
+    lines: list[str] = []
+    for block, rules in (("unless", unless_rules), ("if", if_rules)):
+        block_checks = [c for c in checks if c.block == block]
+        if rules.empty():
+            continue
+        lines.append(_block_head(block, rules))
+        if not block_checks:
+            lines.append("    (not reached)")
+        lines.extend(_check_line(c) for c in block_checks)
+        evaluated = {c.rule for c in block_checks}
+        skipped = [k for k in rules.written() if k not in evaluated]
+        if skipped and block_checks:
+            lines.append(f"    not evaluated (decided earlier): {', '.join(skipped)}")
+    return lines
+
+
+def explain(pipeline: Pipeline, plan: Plan, name: str) -> str | None:
+    """Each rule, its datum, the matcher and the verdict, for a step or stage called ``name``.
+
+    ``None`` if nothing has that name.
+    """
+    out: list[str] = []
+    kept = {(st.stage, st.name): st for st in plan.all_steps()}
+    pruned = {(p.stage, p.name): p for p in plan.pruned_of("step")}
+    stage_names = {st.name for st in pipeline.stages}
+    stage_key: tuple[str | None, str]
+    for stage in pipeline.stages or ():
+        if stage.name != name:
+            continue
+        planned = next((st for st in plan.stages if st.name == name), None)
+        verdict = "runs" if planned else "pruned: every step was pruned"
+        out.append(f"stage `{name}`: {verdict}")
+        if stage.needs:
+            out.append(f"  needs as written: {', '.join(stage.needs)}")
+        if planned is not None:
+            out.append(
+                f"  needs in the plan: {', '.join(planned.needs) or '(none: starts at once)'}"
+            )
+            for d in plan.dropped_needs:
+                if d.stage == name:
+                    why = "pruned" if d.pruned else "not a stage"
+                    out.append(f"  dropped need: {d.need} ({why})")
+        for step in stage.steps:
+            stage_key = (stage.name, step.name)
+            if stage_key in kept:
+                out.append(f"  step `{step.name}`: runs")
+            elif stage_key in pruned:
+                out.append(f"  step `{step.name}`: pruned, {pruned[stage_key].reason}")
+    steps = [
+        (stage.name if pipeline.stages else None, st)
+        for stage in (pipeline.stages or ())
+        for st in stage.steps
+    ] or [(None, st) for st in pipeline.steps]
+    for stage_name, step in steps:
+        if step.name != name:
+            continue
+        key = (stage_name, step.name)
+        where = f"step `{step.name}`" + (f" in stage `{stage_name}`" if stage_name else "")
+        if out:
+            out.append("")
+        if key in kept:
+            planned_step = kept[key]
+            out.append(f"{where}: runs")
+            rs = planned_step.ruleset
+            if rs.empty():
+                out.append("  no ruleset: runs on every event")
+            out.extend(_explain_checks(planned_step.checks, rs.if_, rs.unless))
+            if planned_step.runtime_note:
+                out.append(f"  at run time: {planned_step.runtime_note}")
+        elif key in pruned:
+            p = pruned[key]
+            out.append(f"{where}: pruned")
+            out.extend(_explain_checks(p.checks, step.ruleset.if_, step.ruleset.unless))
+            out.append(f"  verdict: pruned, {p.reason}")
+        else:
+            out.append(f"{where}: not compiled (see the diagnostics)")
+    if not out and name not in stage_names:
+        return None
+    return "\n".join(out)

@@ -1,0 +1,156 @@
+"""Rule data: the facts a ruleset is matched against, built the way the Vela server builds them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+DEFAULT_EVENT = "push"
+DEFAULT_BRANCH = "main"
+DEFAULT_REPO = "localOrg/localRepo"
+"""Vela's own local defaults for org and repo (`vela exec`)."""
+
+DEFAULT_ACTIONS = {
+    "pull_request": "opened",
+    "pull": "opened",
+    "comment": "created",
+    "deployment": "created",
+    "deploy": "created",
+}
+ALIASES = {"pull": "pull_request", "deploy": "deployment"}
+PULL_REQUEST_NUMBER = 1
+
+
+class RuleDataError(ValueError):
+    """A rule-data flag has a value the server would never produce."""
+
+    def __init__(self, message: str, hint: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+@dataclass(frozen=True, slots=True)
+class RuleData:
+    """The compile-time facts. ``event`` carries its action: ``pull_request:opened``."""
+
+    event: str
+    branch: str
+    tag: str
+    """The server's tag datum: the tag name for tag events, otherwise the full ref."""
+    ref: str
+    target: str = ""
+    comment: str = ""
+    paths: tuple[str, ...] = ()
+    repo: str = DEFAULT_REPO
+    sender: str = ""
+    labels: tuple[str, ...] = ()
+    instance: str = ""
+    status: str = "pending"
+
+    @property
+    def event_name(self) -> str:
+        return self.event.split(":", 1)[0]
+
+    @property
+    def event_action(self) -> str:
+        return self.event.partition(":")[2]
+
+    def values(self, rule: str) -> tuple[str, ...]:
+        """The data a rule type is matched against (lists for path and label)."""
+        if rule == "path":
+            return self.paths
+        if rule == "label":
+            return self.labels
+        single = {
+            "branch": self.branch,
+            "comment": self.comment,
+            "event": self.event,
+            "repo": self.repo,
+            "sender": self.sender,
+            "tag": self.tag,
+            "target": self.target,
+            "instance": self.instance,
+            "status": self.status,
+        }
+        return (single[rule],)
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "event": self.event,
+            "branch": self.branch,
+            "tag": self.tag,
+            "ref": self.ref,
+            "target": self.target,
+            "comment": self.comment,
+            "paths": list(self.paths),
+            "repo": self.repo,
+            "status": self.status,
+        }
+
+
+def normalize_event(raw: str) -> str:
+    """``event[:action]`` as the server records it; bare events get the default action."""
+    name, sep, action = raw.strip().partition(":")
+    name = ALIASES.get(name, name)
+    if not name:
+        raise RuleDataError(
+            "the event is empty", "pass --event push, tag, pull_request[:action], ..."
+        )
+    if name == "delete" and not action:
+        raise RuleDataError(
+            "event `delete` needs an action",
+            "pass --event delete:branch or --event delete:tag",
+        )
+    if name == "merge_group":
+        return name
+    if not sep or not action:
+        action = DEFAULT_ACTIONS.get(name, "")
+    return f"{name}:{action}" if action else name
+
+
+def build_ruledata(
+    *,
+    event: str | None = None,
+    branch: str | None = None,
+    tag: str | None = None,
+    target: str | None = None,
+    comment: str | None = None,
+    paths: tuple[str, ...] = (),
+    repo: str | None = None,
+) -> RuleData:
+    """Rule data from flag values, with the server's derivations (ref, tag datum)."""
+    ev = normalize_event(event or DEFAULT_EVENT)
+    br = branch if branch is not None else DEFAULT_BRANCH
+    name = ev.split(":", 1)[0]
+    if name == "tag" and not tag:
+        raise RuleDataError("a tag event needs a tag", "pass --tag v1.2.3 (or set VELA_TAG)")
+    tag_name = (tag or "").removeprefix("refs/tags/")
+    if name == "tag" or (name == "deployment" and tag_name):
+        ref = f"refs/tags/{tag_name}"
+    elif name in ("pull_request", "comment"):
+        ref = f"refs/pull/{PULL_REQUEST_NUMBER}/head"
+    else:
+        ref = f"refs/heads/{br}"
+    full_repo = repo if repo else DEFAULT_REPO
+    if full_repo.count("/") != 1 or full_repo.startswith("/") or full_repo.endswith("/"):
+        raise RuleDataError(
+            f"repo `{full_repo}` is not `org/name`", "pass --repo octocat/hello-world"
+        )
+    return RuleData(
+        event=ev,
+        branch=br,
+        tag=ref.removeprefix("refs/tags/"),
+        ref=ref,
+        target=target or "",
+        comment=comment or "",
+        paths=paths,
+        repo=full_repo,
+    )
+
+
+def split_changeset(values: list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    """``--file-changeset`` is repeatable and comma-separated."""
+    out: list[str] = []
+    for value in values:
+        out.extend(p.strip() for p in value.split(",") if p.strip())
+    return tuple(out)

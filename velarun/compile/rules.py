@@ -1,0 +1,210 @@
+"""Ruleset matching with the Vela server's semantics, and the reasons behind every verdict.
+
+Mirrors the server's ``RuleData.Match``/``MatchRules``/``MatchRule`` (vela-compiler.md §2.4):
+an empty ruleset runs; a matching ``unless`` block prunes; an empty ``if`` runs; otherwise the
+``if`` block decides. Operator ``and`` (default) short-circuits on the first rule that fails,
+``or`` on the first that matches. A rule type that is not written is skipped; a list of
+patterns matches when any pattern matches any datum, so a rule with no data never matches.
+
+At compile time (build status ``pending``) ``status`` rules are not evaluated, with the
+server's quirks kept: an ``or`` block holding a status rule matches at once, and an
+``unless`` block holding only status rules evaluates nothing, counts as matched, and prunes.
+
+Unlike the server, every call records the checks it made (:class:`RuleCheck`) so ``plan`` can
+say why a step was pruned.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import re2
+
+from velarun.compile import glob
+from velarun.compile.ruledata import RuleData
+from velarun.load.model import Rules, Ruleset
+
+MATCH_ORDER = (
+    "branch",
+    "comment",
+    "event",
+    "path",
+    "repo",
+    "sender",
+    "tag",
+    "target",
+    "label",
+    "instance",
+)
+"""The server's evaluation order; ``status`` comes last, and only at run time."""
+
+
+class PatternError(ValueError):
+    """A rule pattern that the matcher rejects (bad glob or bad RE2 regexp)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RuleCheck:
+    block: str
+    """``if`` or ``unless``."""
+    rule: str
+    patterns: tuple[str, ...]
+    data: tuple[str, ...]
+    matcher: str
+    matched: bool
+    evaluated: bool = True
+    """False for rules the compiler does not evaluate (``status`` at compile time)."""
+    pattern: str | None = None
+    """The pattern that matched, when one did."""
+    datum: str | None = None
+    """The datum it matched."""
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    keep: bool
+    checks: tuple[RuleCheck, ...]
+    reason: str
+    """Why, in words: for a pruned step the rule that pruned it; empty when kept plainly."""
+
+
+@lru_cache(maxsize=1024)
+def _regexp(pattern: str) -> Any:
+    try:
+        return re2.compile(pattern)
+    except re2.error as exc:
+        raise PatternError(f"invalid regexp `{pattern}`: {exc}") from None
+
+
+def check_pattern(pattern: str, matcher: str) -> None:
+    """Raise :class:`PatternError` if ``pattern`` is malformed for ``matcher``."""
+    if matcher == "regexp":
+        _regexp(pattern)
+        return
+    try:
+        glob.validate(pattern)
+    except glob.BadPatternError:
+        raise PatternError(f"invalid glob `{pattern}`: syntax error in pattern") from None
+
+
+def match_rule(
+    data: Iterable[str], patterns: Iterable[str], matcher: str
+) -> tuple[str, str] | None:
+    """Any pattern against any datum: the first (pattern, datum) that matches, else None."""
+    values = tuple(data)
+    for pattern in patterns:
+        if matcher == "regexp":
+            compiled = _regexp(pattern)
+            for value in values:
+                if compiled.search(value):
+                    return pattern, value
+            continue
+        for value in values:
+            try:
+                if glob.match(pattern, value):
+                    return pattern, value
+            except glob.BadPatternError:
+                raise PatternError(f"invalid glob `{pattern}`: syntax error in pattern") from None
+    return None
+
+
+def _match_rules(
+    rules: Rules, block: str, data: RuleData
+) -> tuple[bool, list[RuleCheck], RuleCheck | None]:
+    """One block: its verdict, the checks made, and the check that decided (if any)."""
+    is_or = rules.operator == "or"
+    compile_time = data.status == "pending"
+    checks: list[RuleCheck] = []
+    status_check = RuleCheck(
+        block, "status", rules.status, (data.status,), rules.matcher, False, evaluated=False
+    )
+    if rules.status and compile_time and is_or:
+        return True, [status_check], status_check
+    order = MATCH_ORDER if compile_time else (*MATCH_ORDER, "status")
+    match = True  # the server's starting assumption: nothing evaluated means "run"
+    for rule in order:
+        patterns = rules.values(rule)
+        if not patterns:
+            continue
+        values = data.values(rule)
+        if rule == "status" and values == ("running",):
+            values = ("success",)
+        hit = match_rule(values, patterns, rules.matcher)
+        match = hit is not None
+        pattern, datum = hit if hit is not None else (None, None)
+        check = RuleCheck(block, rule, patterns, values, rules.matcher, match, True, pattern, datum)
+        checks.append(check)
+        if is_or and match:
+            return True, checks, check
+        if not is_or and not match:
+            return False, checks, check
+    if rules.status and compile_time:
+        checks.append(status_check)
+    return match, checks, None
+
+
+def _quote(values: Iterable[str]) -> str:
+    shown = [f"`{v}`" for v in values]
+    if not shown:
+        return "nothing"
+    return shown[0] if len(shown) == 1 else "any of " + ", ".join(shown)
+
+
+def describe_miss(check: RuleCheck) -> str:
+    how = " (regexp)" if check.matcher == "regexp" else ""
+    noun = "changed file" if check.rule == "path" else check.rule
+    if not check.data:
+        return f"no {noun}s given, so {check.rule} {_quote(check.patterns)} cannot match"
+    if len(check.data) == 1:
+        return f"{check.rule} `{check.data[0]}` does not match {_quote(check.patterns)}{how}"
+    return f"none of the {len(check.data)} {noun}s matches {_quote(check.patterns)}{how}"
+
+
+def describe_hit(check: RuleCheck) -> str:
+    return f"{check.rule} `{check.datum}` matches `{check.pattern}`"
+
+
+def evaluate(ruleset: Ruleset, data: RuleData) -> Verdict:
+    """The server's ``Match`` with its reasons. Raises :class:`PatternError`."""
+    if ruleset.empty():
+        return Verdict(True, (), "")
+    checks: list[RuleCheck] = []
+    if not ruleset.unless.empty():
+        matched, unless_checks, decider = _match_rules(ruleset.unless, "unless", data)
+        checks += unless_checks
+        if matched:
+            if not any(c.evaluated for c in unless_checks):
+                reason = (
+                    "its `unless` block has only `status` rules, which are not evaluated at"
+                    " compile time, so the block counts as matched (Vela server quirk)"
+                )
+            elif decider is not None:
+                reason = f"unless: {describe_hit(decider)}"
+            else:
+                hits = [describe_hit(c) for c in unless_checks if c.evaluated]
+                reason = "unless: " + "; ".join(hits)
+            return Verdict(False, tuple(checks), reason)
+    if ruleset.if_.empty():
+        return Verdict(True, tuple(checks), "")
+    matched, if_checks, decider = _match_rules(ruleset.if_, "if", data)
+    checks += if_checks
+    if matched:
+        return Verdict(True, tuple(checks), "")
+    if ruleset.if_.operator == "or":
+        misses = [describe_miss(c) for c in if_checks if c.evaluated]
+        return Verdict(False, tuple(checks), "no rule matches: " + "; ".join(misses))
+    assert decider is not None
+    return Verdict(False, tuple(checks), describe_miss(decider))
+
+
+def runtime_rules(ruleset: Ruleset) -> str:
+    """A note for rulesets whose ``status`` rules are decided only while the build runs."""
+    parts = []
+    if ruleset.if_.status:
+        parts.append("runs only if the build status is " + " or ".join(ruleset.if_.status))
+    if ruleset.unless.status:
+        parts.append("skipped if the build status is " + " or ".join(ruleset.unless.status))
+    return "; ".join(parts)

@@ -1,0 +1,95 @@
+"""Phase 4, runtime: the seam between the scheduler and a container engine.
+
+:class:`Runtime` is the protocol; :mod:`velarun.runtime.docker` implements it on the Docker
+Engine and :mod:`velarun.runtime.fake` deterministically for scheduler tests. A container that
+exits non-zero is an exit code, never an exception; exceptions (:class:`RuntimeFailure` and its
+subclasses) mean the infrastructure failed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from velarun.load.model import Ulimit, Volume
+
+LogSink = Callable[[str], Awaitable[None]]
+
+
+class RuntimeFailure(Exception):
+    """Infrastructure failed (exit code 3): the engine, an image, a container."""
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+class EngineUnavailable(RuntimeFailure):
+    """The Docker Engine cannot be reached."""
+
+
+class ImageUnavailable(RuntimeFailure):
+    """An image is missing (pull: never) or could not be pulled."""
+
+
+@dataclass(frozen=True, slots=True)
+class ContainerSpec:
+    """Everything needed to run one step or service container; built by pure functions."""
+
+    kind: str
+    """``step`` or ``service``."""
+    name: str
+    stage: str | None
+    image: str
+    pull: str
+    entrypoint: tuple[str, ...] = ()
+    command: tuple[str, ...] = ()
+    environment: Mapping[str, str] = field(default_factory=dict)
+    user: str = ""
+    privileged: bool = False
+    ulimits: tuple[Ulimit, ...] = ()
+    volumes: tuple[Volume, ...] = ()
+    working_dir: str = ""
+    detach: bool = False
+
+    @property
+    def label(self) -> str:
+        return f"{self.stage}/{self.name}" if self.stage is not None else self.name
+
+
+class Handle(Protocol):
+    spec: ContainerSpec
+
+
+class Runtime(Protocol):
+    """The contract (woodpecker-style):
+
+    - ``setup`` once before any container; ``teardown`` once after, also when ``setup`` failed.
+    - ``prepare_images`` resolves pull policies for every spec up front (``on_start`` images
+      are pulled by ``start``); it raises :class:`ImageUnavailable` naming the step and image.
+    - ``start`` may be called concurrently; ``logs`` streams lines until the container ends;
+      ``wait`` returns the exit code; ``kill`` and ``remove`` are idempotent and safe after a
+      failed or never-completed ``start``.
+    """
+
+    run_id: str
+
+    async def setup(self) -> None: ...
+
+    async def prepare_images(self, specs: list[ContainerSpec]) -> None: ...
+
+    async def start(self, spec: ContainerSpec) -> Handle: ...
+
+    async def logs(self, handle: Handle, sink: LogSink) -> None: ...
+
+    async def wait(self, handle: Handle) -> int: ...
+
+    async def kill(self, handle: Handle) -> None: ...
+
+    async def remove(self, handle: Handle) -> None: ...
+
+    async def read_outputs(self) -> dict[str, str]: ...
+
+    async def teardown(self) -> None: ...

@@ -1,0 +1,492 @@
+"""DockerRuntime: the Runtime protocol on a real Docker Engine through the docker SDK.
+
+The only module that imports ``docker``. Every blocking SDK call runs in a worker thread that
+can be abandoned on cancellation (``abandon_on_cancel=True``); the shielded cleanup then kills
+and removes the container, which unblocks the abandoned thread. Log readers and waiters use
+their own capacity limiter, so many parallel steps cannot use up anyio's default 40 threads.
+
+Per run: a bridge network (each container reachable by its step or service name), a volume at
+``/vela``, the working directory bind-mounted at ``/vela/src``, and a host directory at
+``/vela/outputs`` for ``$VELA_OUTPUTS``. Everything carries the label
+``io.velarun.run-id=<id>`` and a name starting ``velarun-<id>-``.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import os
+import re
+import shutil
+import tempfile
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import anyio
+import anyio.to_thread
+import docker
+import docker.errors
+import docker.types
+import requests.exceptions
+from anyio import from_thread
+
+from velarun import __version__
+from velarun.runtime import (
+    ContainerSpec,
+    EngineUnavailable,
+    Handle,
+    ImageUnavailable,
+    LogSink,
+    RuntimeFailure,
+)
+
+T = TypeVar("T")
+
+LABEL = "io.velarun.run-id"
+OUTPUTS_DIR = "/vela/outputs"
+_NAME_OK = re.compile(r"[^a-zA-Z0-9_.-]+")
+_STREAM_LIMITER_SIZE = 1024
+
+
+def container_name(run_id: str, spec: ContainerSpec, serial: int) -> str:
+    """``velarun-<id>-<stage>-<step>-<n>``: Docker-safe, unique in the run, bounded length."""
+    parts = [spec.kind] if spec.kind == "service" else []
+    if spec.stage is not None:
+        parts.append(spec.stage)
+    parts.append(spec.name)
+    body = "-".join(_NAME_OK.sub("_", p).strip("._-") or "x" for p in parts)
+    return f"velarun-{run_id}-{body[:80]}-{serial}"
+
+
+def labels(run_id: str, spec: ContainerSpec | None = None) -> dict[str, str]:
+    out = {LABEL: run_id, "io.velarun.version": __version__}
+    if spec is not None:
+        out["io.velarun.kind"] = spec.kind
+        out["io.velarun.step"] = spec.name
+        if spec.stage is not None:
+            out["io.velarun.stage"] = spec.stage
+    return out
+
+
+def create_kwargs(
+    spec: ContainerSpec,
+    *,
+    run_id: str,
+    name: str,
+    volume: str,
+    network: str,
+    workspace: str,
+    outputs_dir: str,
+) -> dict[str, Any]:
+    """The SDK ``containers.create`` keyword arguments for a spec (pure, unit-tested)."""
+    mounts = [
+        docker.types.Mount("/vela", volume, type="volume"),
+        docker.types.Mount("/vela/src", workspace, type="bind"),
+        docker.types.Mount(OUTPUTS_DIR, outputs_dir, type="bind"),
+    ]
+    for v in spec.volumes:
+        mounts.append(
+            docker.types.Mount(
+                v.destination, v.source, type="bind", read_only=v.access_mode != "rw"
+            )
+        )
+    kwargs: dict[str, Any] = {
+        "image": spec.image,
+        "name": name,
+        "environment": [f"{k}={v}" for k, v in spec.environment.items()],
+        "labels": labels(run_id, spec),
+        "mounts": mounts,
+        "network": network,
+        "privileged": spec.privileged,
+        "detach": True,
+        "tty": False,
+        "stdin_open": False,
+    }
+    if spec.entrypoint:
+        kwargs["entrypoint"] = list(spec.entrypoint)
+    if spec.command:
+        kwargs["command"] = list(spec.command)
+    if spec.user:
+        kwargs["user"] = spec.user
+    if spec.working_dir:
+        kwargs["working_dir"] = spec.working_dir
+    if spec.ulimits:
+        kwargs["ulimits"] = [
+            docker.types.Ulimit(name=u.name, soft=u.soft, hard=u.hard) for u in spec.ulimits
+        ]
+    return kwargs
+
+
+class LineAssembler:
+    """Bytes chunks -> complete lines: split across chunks, invalid UTF-8 replaced, any length."""
+
+    def __init__(self) -> None:
+        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self._partial = ""
+
+    def feed(self, chunk: bytes) -> list[str]:
+        text = self._partial + self._decoder.decode(chunk)
+        lines = text.split("\n")
+        self._partial = lines.pop()
+        return [line.removesuffix("\r") for line in lines]
+
+    def close(self) -> list[str]:
+        text = self._partial + self._decoder.decode(b"", final=True)
+        self._partial = ""
+        return [text.removesuffix("\r")] if text else []
+
+
+def parse_dotenv(text: str) -> dict[str, str]:
+    """``KEY=VALUE`` lines as written to ``$VELA_OUTPUTS`` (``export``, quotes, comments)."""
+    out: dict[str, str] = {}
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.removeprefix("export ").partition("=")
+        key, value = key.strip(), value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        if key:
+            out[key] = value
+    return out
+
+
+@dataclass(eq=False)
+class DockerHandle:
+    spec: ContainerSpec
+    name: str
+    container: Any = None
+    streams: list[Any] = field(default_factory=list)
+
+
+def _explain(exc: BaseException) -> str:
+    if isinstance(exc, docker.errors.APIError):
+        return str(exc.explanation or exc)
+    return str(exc) or type(exc).__name__
+
+
+def docker_host_description() -> str:
+    host = os.environ.get("DOCKER_HOST")
+    return host if host else "unix:///var/run/docker.sock"
+
+
+class DockerRuntime:
+    def __init__(self, workspace: Path, run_id: str) -> None:
+        self.workspace = workspace.resolve()
+        self.run_id = run_id
+        self.network = f"velarun-{run_id}-network"
+        self.volume = f"velarun-{run_id}-vela"
+        self._client: Any = None
+        self._outputs: Path | None = None
+        self._serial = 0
+        self._streams = anyio.CapacityLimiter(_STREAM_LIMITER_SIZE)
+        self._lock = threading.Lock()
+        self._in_flight = 0
+
+    # -- plumbing ----------------------------------------------------------------------------
+
+    async def _call(self, fn: Callable[..., T], *args: Any, limiter: Any = None) -> T:
+        def tracked() -> T:
+            # Counted in the thread itself: an abandoned call still counts until it returns,
+            # so teardown can wait for late creations before its final sweep.
+            with self._lock:
+                self._in_flight += 1
+            try:
+                return fn(*args)
+            finally:
+                with self._lock:
+                    self._in_flight -= 1
+
+        try:
+            return await anyio.to_thread.run_sync(
+                tracked, abandon_on_cancel=True, limiter=limiter or self._streams
+            )
+        except (requests.exceptions.ConnectionError, ConnectionError) as exc:
+            raise EngineUnavailable(
+                f"the Docker Engine at {docker_host_description()} stopped answering",
+                "check that dockerd is running (`docker info`)",
+            ) from exc
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            raise RuntimeFailure("the Docker runtime is not connected")
+        return self._client
+
+    def connect(self) -> None:
+        """Blocking: reach the engine or raise EngineUnavailable with what to do."""
+        where = docker_host_description()
+        try:
+            client = docker.from_env(timeout=300)
+            client.ping()
+        except docker.errors.DockerException as exc:
+            text = str(exc)
+            hint = "start Docker (`sudo systemctl start docker` or Docker Desktop) and retry"
+            if "Permission denied" in text or "PermissionError" in text:
+                hint = "add yourself to the `docker` group, or run with access to the socket"
+            elif os.environ.get("DOCKER_HOST"):
+                hint = "check DOCKER_HOST, or unset it to use the local socket"
+            raise EngineUnavailable(f"cannot reach the Docker Engine at {where}", hint) from exc
+        except requests.exceptions.RequestException as exc:
+            raise EngineUnavailable(
+                f"cannot reach the Docker Engine at {where}",
+                "start Docker and retry; `docker info` must answer",
+            ) from exc
+        self._client = client
+
+    # -- the protocol ------------------------------------------------------------------------
+
+    async def setup(self) -> None:
+        self._outputs = Path(tempfile.mkdtemp(prefix=f"velarun-{self.run_id}-outputs-"))
+        self._outputs.chmod(0o777)
+        (self._outputs / ".env").touch(mode=0o666)
+        (self._outputs / "masked.env").touch(mode=0o666)
+        await self._call(
+            lambda: self.client.networks.create(
+                self.network, driver="bridge", labels=labels(self.run_id)
+            )
+        )
+        await self._call(
+            lambda: self.client.volumes.create(self.volume, labels=labels(self.run_id))
+        )
+
+    def _image_present(self, image: str) -> bool:
+        try:
+            self.client.images.get(image)
+            return True
+        except docker.errors.ImageNotFound:
+            return False
+
+    def _pull(self, image: str, label: str) -> None:
+        try:
+            self.client.images.pull(image)
+        except docker.errors.DockerException as exc:
+            raise ImageUnavailable(
+                f"step `{label}`: pulling image `{image}` failed: {_explain(exc)}",
+                "check the image name and tag, your network, or `docker login` for a private"
+                " registry; or build it locally and set `pull: not_present`",
+            ) from exc
+
+    def _resolve(self, image: str, policy: str, label: str) -> None:
+        if policy == "always":
+            self._pull(image, label)
+        elif policy == "not_present":
+            if not self._image_present(image):
+                self._pull(image, label)
+        elif policy != "on_start" and not self._image_present(image):
+            raise ImageUnavailable(
+                f"step `{label}`: image `{image}` is not present locally and its pull policy"
+                f" is `{policy}`",
+                f"pull or build it first (`docker pull {image}`), or set `pull: not_present`",
+            )
+
+    async def prepare_images(self, specs: list[ContainerSpec]) -> None:
+        """Resolve every image once, in parallel; the first failure ends the run."""
+        wanted: dict[str, tuple[str, str]] = {}
+        for spec in specs:
+            label = spec.label if spec.kind == "step" else f"service {spec.name}"
+            current = wanted.get(spec.image)
+            if current is None or (spec.pull == "always" and current[0] != "always"):
+                wanted[spec.image] = (spec.pull, label)
+        async with anyio.create_task_group() as tg:
+            for image, (policy, label) in wanted.items():
+                tg.start_soon(self._call, self._resolve, image, policy, label)
+
+    async def start(self, spec: ContainerSpec) -> DockerHandle:
+        assert self._outputs is not None, "start before setup"
+        self._serial += 1
+        name = container_name(self.run_id, spec, self._serial)
+        handle = DockerHandle(spec, name)
+        kwargs = create_kwargs(
+            spec,
+            run_id=self.run_id,
+            name=name,
+            volume=self.volume,
+            network=self.network,
+            workspace=str(self.workspace),
+            outputs_dir=str(self._outputs),
+        )
+        # Reachable by its step or service name on the run's network.
+        kwargs["networking_config"] = {
+            self.network: self.client.api.create_endpoint_config(aliases=[spec.name])
+        }
+
+        def create_and_start() -> Any:
+            if spec.pull == "on_start":
+                self._pull(spec.image, spec.label)
+            try:
+                container = self.client.containers.create(**kwargs)
+            except docker.errors.ImageNotFound as exc:
+                raise ImageUnavailable(
+                    f"step `{spec.label}`: image `{spec.image}` not found: {_explain(exc)}",
+                    "check the image name, or set a pull policy that fetches it",
+                ) from exc
+            handle.container = container
+            container.start()
+            return container
+
+        try:
+            await self._call(create_and_start)
+        except docker.errors.APIError as exc:
+            raise RuntimeFailure(
+                f"{spec.kind} `{spec.label}`: the container could not start: {_explain(exc)}",
+                "check the image's entrypoint, user and volumes",
+            ) from exc
+        return handle
+
+    async def logs(self, handle: Handle, sink: LogSink) -> None:
+        assert isinstance(handle, DockerHandle)
+        if handle.container is None:
+            return
+
+        async def deliver(lines: list[str]) -> None:
+            for line in lines:
+                await sink(line)
+
+        def read() -> None:
+            stream = handle.container.logs(stream=True, follow=True, stdout=True, stderr=True)
+            handle.streams.append(stream)
+            assembler = LineAssembler()
+            try:
+                for chunk in _chunks(stream):
+                    lines = assembler.feed(chunk)
+                    if lines:
+                        from_thread.run(deliver, lines)
+            except (docker.errors.NotFound, requests.exceptions.RequestException):
+                pass  # the container went away: what was read is what there is
+            finally:
+                rest = assembler.close()
+                if rest:
+                    try:
+                        from_thread.run(deliver, rest)
+                    except RuntimeError:
+                        pass  # the event loop is gone (cancelled run)
+
+        await self._call(read)
+
+    async def wait(self, handle: Handle) -> int:
+        assert isinstance(handle, DockerHandle)
+        if handle.container is None:
+            return 1
+        try:
+            result = await self._call(handle.container.wait)
+        except docker.errors.NotFound as exc:
+            raise RuntimeFailure(
+                f"{handle.spec.kind} `{handle.spec.label}`: its container disappeared",
+                "something outside velarun removed it",
+            ) from exc
+        return int(result.get("StatusCode", 1))
+
+    async def kill(self, handle: Handle) -> None:
+        assert isinstance(handle, DockerHandle)
+        if handle.container is None:
+            return
+
+        def kill() -> None:
+            try:
+                handle.container.kill()
+            except docker.errors.APIError:
+                pass  # already stopped or gone
+
+        await self._call(kill)
+
+    async def remove(self, handle: Handle) -> None:
+        assert isinstance(handle, DockerHandle)
+        for stream in handle.streams:
+            with contextlib.suppress(Exception):
+                stream.close()
+        container = handle.container
+        if container is None:
+            # A create that may have completed in an abandoned thread: remove by name.
+            def by_name() -> None:
+                with contextlib.suppress(docker.errors.APIError):
+                    self.client.containers.get(handle.name).remove(force=True, v=True)
+
+            await self._call(by_name)
+            return
+
+        def remove() -> None:
+            try:
+                container.remove(force=True, v=True)
+            except docker.errors.NotFound:
+                pass
+            except docker.errors.APIError as exc:
+                if exc.status_code != 409:  # removal already in progress
+                    raise
+
+        await self._call(remove)
+
+    async def read_outputs(self) -> dict[str, str]:
+        if self._outputs is None:
+            return {}
+        out: dict[str, str] = {}
+        for name in (".env", "masked.env"):
+            path = self._outputs / name
+            try:
+                out.update(parse_dotenv(path.read_text(errors="replace")[: 10 * 1024 * 1024]))
+            except OSError:
+                continue
+        return out
+
+    async def teardown(self) -> None:
+        def sweep() -> None:
+            flt: dict[str, Any] = {"label": f"{LABEL}={self.run_id}"}
+            for container in self.client.containers.list(all=True, filters=flt):
+                with contextlib.suppress(docker.errors.NotFound):
+                    container.remove(force=True, v=True)
+            for network in self.client.networks.list(filters=flt):
+                with contextlib.suppress(docker.errors.NotFound):
+                    network.remove()
+            for volume in self.client.volumes.list(filters=flt):
+                with contextlib.suppress(docker.errors.NotFound):
+                    volume.remove(force=True)
+
+        try:
+            if self._client is not None:
+                await self._call(sweep)  # removing containers also ends abandoned waits
+                with anyio.move_on_after(10):
+                    while self._in_flight > 0:
+                        await anyio.sleep(0.05)
+                await self._call(sweep)  # whatever an abandoned call created meanwhile
+        finally:
+            if self._outputs is not None:
+                shutil.rmtree(self._outputs, ignore_errors=True)
+                self._outputs = None
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+
+
+def _chunks(stream: Any) -> Iterator[bytes]:
+    for chunk in stream:
+        if isinstance(chunk, bytes):
+            yield chunk
+        else:
+            yield str(chunk).encode()
+
+
+def clean(run_id: str | None = None) -> tuple[int, int, int]:
+    """Remove leftovers of crashed runs (all runs, or one): containers, networks, volumes."""
+    client = docker.from_env()
+    try:
+        flt: dict[str, Any] = {"label": f"{LABEL}={run_id}" if run_id else LABEL}
+        containers = client.containers.list(all=True, filters=flt)
+        for c in containers:
+            with contextlib.suppress(docker.errors.NotFound):
+                c.remove(force=True, v=True)
+        networks = client.networks.list(filters=flt)
+        for n in networks:
+            with contextlib.suppress(docker.errors.NotFound):
+                n.remove()
+        volumes = client.volumes.list(filters=flt)
+        for v in volumes:
+            with contextlib.suppress(docker.errors.NotFound):
+                v.remove(force=True)
+        return len(containers), len(networks), len(volumes)
+    finally:
+        client.close()

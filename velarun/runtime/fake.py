@@ -1,0 +1,127 @@
+"""FakeRuntime: a deterministic, Docker-free runtime that checks the protocol.
+
+Scripts each container's behaviour by label (``"stage/step"`` or ``"step"``, services by name):
+exit code, log lines, how long it runs, an error on start, outputs it writes. Records every call
+in ``events`` so tests can assert on ordering and overlap, and raises ``AssertionError`` when the
+scheduler breaks the protocol (wait before start, start after teardown, double setup...).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import anyio
+
+from velarun.runtime import ContainerSpec, LogSink, RuntimeFailure
+
+
+@dataclass(frozen=True, slots=True)
+class FakeStep:
+    exit_code: int = 0
+    logs: tuple[str, ...] = ()
+    delay: float = 0.0
+    """Seconds the container "runs" (fake time via anyio sleep)."""
+    start_error: str | None = None
+    outputs: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(eq=False)
+class FakeHandle:
+    spec: ContainerSpec
+    behaviour: FakeStep
+    done: anyio.Event = field(default_factory=anyio.Event)
+    exit_code: int | None = None
+    killed: bool = False
+    removed: bool = False
+
+
+class FakeRuntime:
+    def __init__(
+        self,
+        behaviours: dict[str, FakeStep] | None = None,
+        *,
+        image_error: str | None = None,
+        run_id: str = "fake",
+    ) -> None:
+        self.behaviours = behaviours or {}
+        self.image_error = image_error
+        self.run_id = run_id
+        self.events: list[tuple[str, str]] = []
+        self.handles: list[FakeHandle] = []
+        self.outputs: dict[str, str] = {}
+        self.env_seen: dict[str, dict[str, str]] = {}
+        self._setup = False
+        self._torn_down = False
+
+    def _event(self, kind: str, label: str = "") -> None:
+        self.events.append((kind, label))
+
+    async def setup(self) -> None:
+        assert not self._setup, "setup called twice"
+        self._setup = True
+        self._event("setup")
+
+    async def prepare_images(self, specs: list[ContainerSpec]) -> None:
+        self._event("prepare_images", ",".join(s.label for s in specs))
+        if self.image_error is not None:
+            raise RuntimeFailure(self.image_error)
+
+    async def start(self, spec: ContainerSpec) -> FakeHandle:
+        assert self._setup and not self._torn_down, "start outside setup..teardown"
+        behaviour = self.behaviours.get(spec.label, FakeStep())
+        self.env_seen[spec.label] = dict(spec.environment)
+        self._event("start", spec.label)
+        if behaviour.start_error is not None:
+            raise RuntimeFailure(behaviour.start_error)
+        handle = FakeHandle(spec, behaviour)
+        self.handles.append(handle)
+        return handle
+
+    async def logs(self, handle: object, sink: LogSink) -> None:
+        assert isinstance(handle, FakeHandle) and handle in self.handles
+        for line in handle.behaviour.logs:
+            await sink(line)
+        await handle.done.wait() if handle.spec.detach else None
+
+    async def wait(self, handle: object) -> int:
+        assert isinstance(handle, FakeHandle) and handle in self.handles, "wait before start"
+        if handle.exit_code is None:
+            if handle.spec.detach:
+                await handle.done.wait()
+            else:
+                await anyio.sleep(handle.behaviour.delay)
+                if handle.exit_code is None:
+                    handle.exit_code = handle.behaviour.exit_code
+                    self.outputs.update(handle.behaviour.outputs)
+                    handle.done.set()
+            self._event("exit", handle.spec.label)
+        assert handle.exit_code is not None
+        return handle.exit_code
+
+    async def kill(self, handle: object) -> None:
+        assert isinstance(handle, FakeHandle)
+        self._event("kill", handle.spec.label)
+        if handle.exit_code is None:
+            handle.killed = True
+            handle.exit_code = 137
+            handle.done.set()
+
+    async def remove(self, handle: object) -> None:
+        assert isinstance(handle, FakeHandle)
+        if not handle.removed:
+            handle.removed = True
+            self._event("remove", handle.spec.label)
+
+    async def read_outputs(self) -> dict[str, str]:
+        return dict(self.outputs)
+
+    async def teardown(self) -> None:
+        assert not self._torn_down, "teardown called twice"
+        self._torn_down = True
+        self._event("teardown")
+
+    def started(self) -> list[str]:
+        return [label for kind, label in self.events if kind == "start"]
+
+    def leftovers(self) -> list[str]:
+        return [h.spec.label for h in self.handles if not h.removed]
