@@ -29,7 +29,7 @@ CASES: list[tuple[str, str | bytes, str]] = [
     (
         "yaml-syntax",
         'version: "1"\nsteps:\n  - name: a\n   image: b\n',
-        "p.yml:4:4: error: YAML syntax error: expected <block end>, but found '<block mapping start>'\n  hint: while parsing a block collection (line 3); check the indentation and quoting of this line and the one above\n1 error, 0 warnings",
+        "p.yml:4:4: error: YAML syntax error: did not find expected '-' indicator\n  hint: while parsing a block collection (line 3); check the indentation and quoting of this line and the one above\n1 error, 0 warnings",
     ),
     (
         "not-a-mapping",

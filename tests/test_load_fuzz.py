@@ -130,7 +130,7 @@ def test_deep_nesting_is_refused() -> None:
         data = ("version: " + "[" * depth + "]" * depth + "\n").encode()
         result = load_bytes(data, "p.yml")
         assert result.pipeline is None
-        assert "nests deeper than" in result.diagnostics[0].message
+        assert "nest" in result.diagnostics[0].message  # ours (100) or libyaml's (1000)
 
 
 def test_recursive_alias_is_an_error() -> None:

@@ -194,7 +194,9 @@ class _Compiler:
             pull=step.pull,
             commands=tuple(sub(c, "commands") for c in step.commands),
             entrypoint=tuple(sub(e, "entrypoint") for e in step.entrypoint),
-            environment={k: sub(v, "environment") for k, v in env.items()},
+            environment={
+                k: sub(v, "environment") if "$" in v or "\\" in v else v for k, v in env.items()
+            },
             ruleset=ruleset,
             detach=step.detach,
             privileged=step.privileged,

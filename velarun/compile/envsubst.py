@@ -46,6 +46,7 @@ of nested ``${...}``).  Any other input is substituted; nothing else is raised.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -865,6 +866,13 @@ def _eval(node: _Node, mapping: Callable[[str], str]) -> bytes:
     return _lookup_func(node.name, len(args))(value, args)
 
 
+@functools.lru_cache(maxsize=4096)
+def _parse_cached(text: str) -> tuple[_Text | _Func, ...]:
+    """Parse trees are never mutated, so the same text (a command repeated across steps,
+    an image tag) is parsed once per process."""
+    return tuple(_Parser(_encode(text)).parse())
+
+
 def substitute(text: str, mapping: Callable[[str], str]) -> str:
     """Expand ``text`` the way ``envsubst.Eval(text, mapping)`` of drone/envsubst v1.0.3 does.
 
@@ -872,5 +880,5 @@ def substitute(text: str, mapping: Callable[[str], str]) -> str:
     name; what it returns is the value the operators work on.  Raises SubstitutionError if the
     text cannot be parsed (nothing is substituted then).
     """
-    nodes = _Parser(_encode(text)).parse()
+    nodes = _parse_cached(text)
     return _output_decode(b"".join(_eval(node, mapping) for node in nodes))

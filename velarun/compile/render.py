@@ -155,11 +155,19 @@ def render_plan(plan: Plan, path: str, style: Style | None = None) -> str:
     summary = f"{_plural(n_steps, 'step')} will run"
     if plan.is_stages:
         summary = f"{_plural(len(plan.stages), 'stage')}, {summary}"
-    if plan.pruned:
-        summary += (
-            f"; pruned: {_plural(len(pruned_stages), 'stage')},"
-            f" {_plural(len(plan.pruned_of('step')), 'step')}"
+    if not plan.all_steps():
+        summary = "nothing runs for this rule data"
+    counts = [
+        _plural(len(items), kind)
+        for kind, items in (
+            ("stage", pruned_stages),
+            ("step", plan.pruned_of("step")),
+            ("service", pruned_services),
         )
+        if items
+    ]
+    if counts:
+        summary += "; pruned: " + ", ".join(counts)
     lines += ["", summary]
     return "\n".join(lines)
 

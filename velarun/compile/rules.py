@@ -76,7 +76,10 @@ def _regexp(pattern: str) -> Any:
     try:
         return re2.compile(pattern)
     except re2.error as exc:
-        raise PatternError(f"invalid regexp `{pattern}`: {exc}") from None
+        detail = exc.args[0] if exc.args else "invalid"
+        if isinstance(detail, bytes):
+            detail = detail.decode(errors="replace")
+        raise PatternError(f"invalid regexp `{pattern}`: {detail}") from None
 
 
 def check_pattern(pattern: str, matcher: str) -> None:

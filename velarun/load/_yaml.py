@@ -11,7 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import yaml
+import yaml.cyaml
+from yaml.composer import Composer
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.resolver import Resolver
 
 from velarun.diagnostics import START, Diagnostic, Pos, error, warning
 
@@ -62,20 +65,48 @@ def node_pos(node: Node) -> Pos:
     return Pos(mark.line + 1, mark.column + 1)
 
 
-class _Loader(yaml.SafeLoader):
-    """Remembers which nodes carry an anchor (PyYAML forgets anchors after composing)."""
+_FastParser: type | None = getattr(yaml.cyaml, "CParser", None)
+"""libyaml's parser; None when PyYAML was built without libyaml (the pure-Python one then)."""
+
+
+class _PyParser(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser):
+    def __init__(self, text: str) -> None:
+        yaml.reader.Reader.__init__(self, text)
+        yaml.scanner.Scanner.__init__(self)
+        yaml.parser.Parser.__init__(self)
+
+
+_ParserBase: type = _FastParser if _FastParser is not None else _PyParser
+
+
+class _Loader(Composer, Resolver, _ParserBase):  # type: ignore[misc]
+    """libyaml's parser (when PyYAML has it) under PyYAML's Python composer, which keeps
+    positions and remembers which nodes carry an anchor (PyYAML forgets anchors)."""
 
     def __init__(self, text: str) -> None:
-        super().__init__(text)
+        _ParserBase.__init__(self, text)  # type: ignore[misc]
+        Composer.__init__(self)
+        Resolver.__init__(self)
         self.anchored: set[int] = set()
+        self.explicit: set[int] = set()
+        self.saw_alias = False
 
     def compose_node(self, parent: Node | None, index: int) -> Node | None:
         anchor = None
-        if not self.check_event(yaml.AliasEvent):
-            anchor = self.peek_event().anchor  # type: ignore[no-untyped-call]
+        explicit_tag = False
+        if self.check_event(yaml.AliasEvent):
+            self.saw_alias = True
+        else:
+            event = self.peek_event()
+            anchor = event.anchor
+            if isinstance(event, yaml.ScalarEvent) and event.tag not in (None, "!"):
+                explicit_tag = True  # `!!str 5`: not resolved by its value
         node = super().compose_node(parent, index)
-        if anchor is not None and node is not None:
-            self.anchored.add(id(node))
+        if node is not None:
+            if anchor is not None:
+                self.anchored.add(id(node))
+            if explicit_tag:
+                self.explicit.add(id(node))
         return node
 
 
@@ -85,13 +116,13 @@ class _TooDeep(Exception):
 
 
 class _Converter:
-    def __init__(self, anchored: set[int]) -> None:
+    def __init__(self, anchored: set[int], explicit: set[int]) -> None:
         self.anchored = anchored
+        self.explicit = explicit
         self.diags: list[Diagnostic] = []
         self._done: dict[int, YNode] = {}
         self._sizes: dict[int, int] = {}
         self._active: set[int] = set()
-        self._resolver = yaml.resolver.Resolver()
 
     def expanded_size(self, node: Node) -> int:
         """Node count with aliases expanded, computed over the shared graph in linear time."""
@@ -134,12 +165,10 @@ class _Converter:
         try:
             result: YNode
             if isinstance(node, ScalarNode):
-                plain = node.style is None
+                # Plain: no quotes or block style (None from PyYAML's parser, "" from
+                # libyaml's) and no explicit tag.
+                plain = not node.style and key not in self.explicit
                 tag = node.tag
-                if plain and tag != self._resolver.resolve(  # type: ignore[no-untyped-call]
-                    ScalarNode, node.value, (True, False)
-                ):
-                    plain = False  # an explicit tag such as `!!str 5`: not resolved by value
                 result = YScalar(node.value, tag, plain, pos)
             elif isinstance(node, SequenceNode):
                 items = tuple(self.convert(n, depth + 1) for n in node.value)
@@ -245,7 +274,7 @@ def parse_yaml(text: str) -> tuple[YNode | None, list[Diagnostic]]:
             if root is not None and loader.check_node():
                 extra.append(
                     warning(
-                        Pos(loader.peek_event().start_mark.line + 1, 1),  # type: ignore[no-untyped-call]
+                        Pos(loader.peek_event().start_mark.line + 1, 1),
                         "the file holds more than one YAML document; only the first is used",
                         "remove the `---` separator and what follows, or move it to another file",
                     )
@@ -258,8 +287,8 @@ def parse_yaml(text: str) -> tuple[YNode | None, list[Diagnostic]]:
         loader.dispose()
     if root is None:
         return None, extra
-    conv = _Converter(loader.anchored)
-    size = conv.expanded_size(root)
+    conv = _Converter(loader.anchored, loader.explicit)
+    size = conv.expanded_size(root) if loader.saw_alias else 0  # only aliases can blow up
     if size > MAX_EXPANDED_NODES:
         return None, [
             error(

@@ -1,0 +1,175 @@
+"""`velarun plan`: errors with positions (exit 2), --explain, rule-data flags and variables."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tests.conftest import FIXTURES
+from velarun.cli import app
+
+runner = CliRunner()
+
+
+def plan_file(tmp_path: Path, text: str, *args: str) -> tuple[int, str, str]:
+    f = tmp_path / "p.yml"
+    f.write_text(text)
+    result = runner.invoke(app, ["plan", str(f), *args])
+    return result.exit_code, result.stdout, result.stderr.replace(str(tmp_path) + "/", "")
+
+
+STEP = 'version: "1"\nsteps:\n  - name: a\n    image: alpine\n'
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            "    commands:\n      - echo ${{ github.sha }}\n",
+            "p.yml:6:7: error: step `a`: cannot substitute `echo ${{ github.sha }}`: unable to parse variable name\n"
+            "  hint: Vela has no `${{ ... }}` expressions; write `$${{ ... }}` to pass the text through literally\n"
+            "1 error, 0 warnings\n",
+        ),
+        (
+            "    commands:\n      - echo ${FOO\n",
+            "p.yml:6:7: error: step `a`: cannot substitute `echo ${FOO`: missing closing brace\n"
+            "  hint: write `$${` for a literal `${`\n"
+            "1 error, 0 warnings\n",
+        ),
+        (
+            "    commands: [echo]\n    ruleset:\n      branch: 'rel[ease'\n",
+            "p.yml:7:15: error: step `a`: invalid glob `rel[ease`: syntax error in pattern\n"
+            "  hint: Go glob syntax: `*`, `?`, `[a-z]`, `[^a]`, `\\` escapes\n"
+            "1 error, 0 warnings\n",
+        ),
+        (
+            "    commands: [echo]\n    ruleset:\n      matcher: regexp\n      branch: '(?!main)'\n",
+            "p.yml:8:15: error: step `a`: invalid regexp `(?!main)`: invalid perl operator: (?!\n"
+            "  hint: RE2 syntax: no look-around or back-references\n"
+            "1 error, 0 warnings\n",
+        ),
+        (
+            "    commands: [echo]\n    ruleset:\n      eval: 'VELA_BUILD_BRANCH == \"main\"'\n",
+            "p.yml:7:13: error: step `a`: `eval` rules are not supported by velarun\n"
+            "  hint: express the condition with branch/event/path/... rules, or remove it\n"
+            "1 error, 0 warnings\n",
+        ),
+    ],
+)
+def test_compile_errors_exit_2_with_positions(tmp_path: Path, body: str, expected: str) -> None:
+    code, out, err = plan_file(tmp_path, STEP + body)
+    assert (code, out, err) == (2, "", expected)
+
+
+def test_invalid_pipeline_exits_2() -> None:
+    result = runner.invoke(app, ["plan", str(FIXTURES / "invalid.vela.yml")])
+    assert result.exit_code == 2
+    assert result.stderr.endswith("2 errors, 5 warnings\n")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--event", "delete"],
+            "error: event `delete` needs an action\n  hint: pass --event delete:branch or --event delete:tag\n",
+        ),
+        (
+            ["--event", "tag"],
+            "error: a tag event needs a tag\n  hint: pass --tag v1.2.3 (or set VELA_TAG)\n",
+        ),
+        (
+            ["--repo", "x"],
+            "error: repo `x` is not `org/name`\n  hint: pass --repo octocat/hello-world\n",
+        ),
+        (
+            ["--env", "NOPE"],
+            "error: --env `NOPE` is not KEY=VALUE\n  hint: write --env NAME=value\n",
+        ),
+        (["--format", "yaml"], "error: --format `yaml` is not text or json\n"),
+    ],
+)
+def test_bad_rule_data_is_a_usage_error(args: list[str], message: str) -> None:
+    result = runner.invoke(app, ["plan", str(FIXTURES / "seed/stage-needs.vela.yml"), *args])
+    assert (result.exit_code, result.stderr) == (2, message)
+
+
+def test_rule_data_from_environment_variables() -> None:
+    result = runner.invoke(
+        app,
+        ["plan", str(FIXTURES / "seed/stage-rulesets.vela.yml"), "--format", "json"],
+        env={"VELA_BRANCH": "main", "VELA_EVENT": "push", "VELA_REPO": "octo/app"},
+    )
+    data = json.loads(result.stdout)
+    assert (data["ruledata"]["branch"], data["ruledata"]["repo"]) == ("main", "octo/app")
+    assert [s["name"] for s in data["stages"]] == ["build", "deploy", "notify"]
+
+
+def test_env_flag_sits_above_defaults_for_non_detached_steps(tmp_path: Path) -> None:
+    text = (
+        'version: "1"\nenvironment: {CI: "false", MINE: yaml}\nsteps:\n'
+        "  - {name: a, image: i, commands: [x], parameters: {mine: param}}\n"
+        "  - {name: bg, image: i, detach: true}\n"
+    )
+    code, out, _ = plan_file(
+        tmp_path, text, "--format", "json", "--env", "MINE=flag", "--env", "CI=flag"
+    )
+    assert code == 0
+    a, bg = json.loads(out)["steps"]
+    assert (a["environment"]["CI"], a["environment"]["MINE"]) == ("flag", "flag")
+    assert a["environment"]["PARAMETER_MINE"] == "param"
+    assert (bg["environment"]["CI"], bg["environment"]["MINE"]) == ("true", "yaml")
+
+
+def test_explain_a_pruned_step() -> None:
+    result = runner.invoke(
+        app,
+        [
+            "plan",
+            str(FIXTURES / "seed/stage-rulesets.vela.yml"),
+            "--branch",
+            "issue-123",
+            "--explain",
+            "Publish My Docker Image",
+        ],
+    )
+    assert result.exit_code == 0
+    assert result.stdout == (
+        "step `Publish My Docker Image` in stage `deploy`: pruned\n"
+        "  if (operator and, matcher filepath)\n"
+        "    branch   data `issue-123`  vs  `main`  ->  no match\n"
+        "    not evaluated (decided earlier): event\n"
+        "  verdict: pruned, branch `issue-123` does not match `main`\n"
+    )
+
+
+def test_explain_a_stage_and_a_kept_step() -> None:
+    args = ["plan", str(FIXTURES / "seed/stage-needs.vela.yml"), "--branch", "main"]
+    result = runner.invoke(app, [*args, "--explain", "y-stage"])
+    assert result.stdout == (
+        "stage `y-stage`: runs\n"
+        "  needs as written: compile-time-ruleset-stage\n"
+        "  needs in the plan: (none: starts at once)\n"
+        "  dropped need: compile-time-ruleset-stage (pruned)\n"
+        "  step `what repo is this`: runs\n"
+    )
+    result = runner.invoke(app, [*args, "--explain", "fail"])
+    assert result.stdout == (
+        "step `fail` in stage `runtime-ruleset-stage`: runs\n"
+        "  if (operator and, matcher filepath)\n"
+        "    status   data `pending`  vs  `failure`  ->  not evaluated at compile time (decided while the build runs)\n"
+        "  at run time: runs only if the build status is failure\n"
+    )
+
+
+def test_explain_unknown_name() -> None:
+    result = runner.invoke(
+        app, ["plan", str(FIXTURES / "seed/stage-rulesets.vela.yml"), "--explain", "nope"]
+    )
+    assert result.exit_code == 2
+    assert result.stderr.startswith(
+        "error: no step or stage is named `nope`\n  hint: names: `Build My Code`"
+    )

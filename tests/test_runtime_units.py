@@ -1,0 +1,154 @@
+"""Pure pieces of the Docker runtime and of the scheduler's container specs."""
+
+from __future__ import annotations
+
+import docker.types
+import pytest
+
+from velarun.compile.plan import PlannedStep
+from velarun.load.model import Ruleset, Ulimit, Volume
+from velarun.report import prefix
+from velarun.runtime import ContainerSpec
+from velarun.runtime.docker import (
+    LineAssembler,
+    container_name,
+    create_kwargs,
+    parse_dotenv,
+)
+from velarun.schedule import RunOptions, image_privileged, step_spec
+
+
+def spec(**kw: object) -> ContainerSpec:
+    base: dict[str, object] = {
+        "kind": "step",
+        "name": "unit",
+        "stage": "test",
+        "image": "img",
+        "pull": "never",
+    }
+    base.update(kw)
+    return ContainerSpec(**base)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("kw", "serial", "name"),
+    [
+        ({}, 1, "velarun-abc-test-unit-1"),
+        ({"stage": None}, 2, "velarun-abc-unit-2"),
+        ({"name": "Build My Code", "stage": "a/b"}, 3, "velarun-abc-a_b-Build_My_Code-3"),
+        ({"name": "ünï côdé ✓", "stage": None}, 4, "velarun-abc-n_c_d-4"),
+        ({"kind": "service", "name": "db", "stage": None}, 5, "velarun-abc-service-db-5"),
+        ({"name": "x" * 300, "stage": None}, 6, "velarun-abc-" + "x" * 80 + "-6"),
+        ({"name": "...", "stage": None}, 7, "velarun-abc-x-7"),
+    ],
+)
+def test_container_names_are_docker_safe(kw: dict[str, object], serial: int, name: str) -> None:
+    assert container_name("abc", spec(**kw), serial) == name
+
+
+def test_create_kwargs() -> None:
+    s = spec(
+        entrypoint=("/bin/sh", "-c"),
+        command=("echo $VELA_BUILD_SCRIPT | base64 -d | /bin/sh -e",),
+        environment={"A": "1"},
+        user="1000",
+        working_dir="/vela/src",
+        ulimits=(Ulimit("nofile", 1024, 2048),),
+        volumes=(Volume("/host/cache", "/cache", "rw"), Volume("/etc/ssl", "/etc/ssl", "ro")),
+    )
+    kw = create_kwargs(
+        s, run_id="r1", name="n", volume="v", network="net", workspace="/ws", outputs_dir="/out"
+    )
+    assert kw["image"] == "img" and kw["name"] == "n" and kw["network"] == "net"
+    assert kw["entrypoint"] == ["/bin/sh", "-c"]
+    assert kw["command"] == ["echo $VELA_BUILD_SCRIPT | base64 -d | /bin/sh -e"]
+    assert kw["environment"] == ["A=1"]
+    assert (kw["user"], kw["working_dir"], kw["privileged"]) == ("1000", "/vela/src", False)
+    assert kw["labels"]["io.velarun.run-id"] == "r1"
+    assert kw["labels"]["io.velarun.stage"] == "test"
+    assert kw["mounts"] == [
+        docker.types.Mount("/vela", "v", type="volume"),
+        docker.types.Mount("/vela/src", "/ws", type="bind"),
+        docker.types.Mount("/vela/outputs", "/out", type="bind"),
+        docker.types.Mount("/cache", "/host/cache", type="bind", read_only=False),
+        docker.types.Mount("/etc/ssl", "/etc/ssl", type="bind", read_only=True),
+    ]
+    assert kw["ulimits"] == [docker.types.Ulimit(name="nofile", soft=1024, hard=2048)]
+    plain = create_kwargs(
+        spec(), run_id="r1", name="n", volume="v", network="net", workspace="/ws", outputs_dir="/o"
+    )
+    assert "entrypoint" not in plain and "command" not in plain and "user" not in plain
+
+
+@pytest.mark.parametrize(
+    ("chunks", "lines"),
+    [
+        ([b"a\nb\n"], ["a", "b"]),
+        ([b"par", b"tial\nx"], ["partial", "x"]),
+        ([b"crlf\r\n"], ["crlf"]),
+        ([b"caf\xc3", b"\xa9\n"], ["café"]),
+        ([b"bad \xff byte\n"], ["bad \ufffd byte"]),
+        ([b"nul\x00inside\n"], ["nul\x00inside"]),
+        ([b"no newline at end"], ["no newline at end"]),
+        ([b"x" * 100_000, b"y" * 100_000, b"\n"], ["x" * 100_000 + "y" * 100_000]),
+        ([b"\n\n"], ["", ""]),
+    ],
+)
+def test_line_assembler(chunks: list[bytes], lines: list[str]) -> None:
+    a = LineAssembler()
+    out: list[str] = []
+    for chunk in chunks:
+        out += a.feed(chunk)
+    out += a.close()
+    assert out == lines
+
+
+def test_parse_dotenv() -> None:
+    text = "A=1\nexport B=two\n# comment\nC='quoted value'\nD=\"x=y\"\nbad line\n=novalue\n"
+    assert parse_dotenv(text) == {"A": "1", "B": "two", "C": "quoted value", "D": "x=y"}
+
+
+@pytest.mark.parametrize(
+    ("image", "patterns", "privileged"),
+    [
+        ("docker:dind", ["docker*"], True),
+        ("docker.io/library/docker:dind", ["docker*"], True),
+        ("target/vela-docker:latest", ["target/vela-docker"], True),
+        ("alpine", ["docker*"], False),
+        ("alpine", [], False),
+    ],
+)
+def test_privileged_images(image: str, patterns: list[str], privileged: bool) -> None:
+    assert image_privileged(image, patterns) is privileged
+
+
+def test_step_spec_commands_become_vela_script_and_privileged_needs_the_flag() -> None:
+    step = PlannedStep(
+        name="s",
+        stage=None,
+        image="docker:dind",
+        pull="not_present",
+        commands=("echo hi",),
+        entrypoint=(),
+        environment={"A": "1"},
+        ruleset=Ruleset(),
+        privileged=True,
+    )
+    s = step_spec(step, {}, RunOptions())
+    assert s.entrypoint == ("/bin/sh", "-c")
+    assert s.command == ("echo $VELA_BUILD_SCRIPT | base64 -d | /bin/sh -e",)
+    assert s.environment["SHELL"] == "/bin/sh" and s.environment["HOME"] == "/root"
+    assert s.privileged is False  # `privileged: true` alone is ignored, as Vela's runtime does
+    assert step_spec(step, {}, RunOptions(privileged_images=("docker*",))).privileged is True
+
+
+@pytest.mark.parametrize(
+    ("kw", "text"),
+    [
+        ({}, "[stage: test][step: unit]"),
+        ({"stage": None}, "[step: unit]"),
+        ({"kind": "service", "stage": None, "name": "db"}, "[service: db]"),
+    ],
+)
+def test_log_prefixes_like_vela(kw: dict[str, object], text: str) -> None:
+    assert prefix(spec(**kw)) == text
