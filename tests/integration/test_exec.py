@@ -237,3 +237,24 @@ steps:
     rep = report(workspace)
     assert rep["status"] == "canceled" and rep["exit_code"] == 130
     assert step_statuses(rep) == {"long": "killed", "never": "skipped"}
+
+
+def test_docker_unreachable_is_exit_3_with_one_clear_sentence(tmp_path: Path) -> None:
+    (tmp_path / ".vela.yml").write_text(
+        f'version: "1"\nsteps:\n  - {{name: a, image: {IMG}, commands: [echo]}}\n'
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "DOCKER_HOST": "unix:///nonexistent/docker.sock"}
+    for command in (["exec", "--report", "report.json"], ["clean"]):
+        proc = subprocess.run(
+            [sys.executable, "-m", "velarun", *command],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+        )
+        assert proc.returncode == 3
+        assert "cannot reach the Docker Engine at unix:///nonexistent/docker.sock" in proc.stderr
+        assert "hint: check DOCKER_HOST, or unset it to use the local socket" in proc.stderr
+        assert "Traceback" not in proc.stderr + proc.stdout
+    assert report(tmp_path)["status"] == "error"
