@@ -94,7 +94,7 @@ def main() -> None:
     sizes = [int(a) for a in sys.argv[1:]] or [1, 10, 50]
     with tempfile.TemporaryDirectory() as tmp:
         ws = Path(tmp)
-        print(f"| N | floor (s/step) | velarun (s/step) | ratio |\n|---|---|---|---|")
+        print("| N | floor (s/step) | velarun (s/step) | ratio |\n|---|---|---|---|")
         for n in sizes:
             steps = "".join(
                 f"  - {{name: s{i}, image: '{TEST_IMAGE}', pull: never, commands: ['true']}}\n"
