@@ -258,3 +258,65 @@ def test_docker_unreachable_is_exit_3_with_one_clear_sentence(tmp_path: Path) ->
         assert "hint: check DOCKER_HOST, or unset it to use the local socket" in proc.stderr
         assert "Traceback" not in proc.stderr + proc.stdout
     assert report(tmp_path)["status"] == "error"
+
+
+def seed(name: str, sleeps: dict[str, str] | None = None) -> str:
+    """A seed page pipeline on the local test image, sleeps shortened, nothing else changed."""
+    text = (ROOT / "fixtures" / "seed" / name).read_text()
+    lines = []
+    for line in text.splitlines():
+        if line.strip().startswith("image:"):
+            indent = line[: len(line) - len(line.lstrip())]
+            line = f"{indent}image: {IMG}"
+        line = line.replace("pull: always", "pull: never")
+        for old, new in (sleeps or {}).items():
+            line = line.replace(old, new)
+        lines.append(line)
+    return "\n".join(lines) + "\n"
+
+
+def test_seed_needs_pipeline_y_stage_starts_at_once(workspace: Path) -> None:
+    # Verbatim, the seed's run-first step ends with `echo "done""`: an unterminated quote, so
+    # /bin/sh exits 2, as it would on a Vela worker. That makes the page's example a failing
+    # build, which shows the rest: the runtime-ruleset stage's `status: failure` step runs,
+    # x-stage is skipped, and y-stage, which no longer waits, ran from the start.
+    pipeline = seed("stage-needs.vela.yml", {"sleep 10": "sleep 2", "sleep 20": "sleep 1"})
+    proc = velarun(workspace, pipeline, "--branch", "main")
+    assert proc.returncode == 1, proc.stderr
+    rep = report(workspace)
+    stages = {st["name"]: st for st in rep["stages"]}
+    assert list(stages) == ["run-first", "runtime-ruleset-stage", "x-stage", "y-stage"]
+    # RFC 3339 with milliseconds in UTC compare correctly as strings.
+    assert stages["y-stage"]["started_at"] < stages["run-first"]["finished_at"]
+    assert stages["runtime-ruleset-stage"]["started_at"] >= stages["run-first"]["finished_at"]
+    assert step_statuses(rep) == {
+        "run-first/sleep for 10": "failure",
+        "runtime-ruleset-stage/fail": "success",
+        "x-stage/who ran the build": "skipped",
+        "y-stage/what repo is this": "success",
+    }
+    assert stages["run-first"]["steps"][0]["exit_code"] == 2
+    assert "[stage: y-stage][step: what repo is this] localOrg/localRepo" in proc.stdout
+    assert "[stage: runtime-ruleset-stage][step: fail] runtime rule" in proc.stdout
+    assert (
+        "velarun: pruned step compile-time-ruleset-stage/pruned: branch `main` does not"
+        in proc.stderr
+    )
+
+
+def test_seed_rulesets_pipeline_notify_runs_its_failure_step(workspace: Path) -> None:
+    # On the test image `go build` is not found (exit 127): the build fails, and notify,
+    # which needed the pruned deploy stage, runs its `status: failure` plugin step.
+    proc = velarun(workspace, seed("stage-rulesets.vela.yml"), "--branch", "issue-123")
+    assert proc.returncode == 1, proc.stderr
+    rep = report(workspace)
+    assert [st["name"] for st in rep["stages"]] == ["build", "notify"]
+    assert step_statuses(rep) == {
+        "build/Build My Code": "failure",
+        "notify/Report Failure": "success",
+    }
+    assert rep["stages"][0]["steps"][0]["exit_code"] == 127
+    assert (
+        "velarun: needs: notify needed deploy, which was pruned: notify now waits only on build"
+        in proc.stderr
+    )
