@@ -18,6 +18,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+@pytest.fixture(autouse=True)
+def _no_git_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rule data from the developer's checkout would make outputs depend on it: tests that
+    exercise git derivation unset this and work in their own temporary repositories."""
+    monkeypatch.setenv("VELARUN_NO_GIT", "1")
+
+
 @pytest.fixture
 def fixtures_dir() -> Path:
     return FIXTURES

@@ -173,3 +173,61 @@ def test_explain_unknown_name() -> None:
     assert result.stderr.startswith(
         "error: no step or stage is named `nope`\n  hint: names: `Build My Code`"
     )
+
+
+def test_events_truth_table() -> None:
+    result = runner.invoke(
+        app,
+        [
+            "plan",
+            str(FIXTURES / "compile/kitchen-sink.vela.yml"),
+            "--events",
+            "push,pull_request,tag:v1.2.3,comment",
+            "--file-changeset",
+            "docs/a.md",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (
+        "STEP                 push   pull_request  tag:v1.2.3  comment\n"
+        "greet                runs   runs          runs        runs\n"
+        "publish              runs   -             -           -\n"
+        "docs-only            runs   runs          runs        runs\n"
+        "not-on-main          -      -             -           -\n"
+        "pr-or-tag            -      runs          runs        -\n"
+        "flaky                runs   runs          runs        runs\n"
+        "on-failure           runs*  runs*         runs*       runs*\n"
+        "unless-status-quirk  -      -             -           -\n"
+        "or-status-kept       runs*  runs*         runs*       runs*\n"
+        "background           runs   runs          runs        runs\n"
+        "\n"
+        "runs: compiled in for that event; runs*: also has a status rule decided at run\n"
+        "time; -: pruned. Other rule data as in the header of `velarun plan`.\n"
+    )
+    bad = runner.invoke(
+        app, ["plan", str(FIXTURES / "compile/kitchen-sink.vela.yml"), "--events", "push,delete"]
+    )
+    assert (bad.exit_code, bad.stderr) == (
+        2,
+        "error: --events `delete`: event `delete` needs an action\n"
+        "  hint: pass --event delete:branch or --event delete:tag\n",
+    )
+
+
+def test_selection_in_plan() -> None:
+    result = runner.invoke(
+        app,
+        [
+            "plan",
+            str(FIXTURES / "seed/stage-needs.vela.yml"),
+            "--format",
+            "json",
+            "--stage",
+            "x-stage",
+        ],
+    )
+    data = json.loads(result.stdout)
+    assert [s["name"] for s in data["stages"]] == ["run-first", "runtime-ruleset-stage", "x-stage"]
+    assert {"name": "y-stage", "reason": "not needed by --stage/--step x-stage"} in data["pruned"][
+        "stages"
+    ]

@@ -6,6 +6,7 @@ import docker.types
 import pytest
 
 from velarun.compile.plan import PlannedStep
+from velarun.dotenv import parse_dotenv
 from velarun.load.model import Ruleset, Ulimit, Volume
 from velarun.report import prefix
 from velarun.runtime import ContainerSpec
@@ -13,7 +14,6 @@ from velarun.runtime.docker import (
     LineAssembler,
     container_name,
     create_kwargs,
-    parse_dotenv,
 )
 from velarun.schedule import RunOptions, image_privileged, step_spec
 
@@ -104,8 +104,14 @@ def test_line_assembler(chunks: list[bytes], lines: list[str]) -> None:
 
 
 def test_parse_dotenv() -> None:
-    text = "A=1\nexport B=two\n# comment\nC='quoted value'\nD=\"x=y\"\nbad line\n=novalue\n"
-    assert parse_dotenv(text) == {"A": "1", "B": "two", "C": "quoted value", "D": "x=y"}
+    text = 'A=1\nexport B=two\n# comment\nC=\'quoted value\'\nD="x=y"\nbad line\n=novalue\nE="l1\\nl2"\n'
+    assert parse_dotenv(text) == {
+        "A": "1",
+        "B": "two",
+        "C": "quoted value",
+        "D": "x=y",
+        "E": "l1\nl2",
+    }
 
 
 @pytest.mark.parametrize(

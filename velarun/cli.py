@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 import tempfile
 import traceback
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -20,11 +21,11 @@ from velarun import __version__
 if TYPE_CHECKING:
     from velarun.compile.compiler import CompileResult
     from velarun.compile.plan import Plan
+    from velarun.inputs import Given, HostInputs, ResolvedRuleData
     from velarun.load import LoadResult
-    from velarun.load.model import Volume
-    from velarun.report import ConsoleReporter
+    from velarun.load.model import Pipeline, Volume
     from velarun.runtime import Runtime
-    from velarun.schedule import RunOptions, RunOutcome
+    from velarun.schedule import Reporter, RunOptions, RunOutcome
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -123,21 +124,60 @@ EnvOpt = Annotated[
 ]
 
 
+EnvFileOpt = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--env-file", help="KEY=VALUE file added like --env (repeatable).", show_default=False
+    ),
+]
+LocalEnvOpt = Annotated[
+    bool,
+    typer.Option(
+        "--local-env",
+        help="Pass the host environment into non-detached steps and allow secrets from it"
+        " (off by default, as in Vela).",
+    ),
+]
+NoGitOpt = Annotated[
+    bool,
+    typer.Option(
+        "--no-git", envvar="VELARUN_NO_GIT", help="Do not derive rule data from the git repository."
+    ),
+]
+ChangedSinceOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--changed-since",
+        help="Changed files for `path` rules since this commit/ref (default: the merge-base"
+        " with the default branch), plus uncommitted and untracked files.",
+        show_default=False,
+    ),
+]
+SkipStepOpt = Annotated[
+    list[str] | None,
+    typer.Option("--skip-step", help="Do not run this step (repeatable).", show_default=False),
+]
+StageOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--stage", help="Run this stage and the stages it needs (repeatable).", show_default=False
+    ),
+]
+StepOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--step",
+        help="Run this step and the stages its stage needs (repeatable).",
+        show_default=False,
+    ),
+]
+
+
 def _fail(message: str, hint: str | None = None, code: int = EXIT_INVALID) -> typer.Exit:
     typer.echo(f"error: {message}", err=True)
     if hint:
         typer.echo(f"  hint: {hint}", err=True)
     return typer.Exit(code)
-
-
-def _env_pairs(values: list[str] | None) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for item in values or []:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise _fail(f"--env `{item}` is not KEY=VALUE", "write --env NAME=value")
-        out[key] = value
-    return out
 
 
 def _pipeline_path(arg: Path | None, opt: Path | None) -> Path:
@@ -169,37 +209,66 @@ def validate(file: FileArg = None, file_opt: FileOpt = None) -> None:
     typer.echo(f"{result.path} is valid: {', '.join(parts)}")
 
 
-def _compile(
+def _given(ctx: typer.Context, name: str, value: str | None) -> Given:
+    from velarun.inputs import Given
+
+    # click's ParameterSource (typer vendors click, so compare by name, not by import).
+    source = getattr(ctx.get_parameter_source(name), "name", "DEFAULT")
+    if value is None or source in ("DEFAULT", "DEFAULT_MAP"):
+        return Given(None, "default")
+    return Given(value, "env" if source == "ENVIRONMENT" else "flag")
+
+
+def _prepare(
+    ctx: typer.Context,
+    *,
     file: Path | None,
     file_opt: Path | None,
-    event: str | None,
-    branch: str | None,
-    tag: str | None,
-    target: str | None,
-    comment: str | None,
-    file_changeset: list[str] | None,
-    repo: str | None,
     env: list[str] | None,
-) -> tuple[LoadResult, CompileResult]:
-    """Rule data, load and compile; exits 2 with diagnostics on any problem."""
+    env_file: list[Path] | None,
+    local_env: bool,
+    no_git: bool,
+    changed_since: str | None,
+    skip_step: list[str] | None,
+    stage: list[str] | None,
+    step: list[str] | None,
+    secrets: list[str] | None = None,
+    secret_files: list[Path] | None = None,
+) -> tuple[LoadResult, CompileResult, ResolvedRuleData, HostInputs]:
+    """Rule data (with sources), host inputs, load, compile, select: exits 2 on any problem."""
     from velarun.compile.compiler import CompileOptions, compile_pipeline
-    from velarun.compile.ruledata import RuleDataError, build_ruledata, split_changeset
+    from velarun.compile.ruledata import split_changeset
+    from velarun.compile.select import SelectionError, select
     from velarun.diagnostics import render_all
+    from velarun.inputs import InputError, RuleInputs, host_inputs, resolve_ruledata
     from velarun.load import load_file
 
+    params = ctx.params
+    changeset = params.get("file_changeset")
+    changeset_given = _given(ctx, "file_changeset", "x" if changeset else None)
+    inputs = RuleInputs(
+        event=_given(ctx, "event", params.get("event")),
+        branch=_given(ctx, "branch", params.get("branch")),
+        tag=_given(ctx, "tag", params.get("tag")),
+        target=_given(ctx, "target", params.get("target")),
+        comment=_given(ctx, "comment", params.get("comment")),
+        changeset=split_changeset(changeset or []),
+        changeset_source=changeset_given.source,
+        repo=_given(ctx, "repo", params.get("repo")),
+        changed_since=changed_since,
+        use_git=not no_git,
+    )
     try:
-        data = build_ruledata(
-            event=event,
-            branch=branch,
-            tag=tag,
-            target=target,
-            comment=comment,
-            paths=split_changeset(file_changeset or []),
-            repo=repo,
+        resolved = resolve_ruledata(inputs, Path.cwd())
+        host = host_inputs(
+            env=env or [],
+            env_files=env_file or [],
+            secrets=secrets or [],
+            secret_files=secret_files or [],
+            local_env=local_env,
         )
-    except RuleDataError as exc:
+    except InputError as exc:
         raise _fail(exc.message, exc.hint) from None
-    extra_env = _env_pairs(env)
     path = _pipeline_path(file, file_opt)
     loaded = load_file(path)
     if not loaded.ok or loaded.pipeline is None:
@@ -207,18 +276,28 @@ def _compile(
         raise typer.Exit(EXIT_INVALID)
     result = compile_pipeline(
         loaded.pipeline,
-        data,
-        CompileOptions(extra_env=extra_env),
+        resolved.data,
+        CompileOptions(extra_env=host.env),
         load_diagnostics=loaded.diagnostics,
     )
     if not result.ok or result.plan is None:
         typer.echo(render_all(result.diagnostics, loaded.path), err=True)
         raise typer.Exit(EXIT_INVALID)
-    return loaded, result
+    try:
+        chosen = select(
+            result.plan,
+            skip_steps=tuple(skip_step or ()),
+            stages=tuple(stage or ()),
+            steps=tuple(step or ()),
+        )
+    except SelectionError as exc:
+        raise _fail(exc.message, exc.hint) from None
+    return loaded, replace(result, plan=chosen), resolved, host
 
 
 @app.command()
 def plan(
+    ctx: typer.Context,
     file: FileArg = None,
     file_opt: FileOpt = None,
     event: EventOpt = None,
@@ -229,6 +308,13 @@ def plan(
     file_changeset: ChangesetOpt = None,
     repo: RepoOpt = None,
     env: EnvOpt = None,
+    env_file: EnvFileOpt = None,
+    local_env: LocalEnvOpt = False,
+    no_git: NoGitOpt = False,
+    changed_since: ChangedSinceOpt = None,
+    skip_step: SkipStepOpt = None,
+    stage: StageOpt = None,
+    step: StepOpt = None,
     output_format: Annotated[
         str,
         typer.Option("--format", help="text (for people) or json (the plan contract)."),
@@ -238,6 +324,14 @@ def plan(
         typer.Option(
             "--explain",
             help="Explain the verdict for one step or stage: each rule, datum and result.",
+            show_default=False,
+        ),
+    ] = None,
+    events: Annotated[
+        str | None,
+        typer.Option(
+            "--events",
+            help="Truth table: which steps each event runs, e.g. push,pull_request,tag:v1.2.3.",
             show_default=False,
         ),
     ] = None,
@@ -253,11 +347,26 @@ def plan(
 
     if output_format not in ("text", "json"):
         raise _fail(f"--format `{output_format}` is not text or json")
-    loaded, result = _compile(
-        file, file_opt, event, branch, tag, target, comment, file_changeset, repo, env
+    loaded, result, resolved, _ = _prepare(
+        ctx,
+        file=file,
+        file_opt=file_opt,
+        env=env,
+        env_file=env_file,
+        local_env=local_env,
+        no_git=no_git,
+        changed_since=changed_since,
+        skip_step=skip_step,
+        stage=stage,
+        step=step,
     )
     compiled = result.plan
     assert compiled is not None and loaded.pipeline is not None
+    for warning in resolved.warnings:
+        typer.echo(f"warning: {warning}", err=True)
+    if events is not None:
+        typer.echo(_truth_table(loaded.pipeline, resolved, events))
+        return
     if explain_name is not None:
         text = explain(loaded.pipeline, compiled, explain_name)
         if text is None:
@@ -270,15 +379,67 @@ def plan(
         typer.echo(text)
         return
     if output_format == "json":
+        for line in resolved.header():
+            typer.echo(line, err=True)
         typer.echo(json.dumps(compiled.to_json(), indent=2))
         return
     if result.diagnostics:
         typer.echo(render_all(result.diagnostics, loaded.path), err=True)
-    typer.echo(render_plan(compiled, loaded.path, Style(color=sys.stdout.isatty())))
+    style = Style(color=sys.stdout.isatty())
+    typer.echo(render_plan(compiled, loaded.path, style, header=resolved.header()))
+
+
+def _truth_table(pipeline: Pipeline, resolved: ResolvedRuleData, spec: str) -> str:
+    """Step x event: which steps each event would run (compile-time rules only)."""
+    from velarun.compile.compiler import compile_pipeline
+    from velarun.compile.ruledata import RuleDataError, build_ruledata
+
+    columns: list[tuple[str, Plan]] = []
+    base = resolved.data
+    for raw in [e.strip() for e in spec.split(",") if e.strip()]:
+        name, _, rest = raw.partition(":")
+        try:
+            data = build_ruledata(
+                event=name if name == "tag" else raw,
+                branch=base.branch,
+                tag=rest if name == "tag" else None,
+                target=base.target,
+                comment=base.comment,
+                paths=base.paths,
+                repo=base.repo,
+            )
+        except RuleDataError as exc:
+            raise _fail(f"--events `{raw}`: {exc.message}", exc.hint) from None
+        compiled = compile_pipeline(pipeline, data)
+        if compiled.plan is None:
+            raise _fail(f"--events `{raw}`: the pipeline does not compile for this event")
+        columns.append((raw, compiled.plan))
+    rows = [("STEP", *(c for c, _ in columns))]
+    for stage in pipeline.stages or [None]:
+        steps = stage.steps if stage is not None else pipeline.steps
+        for st in steps:
+            label = f"{stage.name}/{st.name}" if stage is not None else st.name
+            cells = []
+            for _, compiled_plan in columns:
+                hit = next((p for p in compiled_plan.all_steps() if p.label == label), None)
+                if hit is None:
+                    cells.append("-")
+                elif hit.runtime_note:
+                    cells.append("runs*")
+                else:
+                    cells.append("runs")
+            rows.append((label, *cells))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(c.ljust(widths[i]) for i, c in enumerate(r)).rstrip() for r in rows]
+    lines.append("")
+    lines.append("runs: compiled in for that event; runs*: also has a status rule decided at run")
+    lines.append("time; -: pruned. Other rule data as in the header of `velarun plan`.")
+    return "\n".join(lines)
 
 
 @app.command("exec")
 def exec_(
+    ctx: typer.Context,
     file: FileArg = None,
     file_opt: FileOpt = None,
     event: EventOpt = None,
@@ -289,6 +450,25 @@ def exec_(
     file_changeset: ChangesetOpt = None,
     repo: RepoOpt = None,
     env: EnvOpt = None,
+    env_file: EnvFileOpt = None,
+    local_env: LocalEnvOpt = False,
+    no_git: NoGitOpt = False,
+    changed_since: ChangedSinceOpt = None,
+    skip_step: SkipStepOpt = None,
+    stage: StageOpt = None,
+    step: StepOpt = None,
+    secret: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--secret", help="NAME=VALUE for a step secret (repeatable).", show_default=False
+        ),
+    ] = None,
+    secret_file: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--secret-file", help="KEY=VALUE file of secrets (repeatable).", show_default=False
+        ),
+    ] = None,
     volume: Annotated[
         list[str] | None,
         typer.Option(
@@ -314,32 +494,78 @@ def exec_(
             "--report", help="Write the run report JSON here, on every outcome.", show_default=False
         ),
     ] = None,
+    output: Annotated[
+        str,
+        typer.Option("--output", help="text (prefixed logs) or jsonl (one JSON event per line)."),
+    ] = "text",
+    junit: Annotated[
+        Path | None,
+        typer.Option(
+            "--junit",
+            help="Write JUnit XML here: a testsuite per stage, a testcase per step.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Run the pipeline locally, each step in its own Docker container, like the Vela server.
 
-    Exit 0 if the build succeeds, 1 if a step fails, 2 for an invalid pipeline, 3 when Docker or
-    an image is unavailable, 130 when interrupted.
+    Exit 0 if the build succeeds, 1 if a step fails, 2 for an invalid pipeline or missing
+    secrets, 3 when Docker or an image is unavailable, 130 when interrupted.
     """
     import uuid
 
-    from velarun.report import ConsoleReporter, write_report
+    from velarun.report import (
+        CaptureReporter,
+        ConsoleReporter,
+        JsonlReporter,
+        write_junit,
+        write_report,
+    )
     from velarun.runtime import RuntimeFailure
     from velarun.runtime.docker import DockerRuntime
     from velarun.schedule import RunOptions, exit_code, not_started
+    from velarun.secrets import Masker, all_values, describe_missing, resolve_secrets
 
-    _, result = _compile(
-        file, file_opt, event, branch, tag, target, comment, file_changeset, repo, env
+    if output not in ("text", "jsonl"):
+        raise _fail(f"--output `{output}` is not text or jsonl")
+    _, result, resolved, host = _prepare(
+        ctx,
+        file=file,
+        file_opt=file_opt,
+        env=env,
+        env_file=env_file,
+        local_env=local_env,
+        no_git=no_git,
+        changed_since=changed_since,
+        skip_step=skip_step,
+        stage=stage,
+        step=step,
+        secrets=secret,
+        secret_files=secret_file,
     )
     compiled = result.plan
     assert compiled is not None
+    secret_env, missing = resolve_secrets(compiled, host)
+    if missing:
+        typer.echo("error: " + describe_missing(missing), err=True)
+        raise typer.Exit(EXIT_INVALID)
+    masker = Masker(all_values(secret_env))
+    inner = JsonlReporter(masker=masker) if output == "jsonl" else ConsoleReporter(masker=masker)
+    reporter = CaptureReporter(inner)
+    for line in resolved.header():
+        reporter.notice(line)
+    for warning in resolved.warnings:
+        reporter.notice(f"warning: {warning}")
+    reporter.plan_ready(compiled.to_json())
+    _announce_pruning(compiled, reporter)
     options = RunOptions(
         volumes=tuple(_volume(v) for v in volume or []),
         privileged_images=tuple(
             p.strip() for item in privileged_images or [] for p in item.split(",") if p.strip()
         ),
+        secret_env=secret_env,
+        masker=masker,
     )
-    reporter = ConsoleReporter()
-    _announce_pruning(compiled, reporter)
     run_id = uuid.uuid4().hex[:12]
     runtime = DockerRuntime(Path.cwd(), run_id)
     try:
@@ -349,13 +575,15 @@ def exec_(
     else:
         outcome = _run_with_signals(compiled, runtime, reporter, options)
         runtime.close()
-    reporter.summary(outcome)
+    reporter.build_finished(outcome)
     if report is not None:
-        write_report(report, outcome)
+        write_report(report, outcome, masker)
+    if junit is not None:
+        write_junit(junit, outcome, reporter.lines, masker)
     raise typer.Exit(exit_code(outcome))
 
 
-def _announce_pruning(compiled: Plan, reporter: ConsoleReporter) -> None:
+def _announce_pruning(compiled: Plan, reporter: Reporter) -> None:
     """Say what the rulesets removed before anything runs (Vela stays silent about it)."""
     from velarun.compile.render import hazards
 
@@ -381,7 +609,7 @@ def _volume(text: str) -> Volume:
 
 
 def _run_with_signals(
-    plan: Plan, runtime: Runtime, reporter: ConsoleReporter, options: RunOptions
+    plan: Plan, runtime: Runtime, reporter: Reporter, options: RunOptions
 ) -> RunOutcome:
     """Run under anyio; the first SIGINT/SIGTERM cancels the run (cleanup still runs), a
     second one is acknowledged and cleanup continues, bounded in time."""

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import tempfile
-from datetime import datetime
+import xml.etree.ElementTree as ET
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -19,6 +21,7 @@ from velarun.schedule import (
     exit_code,
     fmt_duration,
 )
+from velarun.secrets import Masker
 
 _COLORS = ("36", "35", "34", "32", "33", "96", "95", "94")
 _STATUS_COLORS = {
@@ -40,14 +43,21 @@ def prefix(spec: ContainerSpec) -> str:
 
 
 class ConsoleReporter:
-    """Step output on ``out`` (stdout), velarun's own lines on ``err`` (stderr)."""
+    """Step output on ``out`` (stdout), velarun's own lines on ``err`` (stderr); every line
+    passes through the masker."""
 
     def __init__(
-        self, out: TextIO | None = None, err: TextIO | None = None, *, color: bool | None = None
+        self,
+        out: TextIO | None = None,
+        err: TextIO | None = None,
+        *,
+        color: bool | None = None,
+        masker: Masker | None = None,
     ) -> None:
         self.out = out or sys.stdout
         self.err = err or sys.stderr
         self.color = self.out.isatty() if color is None else color
+        self.masker = masker or Masker()
         self._colors: dict[str, str] = {}
 
     def _paint(self, code: str, text: str) -> str:
@@ -68,14 +78,15 @@ class ConsoleReporter:
         self.out.flush()
 
     def log(self, spec: ContainerSpec, line: str) -> None:
-        self.out.write(f"{self._prefix(spec)} {line}\n")
+        self.out.write(f"{self._prefix(spec)} {self.masker.mask(line)}\n")
 
     def step_finished(self, outcome: StepOutcome) -> None:
         label = f"{outcome.stage}/{outcome.name}" if outcome.stage else outcome.name
+        reason = self.masker.mask(outcome.reason)
         if outcome.status is StepStatus.SKIPPED:
-            self.err.write(self._paint("2", f"velarun: skipped {label}: {outcome.reason}") + "\n")
+            self.err.write(self._paint("2", f"velarun: skipped {label}: {reason}") + "\n")
         elif outcome.status is not StepStatus.SUCCESS:
-            text = f"velarun: {label} {outcome.status.value}: {outcome.reason}"
+            text = f"velarun: {label} {outcome.status.value}: {reason}"
             self.err.write(self._paint(_STATUS_COLORS[outcome.status], text) + "\n")
         self.out.flush()
         self.err.flush()
@@ -84,13 +95,193 @@ class ConsoleReporter:
         pass
 
     def notice(self, message: str) -> None:
-        self.err.write(f"velarun: {message}\n")
+        self.err.write(f"velarun: {self.masker.mask(message)}\n")
         self.err.flush()
 
-    def summary(self, outcome: RunOutcome) -> None:
+    def plan_ready(self, plan: dict[str, Any]) -> None:
+        pass
+
+    def build_finished(self, outcome: RunOutcome) -> None:
         self.out.flush()
-        self.err.write(render_summary(outcome, color=self.color and self.err.isatty()) + "\n")
+        text = render_summary(outcome, color=self.color and self.err.isatty())
+        self.err.write(self.masker.mask(text) + "\n")
         self.err.flush()
+
+
+def _now() -> str:
+    return _ts(datetime.now(UTC)) or ""
+
+
+class JsonlReporter:
+    """``--output jsonl``: one JSON object per line on stdout instead of prefixed logs."""
+
+    def __init__(
+        self, out: TextIO | None = None, err: TextIO | None = None, *, masker: Masker | None = None
+    ) -> None:
+        self.out = out or sys.stdout
+        self.err = err or sys.stderr
+        self.masker = masker or Masker()
+
+    def _emit(self, event: str, **fields: Any) -> None:
+        record = {"event": event, "time": _now(), **fields}
+        self.out.write(json.dumps(self.masker.mask_json(record), ensure_ascii=False) + "\n")
+        self.out.flush()
+
+    @staticmethod
+    def _who(spec: ContainerSpec) -> dict[str, Any]:
+        if spec.kind == "service":
+            return {"service": spec.name}
+        return {"stage": spec.stage, "step": spec.name}
+
+    def plan_ready(self, plan: dict[str, Any]) -> None:
+        self._emit("plan", plan=plan)
+
+    def stage_started(self, stage: str) -> None:
+        self._emit("stage_started", stage=stage)
+
+    def step_started(self, spec: ContainerSpec) -> None:
+        self._emit("step_started", **self._who(spec), image=spec.image)
+
+    def log(self, spec: ContainerSpec, line: str) -> None:
+        self._emit("log", **self._who(spec), line=line)
+
+    def step_finished(self, outcome: StepOutcome) -> None:
+        who = (
+            {"service": outcome.name}
+            if outcome.kind == "service"
+            else {"stage": outcome.stage, "step": outcome.name}
+        )
+        self._emit(
+            "step_finished",
+            **who,
+            status=outcome.status.value,
+            exit_code=outcome.exit_code,
+            reason=outcome.reason,
+            duration=outcome.duration,
+        )
+
+    def stage_finished(self, outcome: StageOutcome) -> None:
+        self._emit("stage_finished", stage=outcome.name, status=outcome.status.value)
+
+    def notice(self, message: str) -> None:
+        self.err.write(f"velarun: {self.masker.mask(message)}\n")
+        self.err.flush()
+
+    def build_finished(self, outcome: RunOutcome) -> None:
+        total = (outcome.finished_at - outcome.started_at).total_seconds()
+        self._emit(
+            "build_finished",
+            status=outcome.status.value,
+            exit_code=exit_code(outcome),
+            duration=total,
+            error=outcome.error,
+        )
+
+
+class CaptureReporter:
+    """Forwards to another reporter and keeps each step's (masked) output for JUnit."""
+
+    MAX_LINES = 5000
+
+    def __init__(self, inner: ConsoleReporter | JsonlReporter) -> None:
+        self.inner = inner
+        self.lines: dict[str, list[str]] = {}
+
+    def plan_ready(self, plan: dict[str, Any]) -> None:
+        self.inner.plan_ready(plan)
+
+    def stage_started(self, stage: str) -> None:
+        self.inner.stage_started(stage)
+
+    def step_started(self, spec: ContainerSpec) -> None:
+        self.inner.step_started(spec)
+
+    def log(self, spec: ContainerSpec, line: str) -> None:
+        kept = self.lines.setdefault(spec.label, [])
+        kept.append(self.inner.masker.mask(line))
+        if len(kept) > self.MAX_LINES:
+            del kept[: len(kept) - self.MAX_LINES]
+        self.inner.log(spec, line)
+
+    def step_finished(self, outcome: StepOutcome) -> None:
+        self.inner.step_finished(outcome)
+
+    def stage_finished(self, outcome: StageOutcome) -> None:
+        self.inner.stage_finished(outcome)
+
+    def notice(self, message: str) -> None:
+        self.inner.notice(message)
+
+    def build_finished(self, outcome: RunOutcome) -> None:
+        self.inner.build_finished(outcome)
+
+
+_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _xml_text(text: str) -> str:
+    return _XML_BAD.sub("\ufffd", text)
+
+
+def write_junit(
+    path: Path, outcome: RunOutcome, lines: dict[str, list[str]], masker: Masker
+) -> None:
+    """One testsuite per stage (``steps`` for a steps pipeline), one testcase per step."""
+    suites = ET.Element("testsuites", name="velarun", time=f"{_seconds(outcome):.3f}")
+    groups: list[tuple[str, tuple[StepOutcome, ...]]] = (
+        [(st.name, st.steps) for st in outcome.stages]
+        if outcome.is_stages
+        else [("steps", outcome.steps)]
+    )
+    for name, steps in groups:
+        failures = sum(1 for s in steps if s.status is StepStatus.FAILURE)
+        errors = sum(1 for s in steps if s.status in (StepStatus.ERROR, StepStatus.KILLED))
+        skipped = sum(1 for s in steps if s.status is StepStatus.SKIPPED)
+        suite = ET.SubElement(
+            suites,
+            "testsuite",
+            name=_xml_text(name),
+            tests=str(len(steps)),
+            failures=str(failures),
+            errors=str(errors),
+            skipped=str(skipped),
+        )
+        for step in steps:
+            label = f"{step.stage}/{step.name}" if step.stage else step.name
+            case = ET.SubElement(
+                suite,
+                "testcase",
+                name=_xml_text(step.name),
+                classname=_xml_text(step.stage or "steps"),
+                time=f"{step.duration or 0:.3f}",
+            )
+            output = _xml_text("\n".join(lines.get(label, [])))
+            reason = _xml_text(masker.mask(step.reason))
+            if step.status is StepStatus.SKIPPED:
+                ET.SubElement(case, "skipped", message=reason)
+            elif step.status is StepStatus.FAILURE:
+                failure = ET.SubElement(case, "failure", message=reason, type="exit")
+                failure.text = output
+            elif step.status in (StepStatus.ERROR, StepStatus.KILLED):
+                err = ET.SubElement(case, "error", message=reason, type=step.status.value)
+                err.text = output
+            if output and step.status is StepStatus.SUCCESS:
+                ET.SubElement(case, "system-out").text = output
+    tree = ET.ElementTree(suites)
+    ET.indent(tree)
+    path = path.resolve()
+    fd, tmp = tempfile.mkstemp(prefix=".velarun-junit-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            tree.write(f, encoding="utf-8", xml_declaration=True)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _seconds(outcome: RunOutcome) -> float:
+    return (outcome.finished_at - outcome.started_at).total_seconds()
 
 
 def render_summary(outcome: RunOutcome, *, color: bool = False) -> str:
@@ -146,7 +337,7 @@ def _step_json(step: StepOutcome) -> dict[str, Any]:
     }
 
 
-def report_json(outcome: RunOutcome) -> dict[str, Any]:
+def report_json(outcome: RunOutcome, masker: Masker | None = None) -> dict[str, Any]:
     """The run report contract of DESIGN.md."""
     out: dict[str, Any] = {
         "status": outcome.status.value,
@@ -170,12 +361,16 @@ def report_json(outcome: RunOutcome) -> dict[str, Any]:
     else:
         out["steps"] = [_step_json(s) for s in outcome.steps]
     out["services"] = [_step_json(s) for s in outcome.services]
+    if masker is not None:
+        masked = masker.mask_json(out)
+        assert isinstance(masked, dict)
+        return masked
     return out
 
 
-def write_report(path: Path, outcome: RunOutcome) -> None:
+def write_report(path: Path, outcome: RunOutcome, masker: Masker | None = None) -> None:
     """Atomically: a reader never sees half a report."""
-    data = json.dumps(report_json(outcome), indent=2) + "\n"
+    data = json.dumps(report_json(outcome, masker), indent=2) + "\n"
     path = path.resolve()
     fd, tmp = tempfile.mkstemp(prefix=".velarun-report-", dir=path.parent)
     try:

@@ -32,6 +32,7 @@ from velarun.compile.rules import PatternError, evaluate
 from velarun.compile.script import COMMAND, ENTRYPOINT, script_env
 from velarun.load.model import Ruleset, Volume
 from velarun.runtime import ContainerSpec, Handle, Runtime, RuntimeFailure
+from velarun.secrets import Masker
 
 WORKSPACE = "/vela/src"
 OUTPUTS_ENV = {
@@ -127,6 +128,10 @@ class RunOptions:
     volumes: tuple[Volume, ...] = ()
     """``--volume``: mounted into every container."""
     privileged_images: tuple[str, ...] = ()
+    secret_env: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    """Per step label: the secret variables it receives at start."""
+    masker: Masker | None = None
+    """Learns the values written to ``$VELA_MASKED_OUTPUTS`` as the build goes."""
 
 
 # -- pure pieces ------------------------------------------------------------------------------
@@ -306,8 +311,11 @@ async def _run_step(run: _Run, step: PlannedStep, stage_state: dict[str, str]) -
             reason = f"{who} failed earlier ({earlier}) and the step has no status rule"
         run.record(StepOutcome(step.name, step.stage, StepStatus.SKIPPED, reason=reason))
         return
-    outputs = await run.runtime.read_outputs()
-    extra = {k: v for k, v in outputs.items() if k not in step.environment}
+    outputs, masked = await run.runtime.read_outputs()
+    if run.options.masker is not None:
+        for value in masked.values():
+            run.options.masker.add(value)
+    extra = {k: v for k, v in {**outputs, **masked}.items() if k not in step.environment}
     extra["VELA_BUILD_STATUS"] = extra["BUILD_STATUS"] = run.build_status
     extra.update(
         {
@@ -318,6 +326,7 @@ async def _run_step(run: _Run, step: PlannedStep, stage_state: dict[str, str]) -
             "VELA_STEP_NUMBER": str(step.number),
         }
     )
+    extra.update(run.options.secret_env.get(step.label, {}))
     spec = step_spec(step, extra, run.options)
     started = now()
     run.reporter.step_started(spec)

@@ -69,17 +69,17 @@ def default_env(data: RuleData) -> dict[str, str]:
     )
     base_ref = data.branch if data.event_name in ("pull_request", "comment") else ""
     build = {
-        "AUTHOR": "",
-        "AUTHOR_EMAIL": "",
+        "AUTHOR": data.author,
+        "AUTHOR_EMAIL": data.author_email,
         "BASE_REF": base_ref,
         "BRANCH": data.branch,
         "CLONE": "",
-        "COMMIT": "",
+        "COMMIT": data.commit,
         "CREATED": "0",
         "ENQUEUED": "0",
         "EVENT": data.event_name,
         "HOST": "",
-        "MESSAGE": "",
+        "MESSAGE": data.message,
         "PARENT": "0",
         "REF": data.ref,
         "SENDER": "",

@@ -111,9 +111,12 @@ def hazards(plan: Plan) -> list[str]:
     return out
 
 
-def render_plan(plan: Plan, path: str, style: Style | None = None) -> str:
+def render_plan(
+    plan: Plan, path: str, style: Style | None = None, *, header: list[str] | None = None
+) -> str:
+    """``header``: the rule-data lines with their sources (else one line of values)."""
     s = style or Style()
-    lines = [f"plan for {path}", ruledata_line(plan), ""]
+    lines = [f"plan for {path}", *(header or [ruledata_line(plan)]), ""]
     pruned_steps: dict[str | None, list[Pruned]] = {}
     for p in plan.pruned_of("step"):
         pruned_steps.setdefault(p.stage, []).append(p)

@@ -46,6 +46,10 @@ class RuleData:
     labels: tuple[str, ...] = ()
     instance: str = ""
     status: str = "pending"
+    commit: str = ""
+    author: str = ""
+    author_email: str = ""
+    message: str = ""
 
     @property
     def event_name(self) -> str:
@@ -85,6 +89,10 @@ class RuleData:
             "paths": list(self.paths),
             "repo": self.repo,
             "status": self.status,
+            "commit": self.commit,
+            "author": self.author,
+            "author_email": self.author_email,
+            "message": self.message,
         }
 
 
@@ -117,6 +125,10 @@ def build_ruledata(
     comment: str | None = None,
     paths: tuple[str, ...] = (),
     repo: str | None = None,
+    commit: str = "",
+    author: str = "",
+    author_email: str = "",
+    message: str = "",
 ) -> RuleData:
     """Rule data from flag values, with the server's derivations (ref, tag datum)."""
     ev = normalize_event(event or DEFAULT_EVENT)
@@ -145,6 +157,10 @@ def build_ruledata(
         comment=comment or "",
         paths=paths,
         repo=full_repo,
+        commit=commit,
+        author=author,
+        author_email=author_email,
+        message=message,
     )
 
 

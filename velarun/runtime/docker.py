@@ -34,6 +34,7 @@ import requests.exceptions
 from anyio import from_thread
 
 from velarun import __version__
+from velarun.dotenv import parse_dotenv
 from velarun.runtime import (
     ContainerSpec,
     EngineUnavailable,
@@ -49,6 +50,8 @@ LABEL = "io.velarun.run-id"
 OUTPUTS_DIR = "/vela/outputs"
 _NAME_OK = re.compile(r"[^a-zA-Z0-9_.-]+")
 _STREAM_LIMITER_SIZE = 1024
+OUTPUTS_LIMIT = 10 * 1024 * 1024
+"""Vela reads at most 10 MB of outputs."""
 
 
 def container_name(run_id: str, spec: ContainerSpec, serial: int) -> str:
@@ -137,22 +140,6 @@ class LineAssembler:
         text = self._partial + self._decoder.decode(b"", final=True)
         self._partial = ""
         return [text.removesuffix("\r")] if text else []
-
-
-def parse_dotenv(text: str) -> dict[str, str]:
-    """``KEY=VALUE`` lines as written to ``$VELA_OUTPUTS`` (``export``, quotes, comments)."""
-    out: dict[str, str] = {}
-    for raw in text.splitlines():
-        line = raw.strip()
-        if not line or line.startswith("#") or "=" not in line:
-            continue
-        key, _, value = line.removeprefix("export ").partition("=")
-        key, value = key.strip(), value.strip()
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-            value = value[1:-1]
-        if key:
-            out[key] = value
-    return out
 
 
 @dataclass(eq=False)
@@ -420,17 +407,18 @@ class DockerRuntime:
 
         await self._call(remove)
 
-    async def read_outputs(self) -> dict[str, str]:
+    async def read_outputs(self) -> tuple[dict[str, str], dict[str, str]]:
         if self._outputs is None:
-            return {}
-        out: dict[str, str] = {}
-        for name in (".env", "masked.env"):
-            path = self._outputs / name
+            return {}, {}
+
+        def read(name: str) -> dict[str, str]:
             try:
-                out.update(parse_dotenv(path.read_text(errors="replace")[: 10 * 1024 * 1024]))
+                with (self._outputs / name).open(errors="replace") as f:  # type: ignore[operator]
+                    return parse_dotenv(f.read(OUTPUTS_LIMIT))
             except OSError:
-                continue
-        return out
+                return {}
+
+        return read(".env"), read("masked.env")
 
     async def teardown(self) -> None:
         def sweep() -> None:

@@ -23,6 +23,7 @@ class FakeStep:
     """Seconds the container "runs" (fake time via anyio sleep)."""
     start_error: str | None = None
     outputs: tuple[tuple[str, str], ...] = ()
+    masked_outputs: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(eq=False)
@@ -49,6 +50,7 @@ class FakeRuntime:
         self.events: list[tuple[str, str]] = []
         self.handles: list[FakeHandle] = []
         self.outputs: dict[str, str] = {}
+        self.masked_outputs: dict[str, str] = {}
         self.env_seen: dict[str, dict[str, str]] = {}
         self._setup = False
         self._torn_down = False
@@ -93,6 +95,7 @@ class FakeRuntime:
                 if handle.exit_code is None:
                     handle.exit_code = handle.behaviour.exit_code
                     self.outputs.update(handle.behaviour.outputs)
+                    self.masked_outputs.update(handle.behaviour.masked_outputs)
                     handle.done.set()
             self._event("exit", handle.spec.label)
         assert handle.exit_code is not None
@@ -112,8 +115,8 @@ class FakeRuntime:
             handle.removed = True
             self._event("remove", handle.spec.label)
 
-    async def read_outputs(self) -> dict[str, str]:
-        return dict(self.outputs)
+    async def read_outputs(self) -> tuple[dict[str, str], dict[str, str]]:
+        return dict(self.outputs), dict(self.masked_outputs)
 
     async def teardown(self) -> None:
         assert not self._torn_down, "teardown called twice"

@@ -1,0 +1,199 @@
+"""What a run starts from: rule data (flags > VELA_* variables > git > defaults, each datum with
+where it came from), the step environment from the host side, and the secret values.
+
+Pure assembly on top of :mod:`velarun.gitinfo`; the CLI turns the errors into exit code 2.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from velarun.compile.ruledata import (
+    DEFAULT_BRANCH,
+    DEFAULT_EVENT,
+    DEFAULT_REPO,
+    RuleData,
+    RuleDataError,
+    build_ruledata,
+)
+from velarun.dotenv import parse_dotenv
+from velarun.gitinfo import GitError, GitFacts, read_git
+
+
+class InputError(ValueError):
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+@dataclass(frozen=True, slots=True)
+class Given:
+    """A rule-data value from the command line or the environment, with its source."""
+
+    value: str | None
+    source: str  # "flag" | "env" | "default"
+
+
+@dataclass(frozen=True, slots=True)
+class RuleInputs:
+    event: Given
+    branch: Given
+    tag: Given
+    target: Given
+    comment: Given
+    changeset: tuple[str, ...]
+    changeset_source: str
+    repo: Given
+    changed_since: str | None = None
+    use_git: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedRuleData:
+    data: RuleData
+    sources: Mapping[str, str]
+    warnings: tuple[str, ...] = ()
+
+    def header(self) -> list[str]:
+        """One line per datum and where it came from."""
+        d = self.data
+        paths = (
+            f"{len(d.paths)} file{'s' if len(d.paths) != 1 else ''}"
+            + (": " + ", ".join(d.paths[:5]) + (", ..." if len(d.paths) > 5 else ""))
+            if d.paths
+            else "(none)"
+        )
+        rows = [
+            ("event", d.event),
+            ("branch", d.branch),
+            ("tag", d.tag),
+            ("repo", d.repo),
+            ("commit", d.commit[:12] or "(none)"),
+            ("author", f"{d.author} <{d.author_email}>" if d.author else "(none)"),
+            ("paths", paths),
+        ]
+        if d.target:
+            rows.append(("target", d.target))
+        if d.comment:
+            rows.append(("comment", repr(d.comment)))
+        return [f"rule data: {k:<7} {v}  ({self.sources.get(k, 'default')})" for k, v in rows]
+
+
+def resolve_ruledata(inputs: RuleInputs, cwd: Path) -> ResolvedRuleData:
+    """Flags and VELA_* variables always win; git fills the rest; then Vela's defaults."""
+    git = GitFacts()
+    warnings: list[str] = []
+    if inputs.use_git:
+        want_changes = inputs.changeset_source == "default"
+        try:
+            git = read_git(cwd, changed_since=inputs.changed_since, want_changes=want_changes)
+        except GitError as exc:
+            raise InputError(str(exc), "pass a commit, tag or branch that exists") from None
+        warnings += git.warnings
+    sources: dict[str, str] = {}
+
+    def pick(name: str, given: Given, from_git: str | None, default: str | None) -> str | None:
+        if given.source != "default" and given.value is not None:
+            sources[name] = given.source
+            return given.value
+        if from_git:
+            sources[name] = "git"
+            return from_git
+        sources[name] = "default"
+        return default
+
+    event = pick("event", inputs.event, None, DEFAULT_EVENT)
+    branch = pick("branch", inputs.branch, git.branch, DEFAULT_BRANCH)
+    tag_name = pick("tag", inputs.tag, git.tag, None)
+    target = pick("target", inputs.target, None, "")
+    comment = pick("comment", inputs.comment, None, "")
+    repo = pick("repo", inputs.repo, git.repo, DEFAULT_REPO)
+    if inputs.changeset_source != "default":
+        paths = inputs.changeset
+        sources["paths"] = inputs.changeset_source
+    elif git.changed is not None:
+        paths = git.changed
+        sources["paths"] = f"git: {git.changed_base}"
+    else:
+        paths = ()
+        sources["paths"] = "default"
+    if git.commit:
+        sources["commit"] = sources["author"] = "git"
+    try:
+        data = build_ruledata(
+            event=event,
+            branch=branch,
+            tag=tag_name,
+            target=target,
+            comment=comment,
+            paths=paths,
+            repo=repo,
+            commit=git.commit,
+            author=git.author,
+            author_email=git.author_email,
+            message=git.message,
+        )
+    except RuleDataError as exc:
+        raise InputError(exc.message, exc.hint) from None
+    if data.event_name != "tag":
+        # The tag datum of a non-tag event is the ref, derived from the branch or PR.
+        sources["tag"] = f"ref of the {data.event_name} event"
+    return ResolvedRuleData(data, sources, tuple(warnings))
+
+
+# -- environment and secrets --------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class HostInputs:
+    env: Mapping[str, str] = field(default_factory=dict)
+    """What non-detached steps receive above Vela's defaults: host env (only with
+    --local-env), then --env-file, then --env."""
+    secrets: Mapping[str, str] = field(default_factory=dict)
+    """Secret values by name: --secret-file, then --secret (later wins)."""
+    local_env: bool = False
+    host: Mapping[str, str] = field(default_factory=dict)
+    """The host environment, consulted for secrets only with --local-env."""
+
+
+def pairs(values: list[str], flag: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in values:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise InputError(f"{flag} `{item}` is not KEY=VALUE", f"write {flag} NAME=value")
+        out[key] = value
+    return out
+
+
+def read_env_file(path: Path, flag: str) -> dict[str, str]:
+    try:
+        return parse_dotenv(path.read_text())
+    except OSError as exc:
+        raise InputError(
+            f"{flag} {path}: {exc.strerror}", "name an existing KEY=VALUE file"
+        ) from None
+
+
+def host_inputs(
+    *,
+    env: list[str],
+    env_files: list[Path],
+    secrets: list[str],
+    secret_files: list[Path],
+    local_env: bool,
+) -> HostInputs:
+    host = dict(os.environ) if local_env else {}
+    merged: dict[str, str] = dict(host)
+    for f in env_files:
+        merged.update(read_env_file(f, "--env-file"))
+    merged.update(pairs(env, "--env"))
+    secret_values: dict[str, str] = {}
+    for f in secret_files:
+        secret_values.update(read_env_file(f, "--secret-file"))
+    secret_values.update(pairs(secrets, "--secret"))
+    return HostInputs(merged, secret_values, local_env, host)
