@@ -8,11 +8,9 @@ import os
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import docker
 import pytest
 
 from tests.conftest import ROOT, TEST_IMAGE
@@ -27,28 +25,6 @@ GIT_ENV = {
     "GIT_CONFIG_GLOBAL": "/dev/null",
     "GIT_CONFIG_NOSYSTEM": "1",
 }
-
-
-@pytest.fixture(scope="module")
-def engine() -> Iterator[Any]:
-    client = docker.from_env()
-    yield client
-    client.close()
-
-
-def leftovers(client: Any) -> list[str]:
-    flt = {"label": "io.velarun.run-id"}
-    return (
-        [c.name for c in client.containers.list(all=True, filters=flt)]
-        + [n.name for n in client.networks.list(filters=flt)]
-        + [v.name for v in client.volumes.list(filters=flt)]
-    )
-
-
-@pytest.fixture
-def ws(tmp_path: Path, engine: Any) -> Iterator[Path]:
-    yield tmp_path
-    assert leftovers(engine) == []
 
 
 def git(cwd: Path, *args: str) -> str:
@@ -111,16 +87,16 @@ steps:
 """
 
 
-def test_rule_data_derived_from_git_and_said_out_loud(ws: Path) -> None:
-    make_repo(ws, DERIVED)
-    git(ws, "checkout", "-q", "-b", "feature-x")
-    (ws / "src").mkdir()
-    (ws / "src" / "main.go").write_text("package main\n")
-    git(ws, "add", "src")
-    git(ws, "commit", "-q", "-m", "add backend\n\nwith a body")
-    commit = git(ws, "rev-parse", "HEAD").strip()
-    (ws / "notes.txt").write_text("untracked\n")  # untracked, not ignored
-    proc = run(ws, "--report", "report.json")
+def test_rule_data_derived_from_git_and_said_out_loud(workspace: Path) -> None:
+    make_repo(workspace, DERIVED)
+    git(workspace, "checkout", "-q", "-b", "feature-x")
+    (workspace / "src").mkdir()
+    (workspace / "src" / "main.go").write_text("package main\n")
+    git(workspace, "add", "src")
+    git(workspace, "commit", "-q", "-m", "add backend\n\nwith a body")
+    commit = git(workspace, "rev-parse", "HEAD").strip()
+    (workspace / "notes.txt").write_text("untracked\n")  # untracked, not ignored
+    proc = run(workspace, "--report", "report.json")
     assert proc.returncode == 0, proc.stderr
     err = proc.stderr.splitlines()
     assert "velarun: rule data: event   push  (default)" in err
@@ -142,15 +118,15 @@ def test_rule_data_derived_from_git_and_said_out_loud(ws: Path) -> None:
     assert f"[step: facts] commit={commit}" in out
     assert "[step: backend-changed] backend" in out
     assert "velarun: pruned step docs-changed: none of the 2 changed files matches `docs/*`" in err
-    rep = json.loads((ws / "report.json").read_text())
+    rep = json.loads((workspace / "report.json").read_text())
     assert [s["status"] for s in rep["steps"]] == ["success", "success"]
 
 
-def test_flags_and_variables_win_over_git_and_tags_come_from_head(ws: Path) -> None:
-    make_repo(ws, DERIVED)
-    git(ws, "tag", "v1.2.3")
+def test_flags_and_variables_win_over_git_and_tags_come_from_head(workspace: Path) -> None:
+    make_repo(workspace, DERIVED)
+    git(workspace, "tag", "v1.2.3")
     proc = run(
-        ws, "--event", "tag", "--file-changeset", "docs/a.md", extra_env={"VELA_REPO": "x/y"}
+        workspace, "--event", "tag", "--file-changeset", "docs/a.md", extra_env={"VELA_REPO": "x/y"}
     )
     assert proc.returncode == 0, proc.stderr
     err = proc.stderr.splitlines()
@@ -163,18 +139,20 @@ def test_flags_and_variables_win_over_git_and_tags_come_from_head(ws: Path) -> N
     assert "[step: facts] branch=main repo=x/y" in proc.stdout
 
 
-def test_changed_since_and_outside_git(ws: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
-    make_repo(ws, DERIVED)
-    first = git(ws, "rev-parse", "HEAD").strip()
-    (ws / "docs").mkdir()
-    (ws / "docs" / "a.md").write_text("x\n")
-    git(ws, "add", "docs")
-    git(ws, "commit", "-q", "-m", "docs")
-    git(ws, "update-ref", "refs/remotes/origin/main", "HEAD")
-    proc = run(ws, "--format", "json", "--changed-since", first, command="plan")
+def test_changed_since_and_outside_git(
+    workspace: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    make_repo(workspace, DERIVED)
+    first = git(workspace, "rev-parse", "HEAD").strip()
+    (workspace / "docs").mkdir()
+    (workspace / "docs" / "a.md").write_text("x\n")
+    git(workspace, "add", "docs")
+    git(workspace, "commit", "-q", "-m", "docs")
+    git(workspace, "update-ref", "refs/remotes/origin/main", "HEAD")
+    proc = run(workspace, "--format", "json", "--changed-since", first, command="plan")
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["ruledata"]["paths"] == ["docs/a.md"]
-    proc = run(ws, "--changed-since", "no-such-ref", command="plan")
+    proc = run(workspace, "--changed-since", "no-such-ref", command="plan")
     assert proc.returncode == 2
     assert proc.stderr.startswith("error: --changed-since no-such-ref:")
     outside = tmp_path_factory.mktemp("outside")
@@ -208,10 +186,12 @@ steps:
 """
 
 
-def test_a_missing_secret_stops_the_run_before_anything_starts(ws: Path, engine: Any) -> None:
-    (ws / ".vela.yml").write_text(SECRETS)
+def test_a_missing_secret_stops_the_run_before_anything_starts(
+    workspace: Path, engine: Any
+) -> None:
+    (workspace / ".vela.yml").write_text(SECRETS)
     before = len(engine.containers.list(all=True))
-    proc = run(ws, "--no-git", "--secret", "docker_password=x", "--report", "report.json")
+    proc = run(workspace, "--no-git", "--secret", "docker_password=x", "--report", "report.json")
     assert proc.returncode == 2
     assert proc.stderr == (
         "error: secrets are missing; nothing was started:\n"
@@ -222,12 +202,12 @@ def test_a_missing_secret_stops_the_run_before_anything_starts(ws: Path, engine:
     )
     assert proc.stdout == ""
     assert len(engine.containers.list(all=True)) == before
-    assert not (ws / "report.json").exists()
+    assert not (workspace / "report.json").exists()
 
 
-def test_secret_values_are_masked_everywhere(ws: Path) -> None:
-    (ws / ".vela.yml").write_text(SECRETS)
-    (ws / "secrets.env").write_text('API_TOKEN="line-one-secret\\nline-two-secret"\n')
+def test_secret_values_are_masked_everywhere(workspace: Path) -> None:
+    (workspace / ".vela.yml").write_text(SECRETS)
+    (workspace / "secrets.env").write_text('API_TOKEN="line-one-secret\\nline-two-secret"\n')
     args = [
         "--no-git",
         "--secret",
@@ -241,14 +221,14 @@ def test_secret_values_are_masked_everywhere(ws: Path) -> None:
         "--junit",
         "junit.xml",
     ]
-    text = run(ws, *args)
-    jsonl = run(ws, *args, "--output", "jsonl")
+    text = run(workspace, *args)
+    jsonl = run(workspace, *args, "--output", "jsonl")
     assert text.returncode == 1 and jsonl.returncode == 1, text.stderr
     assert "[step: login] password is ***" in text.stdout
     assert "[step: login] ***" in text.stdout  # each line of the multi-line secret
     assert "[step: deploy] key ***, masked output ***" in text.stdout
     written = (
-        "".join(p.read_text() for p in (ws / "report.json", ws / "junit.xml"))
+        "".join(p.read_text() for p in (workspace / "report.json", workspace / "junit.xml"))
         + text.stdout
         + text.stderr
         + jsonl.stdout
@@ -263,23 +243,29 @@ def test_secret_values_are_masked_everywhere(ws: Path) -> None:
     ):
         assert secret not in written
     # ...and nothing velarun wrote on disk holds them (the workspace is all it writes to).
-    for path in ws.rglob("*"):
+    for path in workspace.rglob("*"):
         if path.is_file() and path.name != "secrets.env":
             assert "hunter2-value" not in path.read_text(errors="replace")
 
 
-def test_host_environment_stays_out_unless_local_env(ws: Path) -> None:
-    (ws / ".vela.yml").write_text(
+def test_host_environment_stays_out_unless_local_env(workspace: Path) -> None:
+    (workspace / ".vela.yml").write_text(
         f'version: "1"\nsteps:\n  - name: env\n    image: {IMG}\n    pull: never\n'
         "    commands: ['echo \"host=[$HOST_ONLY] flag=[$FROM_FLAG] file=[$FROM_FILE]\"']\n"
     )
-    (ws / "vars.env").write_text("FROM_FILE=file-value\n")
+    (workspace / "vars.env").write_text("FROM_FILE=file-value\n")
     leak = {"HOST_ONLY": "leaked"}
     proc = run(
-        ws, "--no-git", "--env", "FROM_FLAG=flag-value", "--env-file", "vars.env", extra_env=leak
+        workspace,
+        "--no-git",
+        "--env",
+        "FROM_FLAG=flag-value",
+        "--env-file",
+        "vars.env",
+        extra_env=leak,
     )
     assert "[step: env] host=[] flag=[flag-value] file=[file-value]" in proc.stdout, proc.stderr
-    proc = run(ws, "--no-git", "--local-env", extra_env=leak)
+    proc = run(workspace, "--no-git", "--local-env", extra_env=leak)
     assert "[step: env] host=[leaked] flag=[] file=[]" in proc.stdout, proc.stderr
 
 
@@ -299,30 +285,30 @@ stages:
 """
 
 
-def test_stage_pulls_in_its_needs_and_skip_step(ws: Path) -> None:
-    (ws / ".vela.yml").write_text(CHOOSE)
-    proc = run(ws, "--no-git", "--stage", "b", "--skip-step", "b2", "--report", "r.json")
+def test_stage_pulls_in_its_needs_and_skip_step(workspace: Path) -> None:
+    (workspace / ".vela.yml").write_text(CHOOSE)
+    proc = run(workspace, "--no-git", "--stage", "b", "--skip-step", "b2", "--report", "r.json")
     assert proc.returncode == 0, proc.stderr
-    rep = json.loads((ws / "r.json").read_text())
+    rep = json.loads((workspace / "r.json").read_text())
     assert [(st["name"], [s["name"] for s in st["steps"]]) for st in rep["stages"]] == [
         ("a", ["a1"]),
         ("b", ["b1"]),
     ]
     assert "velarun: pruned stage c: not needed by --stage/--step b" in proc.stderr
     assert "velarun: pruned step b/b2: skipped by --skip-step" in proc.stderr
-    proc = run(ws, "--no-git", "--step", "b2")
+    proc = run(workspace, "--no-git", "--step", "b2")
     assert proc.returncode == 0
     assert "[stage: a][step: a1] a1" in proc.stdout and "[stage: b][step: b2] b2" in proc.stdout
     assert "b1" not in proc.stdout and "c1" not in proc.stdout
-    proc = run(ws, "--no-git", "--stage", "nope")
+    proc = run(workspace, "--no-git", "--stage", "nope")
     assert proc.returncode == 2 and "error: no stage `nope` in the plan" in proc.stderr
 
 
-def test_jsonl_and_junit(ws: Path) -> None:
-    (ws / ".vela.yml").write_text(
+def test_jsonl_and_junit(workspace: Path) -> None:
+    (workspace / ".vela.yml").write_text(
         CHOOSE.replace("commands: [echo b2]", """commands: ['echo "<b2 & out>"', 'exit 4']""")
     )
-    proc = run(ws, "--no-git", "--output", "jsonl", "--junit", "junit.xml")
+    proc = run(workspace, "--no-git", "--output", "jsonl", "--junit", "junit.xml")
     assert proc.returncode == 1
     events = [json.loads(line) for line in proc.stdout.splitlines()]
     kinds = [e["event"] for e in events]
@@ -335,7 +321,7 @@ def test_jsonl_and_junit(ws: Path) -> None:
     assert finished["b2"]["reason"] == "exited with code 4"
     assert isinstance(finished["a1"]["duration"], float)
     assert events[-1]["status"] == "failure" and events[-1]["exit_code"] == 1
-    root = ET.parse(ws / "junit.xml").getroot()
+    root = ET.parse(workspace / "junit.xml").getroot()
     assert root.tag == "testsuites"
     suites = {s.get("name"): s for s in root.findall("testsuite")}
     assert list(suites) == ["a", "b", "c"]
