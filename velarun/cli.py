@@ -55,8 +55,20 @@ def _root(
         bool,
         typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
     ] = False,
+    log_format: Annotated[
+        str,
+        typer.Option(
+            "--log-format",
+            help="velarun's own messages on stderr: console (plain lines) or json.",
+        ),
+    ] = "console",
 ) -> None:
     """Run Vela CI pipelines locally, with the Vela server's semantics."""
+    from velarun import log
+
+    if log_format not in ("console", "json"):
+        raise _fail(f"--log-format `{log_format}` is not console or json")
+    log.configure(log_format)
 
 
 FileArg = Annotated[

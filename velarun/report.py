@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
+from velarun import log
 from velarun.runtime import ContainerSpec
 from velarun.schedule import (
     RunOutcome,
@@ -83,20 +84,19 @@ class ConsoleReporter:
     def step_finished(self, outcome: StepOutcome) -> None:
         label = f"{outcome.stage}/{outcome.name}" if outcome.stage else outcome.name
         reason = self.masker.mask(outcome.reason)
-        if outcome.status is StepStatus.SKIPPED:
-            self.err.write(self._paint("2", f"velarun: skipped {label}: {reason}") + "\n")
-        elif outcome.status is not StepStatus.SUCCESS:
-            text = f"velarun: {label} {outcome.status.value}: {reason}"
-            self.err.write(self._paint(_STATUS_COLORS[outcome.status], text) + "\n")
         self.out.flush()
-        self.err.flush()
+        fields = {"stage": outcome.stage, "step": outcome.name, "status": outcome.status.value}
+        if outcome.status is StepStatus.SKIPPED:
+            log.get().info(f"skipped {label}: {reason}", **fields)
+        elif outcome.status is not StepStatus.SUCCESS:
+            log.get().warning(f"{label} {outcome.status.value}: {reason}", **fields)
 
     def stage_finished(self, outcome: StageOutcome) -> None:
         pass
 
     def notice(self, message: str) -> None:
-        self.err.write(f"velarun: {self.masker.mask(message)}\n")
-        self.err.flush()
+        self.out.flush()
+        log.get().info(self.masker.mask(message))
 
     def plan_ready(self, plan: dict[str, Any]) -> None:
         pass
@@ -164,8 +164,7 @@ class JsonlReporter:
         self._emit("stage_finished", stage=outcome.name, status=outcome.status.value)
 
     def notice(self, message: str) -> None:
-        self.err.write(f"velarun: {self.masker.mask(message)}\n")
-        self.err.flush()
+        log.get().info(self.masker.mask(message))
 
     def build_finished(self, outcome: RunOutcome) -> None:
         total = (outcome.finished_at - outcome.started_at).total_seconds()

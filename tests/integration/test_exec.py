@@ -294,3 +294,26 @@ def test_seed_rulesets_pipeline_notify_runs_its_failure_step(workspace: Path) ->
         "velarun: needs: notify needed deploy, which was pruned: notify now waits only on build"
         in proc.stderr
     )
+
+
+def test_log_format_json_puts_velarun_messages_as_json_on_stderr(workspace: Path) -> None:
+    (workspace / ".vela.yml").write_text(
+        f'version: "1"\nsteps:\n  - {{name: a, image: {IMG}, pull: never, commands: [exit 5]}}\n'
+        f"  - {{name: b, image: {IMG}, pull: never, commands: [echo]}}\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "velarun", "--log-format", "json", "exec"],
+        cwd=workspace,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert proc.returncode == 1
+    records = [json.loads(line) for line in proc.stderr.splitlines() if line.startswith("{")]
+    skipped = next(r for r in records if r["event"].startswith("skipped b:"))
+    assert (skipped["step"], skipped["status"], skipped["level"]) == ("b", "skipped", "info")
+    failed = next(r for r in records if r["event"].startswith("a failure:"))
+    assert failed["level"] == "warning" and failed["timestamp"].endswith("Z")
+    assert "[step: a] $ exit 5" in proc.stdout

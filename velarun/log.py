@@ -1,0 +1,57 @@
+"""velarun's own messages (not step output): structlog to stderr, configured once.
+
+``console`` (default): one plain line per message, ``velarun: <message>``, so a person reads it
+next to the step logs. ``json`` (``--log-format json``): one JSON object per line with the
+event, level, UTC timestamp and the bound fields (stage, step, status, ...).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import MutableMapping
+from typing import Any
+
+import structlog
+
+_configured = ""
+
+
+class _StderrLogger:
+    """Writes to whatever ``sys.stderr`` is at call time (test runners swap it)."""
+
+    def msg(self, message: str) -> None:
+        sys.stderr.write(message + "\n")
+        sys.stderr.flush()
+
+    info = warning = error = msg
+
+
+def _console(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> str:
+    return f"velarun: {event_dict['event']}"
+
+
+def configure(fmt: str = "console") -> None:
+    global _configured
+    if fmt == _configured:
+        return
+    processors: list[Any]
+    if fmt == "json":
+        processors = [
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.processors.JSONRenderer(),
+        ]
+    else:
+        processors = [_console]
+    structlog.configure(
+        processors=processors,
+        logger_factory=lambda *_: _StderrLogger(),
+        cache_logger_on_first_use=False,
+    )
+    _configured = fmt
+
+
+def get() -> Any:
+    if not _configured:
+        configure()
+    return structlog.get_logger()
