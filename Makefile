@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install engine test lint typecheck unit demo clean-venv
+.PHONY: install engine test lint typecheck unit demo bench clean-venv
 
 install: $(STAMP)
 
@@ -34,6 +34,16 @@ test: install engine lint typecheck unit
 # The most complete thing velarun does: exec of a fixture on the locally built test image.
 demo: install engine
 	cd fixtures/demo && ../../$(BIN)/velarun exec --branch main
+
+# The comparison suite (tests/bench/run.py): floor, parallelism, gitlab-ci-local, plan, start-up.
+# Writes tests/bench/results/results.md and chart.png. Not part of `make test`.
+PEER := tests/bench/.peer
+bench: install engine
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	command -v rsync >/dev/null || (apt-get update -qq && apt-get install -y -qq rsync)
+	test -x $(PEER)/node_modules/.bin/gitlab-ci-local || \
+		npm install --silent --no-audit --no-fund --prefix $(PEER) gitlab-ci-local@4.65.0
+	$(BIN)/python -m tests.bench.run
 
 clean-venv:
 	rm -rf $(VENV)

@@ -660,6 +660,25 @@ def _run_with_signals(
 
 
 @app.command()
+def bench(
+    steps: Annotated[int, typer.Option("--steps", "-n", min=1, help="Trivial steps to run.")] = 10,
+    image: Annotated[
+        str,
+        typer.Option("--image", help="Image for the steps (pulled if not present)."),
+    ] = "velarun-test/busybox:latest",
+) -> None:
+    """Time N trivial steps per phase on the local engine, next to bare Docker SDK cycles."""
+    from velarun.bench import render, run_bench
+    from velarun.runtime import RuntimeFailure
+
+    try:
+        result = run_bench(steps, image)
+    except RuntimeFailure as exc:
+        raise _fail(exc.message, exc.hint, EXIT_ENVIRONMENT) from None
+    typer.echo(render(result))
+
+
+@app.command()
 def clean(
     run_id: Annotated[
         str | None,

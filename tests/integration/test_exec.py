@@ -317,3 +317,31 @@ def test_log_format_json_puts_velarun_messages_as_json_on_stderr(workspace: Path
     failed = next(r for r in records if r["event"].startswith("a failure:"))
     assert failed["level"] == "warning" and failed["timestamp"].endswith("Z")
     assert "[step: a] $ exit 5" in proc.stdout
+
+
+def test_bench_command_runs_with_a_tiny_n(workspace: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "velarun", "bench", "-n", "2"],
+        cwd=workspace,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0].startswith("host ") and "Docker Engine" in lines[0] and "velarun" in lines[0]
+    assert lines[1] == "2 sequential steps of `true`"
+    phases = [line.split("  ")[0] for line in lines[4:12]]
+    assert phases == [
+        "image resolution",
+        "run set-up",
+        "container create",
+        "container start",
+        "wait",
+        "log drain",
+        "remove",
+        "teardown",
+    ]
+    assert lines[-1].startswith("per step, everything included: velarun ")

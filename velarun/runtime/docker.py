@@ -20,6 +20,7 @@ import re
 import shutil
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -148,6 +149,8 @@ class DockerHandle:
     name: str
     container: Any = None
     streams: list[Any] = field(default_factory=list)
+    waited: float | None = None
+    logs_done: float | None = None
 
 
 def _explain(exc: BaseException) -> str:
@@ -173,6 +176,13 @@ class DockerRuntime:
         self._streams = anyio.CapacityLimiter(_STREAM_LIMITER_SIZE)
         self._lock = threading.Lock()
         self._in_flight = 0
+        self.timings: dict[str, list[float]] = {}
+        """Seconds per phase (setup, image resolution, create, start, wait, log drain,
+        remove, teardown), for ``velarun bench``."""
+
+    def _record(self, phase: str, seconds: float) -> None:
+        with self._lock:
+            self.timings.setdefault(phase, []).append(seconds)
 
     # -- plumbing ----------------------------------------------------------------------------
 
@@ -228,6 +238,11 @@ class DockerRuntime:
     # -- the protocol ------------------------------------------------------------------------
 
     async def setup(self) -> None:
+        started = time.perf_counter()
+        await self._setup()
+        self._record("run set-up", time.perf_counter() - started)
+
+    async def _setup(self) -> None:
         self._outputs = Path(tempfile.mkdtemp(prefix=f"velarun-{self.run_id}-outputs-"))
         self._outputs.chmod(0o777)
         (self._outputs / ".env").touch(mode=0o666)
@@ -279,9 +294,11 @@ class DockerRuntime:
             current = wanted.get(spec.image)
             if current is None or (spec.pull == "always" and current[0] != "always"):
                 wanted[spec.image] = (spec.pull, label)
+        started = time.perf_counter()
         async with anyio.create_task_group() as tg:
             for image, (policy, label) in wanted.items():
                 tg.start_soon(self._call, self._resolve, image, policy, label)
+        self._record("image resolution", time.perf_counter() - started)
 
     async def start(self, spec: ContainerSpec) -> DockerHandle:
         assert self._outputs is not None, "start before setup"
@@ -305,6 +322,7 @@ class DockerRuntime:
         def create_and_start() -> Any:
             if spec.pull == "on_start":
                 self._pull(spec.image, spec.label)
+            t0 = time.perf_counter()
             try:
                 container = self.client.containers.create(**kwargs)
             except docker.errors.ImageNotFound as exc:
@@ -313,7 +331,10 @@ class DockerRuntime:
                     "check the image name, or set a pull policy that fetches it",
                 ) from exc
             handle.container = container
+            t1 = time.perf_counter()
             container.start()
+            self._record("container create", t1 - t0)
+            self._record("container start", time.perf_counter() - t1)
             return container
 
         try:
@@ -352,13 +373,17 @@ class DockerRuntime:
                         from_thread.run(deliver, rest)
                     except RuntimeError:
                         pass  # the event loop is gone (cancelled run)
+                handle.logs_done = time.perf_counter()
 
         await self._call(read)
+        if handle.waited is not None and handle.logs_done is not None:
+            self._record("log drain", max(0.0, handle.logs_done - handle.waited))
 
     async def wait(self, handle: Handle) -> int:
         assert isinstance(handle, DockerHandle)
         if handle.container is None:
             return 1
+        started = time.perf_counter()
         try:
             result = await self._call(handle.container.wait)
         except docker.errors.NotFound as exc:
@@ -366,6 +391,8 @@ class DockerRuntime:
                 f"{handle.spec.kind} `{handle.spec.label}`: its container disappeared",
                 "something outside velarun removed it",
             ) from exc
+        handle.waited = time.perf_counter()
+        self._record("wait", handle.waited - started)
         return int(result.get("StatusCode", 1))
 
     async def kill(self, handle: Handle) -> None:
@@ -397,8 +424,10 @@ class DockerRuntime:
             return
 
         def remove() -> None:
+            t0 = time.perf_counter()
             try:
                 container.remove(force=True, v=True)
+                self._record("remove", time.perf_counter() - t0)
             except docker.errors.NotFound:
                 pass
             except docker.errors.APIError as exc:
@@ -421,6 +450,13 @@ class DockerRuntime:
         return read(".env"), read("masked.env")
 
     async def teardown(self) -> None:
+        started = time.perf_counter()
+        try:
+            await self._teardown()
+        finally:
+            self._record("teardown", time.perf_counter() - started)
+
+    async def _teardown(self) -> None:
         def sweep() -> None:
             flt: dict[str, Any] = {"label": f"{LABEL}={self.run_id}"}
             for container in self.client.containers.list(all=True, filters=flt):
@@ -436,10 +472,11 @@ class DockerRuntime:
         try:
             if self._client is not None:
                 await self._call(sweep)  # removing containers also ends abandoned waits
-                with anyio.move_on_after(10):
-                    while self._in_flight > 0:
-                        await anyio.sleep(0.05)
-                await self._call(sweep)  # whatever an abandoned call created meanwhile
+                if self._in_flight > 0:  # only after a cancellation abandoned calls
+                    with anyio.move_on_after(10):
+                        while self._in_flight > 0:
+                            await anyio.sleep(0.05)
+                    await self._call(sweep)  # whatever an abandoned call created meanwhile
         finally:
             if self._outputs is not None:
                 shutil.rmtree(self._outputs, ignore_errors=True)
@@ -476,5 +513,71 @@ def clean(run_id: str | None = None) -> tuple[int, int, int]:
             with contextlib.suppress(docker.errors.NotFound):
                 v.remove(force=True)
         return len(containers), len(networks), len(volumes)
+    finally:
+        client.close()
+
+
+def floor_cycles(image: str, n: int, workspace: Path) -> dict[str, list[float]]:
+    """The floor for ``velarun bench``: ``n`` bare create/start/wait/remove cycles of ``image``
+    running ``true``, with the same network and mounts a run uses. Seconds per phase."""
+    client = docker.from_env()
+    run_id = f"bench{os.getpid()}"
+    lab = labels(run_id)
+    timings: dict[str, list[float]] = {}
+
+    def rec(phase: str, t0: float) -> float:
+        now = time.perf_counter()
+        timings.setdefault(phase, []).append(now - t0)
+        return now
+
+    t = time.perf_counter()
+    network_name, volume_name = f"velarun-{run_id}-network", f"velarun-{run_id}-vela"
+    network = client.networks.create(network_name, labels=lab)
+    volume = client.volumes.create(volume_name, labels=lab)
+    outputs = Path(tempfile.mkdtemp(prefix=f"velarun-{run_id}-outputs-"))
+    rec("run set-up", t)
+    try:
+        for i in range(n):
+            spec = ContainerSpec(
+                "step",
+                f"floor{i}",
+                None,
+                image,
+                "never",
+                command=("true",),
+                working_dir="/vela/src",
+            )
+            kwargs = create_kwargs(
+                spec,
+                run_id=run_id,
+                name=f"velarun-{run_id}-floor-{i}",
+                volume=volume_name,
+                network=network_name,
+                workspace=str(workspace.resolve()),
+                outputs_dir=str(outputs),
+            )
+            t = time.perf_counter()
+            container = client.containers.create(**kwargs)
+            t = rec("container create", t)
+            container.start()
+            t = rec("container start", t)
+            container.wait()
+            t = rec("wait", t)
+            container.remove(force=True, v=True)
+            rec("remove", t)
+    finally:
+        t = time.perf_counter()
+        network.remove()
+        volume.remove(force=True)
+        shutil.rmtree(outputs, ignore_errors=True)
+        rec("teardown", t)
+        client.close()
+    return timings
+
+
+def engine_version() -> str:
+    client = docker.from_env()
+    try:
+        return str(client.version().get("Version", "unknown"))
     finally:
         client.close()

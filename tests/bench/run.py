@@ -1,0 +1,315 @@
+"""`make bench`: velarun measured against the floor and against a peer, in one run.
+
+Writes tests/bench/results/results.md (tables) and tests/bench/results/chart.png. Each figure is
+a median of several runs; each comparison is a ratio measured in the same run, on the same
+engine and image. Never part of `make test`.
+
+    .venv/bin/python -m tests.bench.run [--quick]
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+import anyio
+
+from tests.conftest import ROOT, TEST_IMAGE
+from velarun.bench import NullReporter, host_line, run_bench
+from velarun.compile.compiler import compile_pipeline
+from velarun.compile.plan import Plan
+from velarun.compile.ruledata import build_ruledata
+from velarun.load import load_bytes
+from velarun.runtime.docker import DockerRuntime, engine_version
+from velarun.schedule import run_plan
+
+RESULTS = Path(__file__).parent / "results"
+PEER = Path(__file__).parent / ".peer" / "node_modules" / ".bin" / "gitlab-ci-local"
+VELARUN = [sys.executable, "-m", "velarun"]
+ENV = {**os.environ, "PYTHONPATH": str(ROOT), "VELARUN_NO_GIT": "1"}
+
+
+def median_of(runs: int, fn: Callable[[], float]) -> float:
+    return statistics.median(fn() for _ in range(runs))
+
+
+def compile_text(text: str) -> Plan:
+    loaded = load_bytes(text.encode(), "bench.yml")
+    assert loaded.pipeline is not None, loaded.diagnostics
+    result = compile_pipeline(loaded.pipeline, build_ruledata())
+    assert result.plan is not None, result.diagnostics
+    return result.plan
+
+
+def run_in_process(plan: Plan, workspace: Path) -> tuple[float, float]:
+    """(wall of the whole run, span from the first stage start to the last stage end)."""
+    runtime = DockerRuntime(workspace, uuid.uuid4().hex[:12])
+    runtime.connect()
+    t0 = time.perf_counter()
+    outcome = anyio.run(run_plan, plan, runtime, NullReporter())
+    elapsed = time.perf_counter() - t0
+    runtime.close()
+    assert outcome.status.value == "success", outcome.error
+    starts = [st.started_at for st in outcome.stages if st.started_at]
+    ends = [st.finished_at for st in outcome.stages if st.finished_at]
+    span = (max(ends) - min(starts)).total_seconds() if starts and ends else elapsed
+    return elapsed, span
+
+
+# 1. per-step overhead --------------------------------------------------------------------------
+
+
+def overhead(sizes: list[int], runs: int) -> list[tuple[int, float, float]]:
+    rows = []
+    for n in sizes:
+        results = [run_bench(n, TEST_IMAGE) for _ in range(runs)]
+        ours = statistics.median(r.velarun_total / n for r in results)
+        floor = statistics.median(r.floor_total / n for r in results)
+        rows.append((n, floor, ours))
+    return rows
+
+
+# 2. parallelism -------------------------------------------------------------------------------
+
+
+def parallel(counts: list[int], runs: int, workspace: Path) -> list[tuple[int, float, float]]:
+    rows = []
+    for k in counts:
+        stages = "".join(
+            f"  s{i}:\n    steps:\n      - {{name: nap, image: '{TEST_IMAGE}', pull: never,"
+            " commands: ['sleep 2']}\n"
+            for i in range(k)
+        )
+        plan = compile_text(f'version: "1"\nstages:\n{stages}')
+        results = [run_in_process(plan, workspace) for _ in range(runs)]
+        wall = statistics.median(w for w, _ in results)
+        span = statistics.median(s for _, s in results)
+        rows.append((k, wall, span))
+    return rows
+
+
+# 3. the same DAG under velarun and gitlab-ci-local ---------------------------------------------
+
+DAG = [("a", None), ("b", "a"), ("c", "a")]
+
+
+def dag_vela() -> str:
+    out = ['version: "1"', "stages:"]
+    for stage, need in DAG:
+        out.append(f"  {stage}:")
+        if need:
+            out.append(f"    needs: [{need}]")
+        out.append("    steps:")
+        for i in (1, 2, 3):
+            out.append(
+                f"      - {{name: {stage}{i}, image: '{TEST_IMAGE}', pull: never,"
+                " commands: ['true']}"
+            )
+    return "\n".join(out) + "\n"
+
+
+def dag_gitlab() -> str:
+    out = ["stages: [build]", ""]
+    for stage, need in DAG:
+        for i in (1, 2, 3):
+            needs = [f"{stage}{i - 1}"] if i > 1 else ([f"{need}3"] if need else [])
+            out.append(
+                f"{stage}{i}:\n  stage: build\n  image: {TEST_IMAGE}\n  needs: {needs}\n"
+                '  script:\n    - "true"\n'
+            )
+    return "\n".join(out)
+
+
+def git_repo(path: Path) -> None:
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "b",
+        "GIT_AUTHOR_EMAIL": "b@b",
+        "GIT_COMMITTER_NAME": "b",
+        "GIT_COMMITTER_EMAIL": "b@b",
+    }
+    for args in (["init", "-q", "-b", "main"], ["add", "."], ["commit", "-q", "-m", "bench"]):
+        subprocess.run(["git", *args], cwd=path, check=True, env=env, capture_output=True)
+
+
+def timed(cmd: list[str], cwd: Path) -> float:
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=cwd, env=ENV, capture_output=True, text=True, timeout=600)
+    elapsed = time.perf_counter() - t0
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    return elapsed
+
+
+def versus_peer(runs: int) -> tuple[float, float | None]:
+    with tempfile.TemporaryDirectory(prefix="velarun-dag-") as tmp:
+        repo = Path(tmp)
+        (repo / ".vela.yml").write_text(dag_vela())
+        (repo / ".gitlab-ci.yml").write_text(dag_gitlab())
+        git_repo(repo)
+        ours = median_of(runs, lambda: timed([*VELARUN, "exec"], repo))
+        if not PEER.exists():
+            return ours, None
+        peer_cmd = [str(PEER), "--pull-policy", "never", "--helper-image", TEST_IMAGE]
+        theirs = median_of(runs, lambda: timed(peer_cmd, repo))
+        return ours, theirs
+
+
+# 4. plan time ----------------------------------------------------------------------------------
+
+
+def steps_pipeline(n: int) -> str:
+    out = ['version: "1"', "environment: {GREETING: hello}", "steps:"]
+    for j in range(n):
+        out += [
+            f"  - name: step{j}",
+            "    image: alpine:3.19",
+            f"    commands: ['echo ${{GREETING}} {j}']",
+            "    ruleset: {branch: [main, 'release/*'], event: [push, pull_request]}",
+        ]
+    return "\n".join(out) + "\n"
+
+
+def plan_times(sizes: list[int], runs: int) -> list[tuple[int, float]]:
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="velarun-plan-") as tmp:
+        for n in sizes:
+            path = Path(tmp) / f"p{n}.yml"
+            path.write_text(steps_pipeline(n))
+            cmd = [*VELARUN, "plan", str(path), "--format", "json"]
+            rows.append((n, median_of(runs, lambda c=cmd: timed(c, Path(tmp)))))
+    return rows
+
+
+# 5. start-up -----------------------------------------------------------------------------------
+
+
+def startup(runs: int) -> list[tuple[str, float]]:
+    small = ROOT / "fixtures" / "seed" / "stage-needs.vela.yml"
+    cases = [
+        ("python -c pass", [sys.executable, "-c", "pass"]),
+        ("velarun --version", [*VELARUN, "--version"]),
+        ("velarun plan (small file)", [*VELARUN, "plan", str(small)]),
+    ]
+    return [(name, median_of(runs, lambda c=cmd: timed(c, ROOT))) for name, cmd in cases]
+
+
+# -- report -------------------------------------------------------------------------------------
+
+
+def chart(
+    over: list[tuple[int, float, float]],
+    par: list[tuple[int, float, float]],
+    dag: tuple[float, float | None],
+    plans: list[tuple[int, float]],
+    path: Path,
+) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 4, figsize=(18, 4.2))
+    ax = axes[0]
+    xs = range(len(over))
+    ax.bar([x - 0.2 for x in xs], [f for _, f, _ in over], 0.4, label="floor (bare SDK)")
+    ax.bar([x + 0.2 for x in xs], [v for _, _, v in over], 0.4, label="velarun")
+    ax.set_xticks(list(xs), [f"N={n}" for n, _, _ in over])
+    ax.set_ylabel("seconds per step")
+    ax.set_title("per-step overhead")
+    ax.legend()
+    ax = axes[1]
+    ax.plot([k for k, _, _ in par], [w for _, w, _ in par], "o-", label="velarun wall")
+    ax.plot([k for k, _, _ in par], [sp for _, _, sp in par], "s-", label="stages span")
+    ax.plot([k for k, _, _ in par], [2.0 for _ in par], "--", label="ideal (2 s)")
+    ax.set_xscale("log", base=2)
+    ax.set_xlabel("independent stages of `sleep 2`")
+    ax.set_ylabel("seconds")
+    ax.set_title("parallelism")
+    ax.legend()
+    ax = axes[2]
+    names = ["velarun"] + (["gitlab-ci-local"] if dag[1] is not None else [])
+    values = [dag[0]] + ([dag[1]] if dag[1] is not None else [])
+    ax.bar(names, values, color=["tab:orange", "tab:gray"][: len(values)])
+    ax.set_ylabel("seconds, end to end")
+    ax.set_title("same 3x3 DAG, same engine and image")
+    ax = axes[3]
+    ax.loglog([n for n, _ in plans], [t for _, t in plans], "o-")
+    ax.set_xlabel("steps in the pipeline")
+    ax.set_ylabel("seconds (`velarun plan`)")
+    ax.set_title("plan time")
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+
+
+def main() -> None:
+    quick = "--quick" in sys.argv
+    runs = 1 if quick else 3
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="velarun-bench-") as tmp:
+        ws = Path(tmp)
+        over = overhead([1, 10] if quick else [1, 10, 50], runs)
+        par = parallel([1, 2, 4] if quick else [1, 2, 4, 8, 16], runs, ws)
+    dag = versus_peer(runs)
+    plans = plan_times([10, 100] if quick else [10, 100, 1000, 5000], runs)
+    starts = startup(3 if quick else 5)
+    lines = [
+        "# velarun benchmarks",
+        "",
+        host_line(engine_version()),
+        f"Medians of {runs} runs; written by `make bench` (tests/bench/run.py).",
+        "",
+        "## 1. Per-step overhead: N sequential `true` steps vs bare SDK cycles",
+        "",
+        "| N | floor s/step | velarun s/step | ratio |",
+        "| --- | --- | --- | --- |",
+        *(f"| {n} | {f:.3f} | {v:.3f} | {v / f:.2f}x |" for n, f, v in over),
+        "",
+        "## 2. Parallelism: K independent stages of `sleep 2`",
+        "",
+        "Wall: the whole run (network, volume, images, containers, cleanup). Span: from the first",
+        "stage's start to the last stage's end. Ideal: 2 s.",
+        "",
+        "| K | wall s | span s | span / ideal |",
+        "| --- | --- | --- | --- |",
+        *(f"| {k} | {w:.2f} | {sp:.2f} | {sp / 2:.2f}x |" for k, w, sp in par),
+        "",
+        "## 3. The same DAG (3 stages x 3 steps, with needs), end to end",
+        "",
+        "| runner | wall s |",
+        "| --- | --- |",
+        f"| velarun exec | {dag[0]:.2f} |",
+        (
+            f"| gitlab-ci-local 4.65.0 | {dag[1]:.2f} |\n\nvelarun is {dag[1] / dag[0]:.1f}x faster."
+            if dag[1] is not None
+            else "| gitlab-ci-local | not installed (`make bench` installs it) |"
+        ),
+        "",
+        "## 4. `velarun plan --format json` on generated steps pipelines",
+        "",
+        "| steps | seconds |",
+        "| --- | --- |",
+        *(f"| {n} | {t:.2f} |" for n, t in plans),
+        "",
+        "## 5. Start-up",
+        "",
+        "| command | seconds |",
+        "| --- | --- |",
+        *(f"| {name} | {t:.3f} |" for name, t in starts),
+        "",
+        "![chart](chart.png)",
+        "",
+    ]
+    (RESULTS / "results.md").write_text("\n".join(lines))
+    chart(over, par, dag, plans, RESULTS / "chart.png")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,138 @@
+"""``velarun bench``: per-phase timings of N trivial steps next to the floor, in one run.
+
+The floor is N bare SDK create/start/wait/remove cycles of the same image with the same network
+and mounts (:func:`velarun.runtime.docker.floor_cycles`). Both sides include their run set-up
+and teardown; velarun also pays for image resolution and log draining, which the floor skips.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import anyio
+
+from velarun import __version__
+from velarun.compile.compiler import compile_pipeline
+from velarun.compile.plan import Plan
+from velarun.compile.ruledata import build_ruledata
+from velarun.load import load_bytes
+from velarun.runtime import ContainerSpec
+from velarun.schedule import StageOutcome, StepOutcome, run_plan
+
+PHASES = (
+    "image resolution",
+    "run set-up",
+    "container create",
+    "container start",
+    "wait",
+    "log drain",
+    "remove",
+    "teardown",
+)
+
+
+class NullReporter:
+    def stage_started(self, stage: str) -> None: ...
+    def step_started(self, spec: ContainerSpec) -> None: ...
+    def log(self, spec: ContainerSpec, line: str) -> None: ...
+    def step_finished(self, outcome: StepOutcome) -> None: ...
+    def stage_finished(self, outcome: StageOutcome) -> None: ...
+    def notice(self, message: str) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class BenchResult:
+    n: int
+    velarun: dict[str, list[float]]
+    floor: dict[str, list[float]]
+    velarun_total: float
+    floor_total: float
+    host: str
+
+
+def trivial_plan(n: int, image: str, pull: str = "not_present") -> Plan:
+    steps = "".join(
+        f"  - {{name: step{i}, image: '{image}', pull: {pull}, commands: ['true']}}\n"
+        for i in range(n)
+    )
+    loaded = load_bytes(f'version: "1"\nsteps:\n{steps}'.encode(), "bench.yml")
+    assert loaded.pipeline is not None, loaded.diagnostics
+    result = compile_pipeline(loaded.pipeline, build_ruledata())
+    assert result.plan is not None, result.diagnostics
+    return result.plan
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def host_line(engine: str) -> str:
+    return (
+        f"host {platform.node()}: {os.cpu_count()} cores ({_cpu_model()}), "
+        f"{platform.system()} {platform.release()}; Docker Engine {engine}; "
+        f"velarun {__version__}; Python {platform.python_version()}"
+    )
+
+
+def run_bench(n: int, image: str) -> BenchResult:
+    """Blocking: velarun's run of ``n`` steps, then the floor, on the same engine."""
+    from velarun.runtime.docker import DockerRuntime, engine_version, floor_cycles
+
+    with tempfile.TemporaryDirectory(prefix="velarun-bench-") as tmp:
+        workspace = Path(tmp)
+        runtime = DockerRuntime(workspace, uuid.uuid4().hex[:12])
+        runtime.connect()
+        plan = trivial_plan(n, image)
+        started = time.perf_counter()
+        outcome = anyio.run(run_plan, plan, runtime, NullReporter())
+        velarun_total = time.perf_counter() - started
+        runtime.close()
+        if outcome.status.value != "success":
+            raise RuntimeError(f"the bench pipeline did not succeed: {outcome.error}")
+        started = time.perf_counter()
+        floor = floor_cycles(image, n, workspace)
+        floor_total = time.perf_counter() - started
+        return BenchResult(
+            n, runtime.timings, floor, velarun_total, floor_total, host_line(engine_version())
+        )
+
+
+def _stats(values: list[float] | None) -> tuple[str, str]:
+    if not values:
+        return "-", "-"
+    ordered = sorted(values)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return f"{statistics.median(ordered) * 1000:.1f}", f"{p95 * 1000:.1f}"
+
+
+def render(result: BenchResult) -> str:
+    rows = [("phase (ms)", "velarun median", "p95", "floor median", "p95")]
+    for phase in PHASES:
+        rows.append((phase, *_stats(result.velarun.get(phase)), *_stats(result.floor.get(phase))))
+    widths = [max(len(r[i]) for r in rows) for i in range(5)]
+    lines = [result.host, f"{result.n} sequential steps of `true`", ""]
+    lines += [
+        "  ".join(c.rjust(widths[i]) if i else c.ljust(widths[i]) for i, c in enumerate(r))
+        for r in rows
+    ]
+    per_v = result.velarun_total / result.n
+    per_f = result.floor_total / result.n
+    lines += [
+        "",
+        f"per step, everything included: velarun {per_v * 1000:.0f} ms, floor {per_f * 1000:.0f}"
+        f" ms, ratio {per_v / per_f:.2f}x",
+    ]
+    return "\n".join(lines)
