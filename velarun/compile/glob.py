@@ -1,142 +1,220 @@
-"""Go's ``path/filepath.Match`` on Linux, for Vela's default ruleset matcher.
+"""Go's ``path/filepath.Match`` as it behaves on Linux, for Vela's ``filepath`` ruleset matcher.
 
-Python's ``fnmatch`` is the wrong tool: Vela matches whole strings where ``*`` and ``?`` never
-cross ``/``, character classes negate with ``^`` (``!`` is a literal), ``\\`` escapes, and a
-malformed pattern is an error (:class:`BadPatternError`) rather than a literal. There is no
-``**`` (it behaves like ``*``) and no ``{a,b}``. Like Go, the whole pattern is checked for
-syntax even after the name stopped matching, so ``a[`` is an error against any name.
+The Vela server matches ruleset globs with Go's ``filepath.Match``; Python's ``fnmatch`` would
+get them wrong in several ways that change which steps run:
 
-Iterative: the only loop over the name is Go's own star-skipping, so hostile patterns cannot
-exhaust the stack.
+* ``*`` is any run of characters *except* ``/`` and ``?`` is one character other than ``/``
+  (``fnmatch`` lets both cross ``/``, so ``docs/*`` would match ``docs/sub/a.md``);
+* a character class negates with ``^``; ``!`` is an ordinary member (``[!a]`` matches ``!``);
+* ``\\`` escapes the next character, inside classes too;
+* a malformed pattern (``[``, ``[]``, ``[a-]``, ``[-a]``, a trailing ``\\``, ...) is an error,
+  :class:`BadPatternError`, not a literal, and so is every malformed pattern whatever the name:
+  like Go >= 1.20, the rest of the pattern is still checked after the name stopped matching;
+* there is no ``**`` (it acts as ``*``) and no ``{a,b}``; the whole name must match.
+
+To be faithful down to the odd corners the port runs on UTF-8 bytes as Go does: literals compare
+bytes, ``?`` and classes decode one rune (an invalid byte is U+FFFD, one byte wide), and a ``*``
+gives up the name one *byte* at a time, so it can stop inside a multi-byte character (Go's
+``Match("*??", "☺")`` is true: the two ``?`` each take one stray continuation byte). Names that
+came from the OS with undecodable bytes (``surrogateescape``) are matched on those raw bytes.
+
+The matcher is iterative and walks indices rather than slicing: at most one pass of the chunk
+for each start position a ``*`` offers, the same bound as Go, and no recursion.
 """
 
 from __future__ import annotations
 
+__all__ = ["BadPatternError", "match", "validate"]
+
+_STAR = 0x2A  # *
+_QUESTION = 0x3F  # ?
+_BACKSLASH = 0x5C  # \
+_LBRACKET = 0x5B  # [
+_RBRACKET = 0x5D  # ]
+_CARET = 0x5E  # ^
+_DASH = 0x2D  # -
+_SLASH = 0x2F  # /, the separator on Linux
+_RUNE_ERROR = 0xFFFD
+
 
 class BadPatternError(ValueError):
+    """The pattern is malformed (Go's ``filepath.ErrBadPattern``)."""
+
     def __init__(self) -> None:
         super().__init__("syntax error in pattern")
 
 
-def _scan_chunk(pattern: str) -> tuple[bool, str, str]:
-    """Leading stars, then the chunk up to the next star outside a class, then the rest."""
+def _utf8(text: str) -> bytes:
+    """The bytes Go would see: UTF-8, with ``surrogateescape``d bytes given back as they were."""
+    try:
+        return text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogatepass")  # other lone surrogates: invalid in Go too
+
+
+def _decode_rune(buf: bytes, i: int, end: int) -> tuple[int, int]:
+    """Go's ``utf8.DecodeRune`` on non-empty ``buf[i:end]``: (rune, width); (U+FFFD, 1) if bad."""
+    lead = buf[i]
+    if lead < 0x80:
+        return lead, 1
+    if 0xC2 <= lead <= 0xDF:
+        width = 2
+    elif 0xE0 <= lead <= 0xEF:
+        width = 3
+    elif 0xF0 <= lead <= 0xF4:
+        width = 4
+    else:
+        return _RUNE_ERROR, 1
+    if i + width > end:
+        return _RUNE_ERROR, 1
+    try:
+        # Python's strict decoder rejects what Go rejects: overlongs, surrogates, > U+10FFFF.
+        return ord(buf[i : i + width].decode("utf-8")), width
+    except UnicodeDecodeError:
+        return _RUNE_ERROR, 1
+
+
+def _scan_chunk(pat: bytes, i: int) -> tuple[bool, int, int]:
+    """From ``pat[i:]``: whether stars lead, then the chunk ``pat[start:end]`` up to the next
+    star outside a class. The rest of the pattern starts at ``end``."""
+    n = len(pat)
     star = False
-    while pattern.startswith("*"):
-        pattern = pattern[1:]
+    while i < n and pat[i] == _STAR:
+        i += 1
         star = True
-    in_range = False
-    i = 0
-    while i < len(pattern):
-        c = pattern[i]
-        if c == "\\":
-            if i + 1 < len(pattern):
+    start = i
+    in_class = False
+    while i < n:
+        c = pat[i]
+        if c == _BACKSLASH:
+            if i + 1 < n:  # a trailing backslash is reported by _match_chunk
                 i += 1
-        elif c == "[":
-            in_range = True
-        elif c == "]":
-            in_range = False
-        elif c == "*" and not in_range:
+        elif c == _LBRACKET:
+            in_class = True
+        elif c == _RBRACKET:
+            in_class = False
+        elif c == _STAR and not in_class:
             break
         i += 1
-    return star, pattern[:i], pattern[i:]
+    return star, start, i
 
 
-def _get_esc(chunk: str) -> tuple[str, str]:
-    """One (possibly escaped) character of a class range."""
-    if not chunk or chunk[0] in "-]":
+def _class_char(pat: bytes, i: int, end: int) -> tuple[int, int]:
+    """One possibly escaped character of a class in ``pat[i:end]``: (rune, index after it)."""
+    if i >= end or pat[i] == _DASH or pat[i] == _RBRACKET:
         raise BadPatternError
-    if chunk[0] == "\\":
-        chunk = chunk[1:]
-        if not chunk:
+    if pat[i] == _BACKSLASH:
+        i += 1
+        if i >= end:
             raise BadPatternError
-    ch, rest = chunk[0], chunk[1:]
-    if not rest:
+    rune, width = _decode_rune(pat, i, end)
+    if rune == _RUNE_ERROR and width == 1:
         raise BadPatternError
-    return ch, rest
+    i += width
+    if i >= end:  # a class must still be closed by a `]`
+        raise BadPatternError
+    return rune, i
 
 
-def _match_chunk(chunk: str, s: str) -> str | None:
-    """Match ``chunk`` at the start of ``s``: the rest of ``s``, or None. Raises on bad syntax;
-    keeps parsing the chunk after a mismatch so that syntax errors are always found."""
+def _match_chunk(pat: bytes, start: int, end: int, name: bytes, pos: int) -> int | None:
+    """Match the star-free chunk ``pat[start:end]`` at ``name[pos:]``: the index in ``name``
+    after it, or None. The whole chunk is parsed even once the match has failed, so a
+    malformed chunk always raises :class:`BadPatternError`."""
+    n = len(name)
     failed = False
-    while chunk:
-        if not failed and not s:
+    i = start
+    while i < end:
+        if pos >= n:
             failed = True
-        c = chunk[0]
-        if c == "[":
-            r = ""
+        c = pat[i]
+        if c == _LBRACKET:
+            rune = -1  # matches no range; only read while the match still stands
             if not failed:
-                r, s = s[0], s[1:]
-            chunk = chunk[1:]
-            negated = False
-            if chunk.startswith("^"):
-                negated = True
-                chunk = chunk[1:]
-            matched = False
+                rune, width = _decode_rune(name, pos, n)
+                pos += width
+            i += 1
+            negated = i < end and pat[i] == _CARET
+            if negated:
+                i += 1
+            in_class = False
             ranges = 0
             while True:
-                if chunk.startswith("]") and ranges > 0:
-                    chunk = chunk[1:]
+                if i < end and pat[i] == _RBRACKET and ranges > 0:
+                    i += 1
                     break
-                lo, chunk = _get_esc(chunk)
+                lo, i = _class_char(pat, i, end)
                 hi = lo
-                if chunk[0] == "-":
-                    hi, chunk = _get_esc(chunk[1:])
-                if r and lo <= r <= hi:
-                    matched = True
+                if pat[i] == _DASH:
+                    hi, i = _class_char(pat, i + 1, end)
+                if lo <= rune <= hi:
+                    in_class = True
                 ranges += 1
-            if matched == negated:
+            if in_class == negated:
                 failed = True
-        elif c == "?":
+        elif c == _QUESTION:
             if not failed:
-                if s[0] == "/":
+                if name[pos] == _SLASH:
                     failed = True
-                s = s[1:]
-            chunk = chunk[1:]
+                pos += _decode_rune(name, pos, n)[1]
+            i += 1
         else:
-            if c == "\\":
-                chunk = chunk[1:]
-                if not chunk:
+            if c == _BACKSLASH:
+                i += 1
+                if i >= end:
                     raise BadPatternError
             if not failed:
-                if chunk[0] != s[0]:
+                if pat[i] != name[pos]:
                     failed = True
-                s = s[1:]
-            chunk = chunk[1:]
-    return None if failed else s
+                pos += 1
+            i += 1
+    return None if failed else pos
+
+
+def _match(pat: bytes, name: bytes) -> bool:
+    plen, nlen = len(pat), len(name)
+    i = 0  # where the rest of the pattern starts
+    pos = 0  # where the rest of the name starts
+    while i < plen:
+        star, start, i = _scan_chunk(pat, i)
+        if star and start == i:
+            return name.find(b"/", pos) < 0  # a trailing * takes the rest unless it has a /
+        last = i == plen
+        after = _match_chunk(pat, start, i, name, pos)
+        if after is not None and (after == nlen or not last):
+            pos = after
+            continue
+        if star:
+            resumed = False
+            skip = pos
+            while skip < nlen and name[skip] != _SLASH:  # the star takes one more byte
+                skip += 1
+                after = _match_chunk(pat, start, i, name, skip)
+                if after is not None:
+                    if last and after < nlen:
+                        continue  # the last chunk must use up the name
+                    pos = after
+                    resumed = True
+                    break
+            if resumed:
+                continue
+        while i < plen:  # no match, but a malformed remainder is still an error
+            _, start, i = _scan_chunk(pat, i)
+            _match_chunk(pat, start, i, b"", 0)
+        return False
+    return pos == nlen
 
 
 def match(pattern: str, name: str) -> bool:
-    """Whether ``name`` matches the shell pattern ``pattern`` as a whole (Go semantics)."""
-    while pattern:
-        star, chunk, pattern = _scan_chunk(pattern)
-        if star and not chunk:
-            return "/" not in name  # a trailing * matches the rest unless it holds a /
-        rest = _match_chunk(chunk, name)
-        if rest is not None and (not rest or pattern):
-            name = rest
-            continue
-        skipped = False
-        if star:
-            i = 0
-            while i < len(name) and name[i] != "/":
-                rest = _match_chunk(chunk, name[i + 1 :])
-                i += 1
-                if rest is not None:
-                    if not pattern and rest:
-                        continue  # the last chunk must use up the name
-                    name = rest
-                    skipped = True
-                    break
-        if skipped:
-            continue
-        while pattern:  # no match: still report a malformed remainder
-            _, chunk, pattern = _scan_chunk(pattern)
-            _match_chunk(chunk, "")
-        return False
-    return not name
+    """Whether all of ``name`` matches the shell pattern ``pattern``, as Go's
+    ``filepath.Match`` decides on Linux. Raises :class:`BadPatternError` if ``pattern`` is
+    malformed, whatever ``name`` is."""
+    return _match(_utf8(pattern), _utf8(name))
 
 
 def validate(pattern: str) -> None:
-    """Raise :class:`BadPatternError` if ``pattern`` is malformed (no name needed)."""
-    match(pattern, "")
+    """Raise :class:`BadPatternError` if ``pattern`` is malformed.
+
+    Every chunk of the pattern is parsed against any name, so which patterns are errors does
+    not depend on the name: matching against the empty one is a complete check.
+    """
+    _match(_utf8(pattern), b"")
