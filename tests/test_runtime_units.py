@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import docker.types
 import pytest
 
@@ -158,3 +160,32 @@ def test_step_spec_commands_become_vela_script_and_privileged_needs_the_flag() -
 )
 def test_log_prefixes_like_vela(kw: dict[str, object], text: str) -> None:
     assert prefix(spec(**kw)) == text
+
+
+def test_line_assembler_keeps_a_20_mb_line_without_newline_in_linear_time() -> None:
+    a = LineAssembler()
+    out: list[str] = []
+    for _ in range(2560):  # 20 MiB in 8 KiB chunks; a quadratic join would take minutes
+        out += a.feed(b"x" * 8192)
+    out += a.feed(b"\xff\x00tail")
+    out += a.close()
+    assert len(out) == 1 and len(out[0]) == 20 * 1024 * 1024 + 6
+    assert out[0].endswith("\ufffd\x00tail")
+
+
+def test_capture_keeps_a_bounded_tail_per_step() -> None:
+    from velarun.report import CaptureReporter, ConsoleReporter
+
+    class Sink(io.StringIO):
+        def isatty(self) -> bool:
+            return False
+
+    capture = CaptureReporter(ConsoleReporter(out=Sink(), err=Sink()))
+    s = spec()
+    for i in range(300_000):
+        capture.log(s, f"line {i:06d}")
+    kept = capture.lines[s.label]
+    assert kept[-1] == "line 299999"
+    assert sum(len(x) + 1 for x in kept) <= CaptureReporter.MAX_BYTES
+    capture.log(s, "y" * 3_000_000)
+    assert list(capture.lines[s.label]) == ["[...] " + "y" * 1_000_000]

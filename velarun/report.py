@@ -8,6 +8,8 @@ import re
 import sys
 import tempfile
 import xml.etree.ElementTree as ET
+from collections import deque
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
@@ -178,13 +180,15 @@ class JsonlReporter:
 
 
 class CaptureReporter:
-    """Forwards to another reporter and keeps each step's (masked) output for JUnit."""
+    """Forwards to another reporter and keeps the tail of each step's (masked) output, at
+    most ``MAX_BYTES`` characters per step, for JUnit."""
 
-    MAX_LINES = 5000
+    MAX_BYTES = 1_000_000
 
     def __init__(self, inner: ConsoleReporter | JsonlReporter) -> None:
         self.inner = inner
-        self.lines: dict[str, list[str]] = {}
+        self.lines: dict[str, deque[str]] = {}
+        self._sizes: dict[str, int] = {}
 
     def plan_ready(self, plan: dict[str, Any]) -> None:
         self.inner.plan_ready(plan)
@@ -196,10 +200,15 @@ class CaptureReporter:
         self.inner.step_started(spec)
 
     def log(self, spec: ContainerSpec, line: str) -> None:
-        kept = self.lines.setdefault(spec.label, [])
-        kept.append(self.inner.masker.mask(line))
-        if len(kept) > self.MAX_LINES:
-            del kept[: len(kept) - self.MAX_LINES]
+        kept = self.lines.setdefault(spec.label, deque())
+        text = self.inner.masker.mask(line)
+        if len(text) > self.MAX_BYTES:
+            text = "[...] " + text[-self.MAX_BYTES :]
+        kept.append(text)
+        size = self._sizes.get(spec.label, 0) + len(text) + 1
+        while size > self.MAX_BYTES and len(kept) > 1:
+            size -= len(kept.popleft()) + 1
+        self._sizes[spec.label] = size
         self.inner.log(spec, line)
 
     def step_finished(self, outcome: StepOutcome) -> None:
@@ -223,7 +232,7 @@ def _xml_text(text: str) -> str:
 
 
 def write_junit(
-    path: Path, outcome: RunOutcome, lines: dict[str, list[str]], masker: Masker
+    path: Path, outcome: RunOutcome, lines: Mapping[str, Iterable[str]], masker: Masker
 ) -> None:
     """One testsuite per stage (``steps`` for a steps pipeline), one testcase per step."""
     suites = ET.Element("testsuites", name="velarun", time=f"{_seconds(outcome):.3f}")

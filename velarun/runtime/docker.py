@@ -125,21 +125,34 @@ def create_kwargs(
 
 
 class LineAssembler:
-    """Bytes chunks -> complete lines: split across chunks, invalid UTF-8 replaced, any length."""
+    """Bytes chunks -> complete lines: split across chunks, invalid UTF-8 replaced, any length.
+
+    A line that spans many chunks is kept as a list of pieces and joined once, when its
+    newline (or the end of the stream) arrives: linear in the line's size.
+    """
 
     def __init__(self) -> None:
         self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-        self._partial = ""
+        self._pieces: list[str] = []
 
     def feed(self, chunk: bytes) -> list[str]:
-        text = self._partial + self._decoder.decode(chunk)
-        lines = text.split("\n")
-        self._partial = lines.pop()
+        text = self._decoder.decode(chunk)
+        if "\n" not in text:
+            if text:
+                self._pieces.append(text)
+            return []
+        first, *middle, last = text.split("\n")
+        self._pieces.append(first)
+        lines = ["".join(self._pieces), *middle]
+        self._pieces = [last] if last else []
         return [line.removesuffix("\r") for line in lines]
 
     def close(self) -> list[str]:
-        text = self._partial + self._decoder.decode(b"", final=True)
-        self._partial = ""
+        rest = self._decoder.decode(b"", final=True)
+        if rest:
+            self._pieces.append(rest)
+        text = "".join(self._pieces)
+        self._pieces = []
         return [text.removesuffix("\r")] if text else []
 
 
