@@ -345,3 +345,60 @@ def test_bench_command_runs_with_a_tiny_n(workspace: Path) -> None:
         "teardown",
     ]
     assert lines[-1].startswith("per step, everything included: velarun ")
+
+
+def test_a_200_mb_flood_arrives_whole_with_bounded_memory(workspace: Path) -> None:
+    # 2,000,000 lines of 100 bytes; velarun's peak RSS must stay under 200 MB.
+    (workspace / ".vela.yml").write_text(
+        f'version: "1"\nsteps:\n  - name: flood\n    image: {IMG}\n    pull: never\n'
+        "    commands:\n"
+        "      - yes 0123456789012345678901234567890123456789012345678901234567890123456789"
+        "0123456789012345678901234567 | head -n 2000000\n"
+    )
+    out_path = workspace / "out.txt"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    wrapper = (
+        "import resource, subprocess, sys\n"
+        "with open(sys.argv[1], 'wb') as out:\n"
+        "    code = subprocess.call([sys.executable, '-m', 'velarun', 'exec', '--junit',"
+        " 'junit.xml'], stdout=out)\n"
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+        "sys.exit(code)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", wrapper, str(out_path)],
+        cwd=workspace,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr
+    peak_kib = int(proc.stdout.strip().splitlines()[-1])
+    assert peak_kib < 200 * 1024, f"peak RSS {peak_kib} KiB"
+    count = 0
+    with out_path.open("rb") as f:
+        for line in f:
+            if line.startswith(b"[step: flood] 0123456789"):
+                count += 1
+    assert count == 2_000_000
+    assert (workspace / "junit.xml").stat().st_size < 3_000_000
+
+
+def test_many_stages_and_steps_complete(workspace: Path) -> None:
+    stages = "".join(
+        f"  s{i}:\n    steps:\n      - {{name: x, image: {IMG}, pull: never, commands: [echo {i}]}}\n"
+        for i in range(50)
+    )
+    proc = velarun(workspace, f'version: "1"\nstages:\n{stages}', timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    rep = report(workspace)
+    assert len(rep["stages"]) == 50
+    assert {s["status"] for st in rep["stages"] for s in st["steps"]} == {"success"}
+    steps = "".join(
+        f"  - {{name: step{i}, image: {IMG}, pull: never, commands: [echo {i}]}}\n"
+        for i in range(200)
+    )
+    proc = velarun(workspace, f'version: "1"\nsteps:\n{steps}', timeout=900)
+    assert proc.returncode == 0, proc.stderr
+    assert [s["status"] for s in report(workspace)["steps"]] == ["success"] * 200
