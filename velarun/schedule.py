@@ -281,6 +281,15 @@ class _Run:
             self.failed_by = f"step `{step.label}` failed"
 
 
+@dataclass
+class _StageState:
+    """A stage's own status, which an ``independent`` stage's rules look at."""
+
+    independent: bool = False
+    status: str = "running"
+    failed_by: str = ""
+
+
 async def _run_container(run: _Run, spec: ContainerSpec) -> tuple[Handle, int]:
     """Start one container, stream its logs until it ends, return its exit code."""
 
@@ -295,9 +304,9 @@ async def _run_container(run: _Run, spec: ContainerSpec) -> tuple[Handle, int]:
     return handle, code
 
 
-async def _run_step(run: _Run, step: PlannedStep, stage_state: dict[str, str]) -> None:
-    independent = stage_state.get("independent") == "true"
-    status = stage_state["status"] if independent else run.build_status
+async def _run_step(run: _Run, step: PlannedStep, stage_state: _StageState) -> None:
+    independent = stage_state.independent
+    status = stage_state.status if independent else run.build_status
     if run.canceled:
         run.record(
             StepOutcome(step.name, step.stage, StepStatus.SKIPPED, reason="the build was canceled")
@@ -306,7 +315,7 @@ async def _run_step(run: _Run, step: PlannedStep, stage_state: dict[str, str]) -
     ok, reason = should_run(step.ruleset, status, run.plan.ruledata)
     if not ok:
         if not step.ruleset.has_status():
-            earlier = stage_state["failed_by"] if independent else run.failed_by
+            earlier = stage_state.failed_by if independent else run.failed_by
             who = "this independent stage" if independent else "the build"
             reason = f"{who} failed earlier ({earlier}) and the step has no status rule"
         run.record(StepOutcome(step.name, step.stage, StepStatus.SKIPPED, reason=reason))
@@ -360,8 +369,8 @@ async def _run_step(run: _Run, step: PlannedStep, stage_state: dict[str, str]) -
     if step.continue_:
         reason += "; `continue: true` keeps the build going"
     else:
-        stage_state["status"] = "failure"
-        stage_state["failed_by"] = f"step `{step.label}` failed"
+        stage_state.status = "failure"
+        stage_state.failed_by = f"step `{step.label}` failed"
         run.fail_build(step)
     run.record(
         StepOutcome(step.name, step.stage, StepStatus.FAILURE, code, reason, started, finished)
@@ -380,11 +389,7 @@ async def _run_stage(
         started = now()
         run.stage_times[stage.name] = (started, None)
         run.reporter.stage_started(stage.name)
-        state = {
-            "status": "running",
-            "independent": str(stage.independent).lower(),
-            "failed_by": "",
-        }
+        state = _StageState(independent=stage.independent)
         for step in stage.steps:
             await _run_step(run, step, state)
         finished = now()
@@ -402,7 +407,7 @@ async def _run_stage(
 
 
 async def _run_steps(run: _Run, steps: tuple[PlannedStep, ...]) -> None:
-    state = {"status": "running", "independent": "false", "failed_by": ""}
+    state = _StageState()
     for step in steps:
         await _run_step(run, step, state)
 
