@@ -1,0 +1,132 @@
+"""Reliability and security on the real engine: privileges, a crashed velarun, concurrent
+runs, hostile names. Each test ends with nothing labelled left on the engine."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import ROOT, TEST_IMAGE
+from tests.integration.conftest import leftovers
+
+pytestmark = pytest.mark.docker
+IMG = TEST_IMAGE
+ENV = {**os.environ, "PYTHONPATH": str(ROOT), "VELARUN_NO_GIT": "1"}
+
+
+def velarun(
+    cwd: Path, *args: str, extra_env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "velarun", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env={**ENV, **(extra_env or {})},
+        timeout=180,
+    )
+
+
+PRIVILEGE = f"""version: "1"
+steps:
+  - name: probe
+    image: {IMG}
+    pull: never
+    privileged: true
+    commands:
+      - if mount -t tmpfs none /mnt 2>/dev/null; then echo privileged; else echo unprivileged; fi
+      - if [ -e /var/run/docker.sock ]; then echo socket; else echo no-socket; fi
+      - echo "host=[$HOST_SECRET_VAR]"
+"""
+
+
+def test_unprivileged_without_the_image_flag_no_host_socket_no_host_env(workspace: Path) -> None:
+    # `privileged: true` alone does not make the container privileged (the image must match
+    # --privileged-images; that path is unit-tested in test_runtime_units, since this sandbox's
+    # engine cannot start privileged containers at all).
+    (workspace / ".vela.yml").write_text(PRIVILEGE)
+    plain = velarun(workspace, "exec", extra_env={"HOST_SECRET_VAR": "should-not-leak"})
+    assert plain.returncode == 0, plain.stderr
+    assert "[step: probe] unprivileged" in plain.stdout
+    assert "[step: probe] no-socket" in plain.stdout
+    assert "[step: probe] host=[]" in plain.stdout
+
+
+def test_a_killed_velarun_leaves_resources_that_clean_removes(workspace: Path, engine: Any) -> None:
+    (workspace / ".vela.yml").write_text(
+        f'version: "1"\nsteps:\n  - {{name: long, image: {IMG}, pull: never,'
+        ' commands: ["echo begin", "sleep 120"]}\n'
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "velarun", "exec"],
+        cwd=workspace,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=ENV,
+    )
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if line.startswith("[step: long] begin"):
+            break
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert leftovers(engine) != []  # a crash cannot clean up after itself...
+    cleaned = velarun(workspace, "clean")
+    assert cleaned.returncode == 0
+    assert cleaned.stdout.startswith("removed 1 containers, 1 networks, 1 volumes")
+    # ...and the workspace fixture then checks that nothing is left.
+
+
+def test_two_runs_at_once_in_the_same_directory(workspace: Path) -> None:
+    (workspace / ".vela.yml").write_text(
+        f'version: "1"\nstages:\n'
+        f"  a:\n    steps:\n      - {{name: same, image: {IMG}, pull: never,"
+        ' commands: ["sleep 1", "echo $VELA_STEP_NAME"]}\n'
+        f"  b:\n    steps:\n      - {{name: same, image: {IMG}, pull: never, commands: [echo b]}}\n"
+    )
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "velarun", "exec", "--report", f"r{i}.json"],
+            cwd=workspace,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=ENV,
+        )
+        for i in range(2)
+    ]
+    for p in procs:
+        out, err = p.communicate(timeout=180)
+        assert p.returncode == 0, err
+        assert "[stage: a][step: same] same" in out
+    for i in range(2):
+        rep = json.loads((workspace / f"r{i}.json").read_text())
+        assert rep["status"] == "success"
+
+
+def test_hostile_step_and_stage_names(workspace: Path) -> None:
+    long_name = "n" * 300
+    (workspace / ".vela.yml").write_text(
+        'version: "1"\nstages:\n'
+        '  "build & test / ünïcode ✓":\n'
+        "    steps:\n"
+        f'      - {{name: "step with spaces/and/slashes ✓", image: {IMG}, pull: never,'
+        " commands: [echo one]}\n"
+        f'      - {{name: "{long_name}", image: {IMG}, pull: never, commands: [echo two]}}\n'
+    )
+    proc = velarun(workspace, "exec", "--report", "r.json")
+    assert proc.returncode == 0, proc.stderr
+    assert (
+        "[stage: build & test / ünïcode ✓][step: step with spaces/and/slashes ✓] one" in proc.stdout
+    )
+    assert f"[stage: build & test / ünïcode ✓][step: {long_name}] two" in proc.stdout
+    rep = json.loads((workspace / "r.json").read_text())
+    assert [s["status"] for s in rep["stages"][0]["steps"]] == ["success", "success"]
