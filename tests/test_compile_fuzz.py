@@ -1,0 +1,96 @@
+"""Hostile input through the whole compiler: any document, any rule data, via the CLI's `plan`:
+exit 0 with a plan or 2 with diagnostics, never a traceback, never a hang."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from velarun.cli import app
+
+runner = CliRunner()
+FIXTURES = sorted((Path(__file__).parent.parent / "fixtures").rglob("*.yml"))
+SEEDS = [f.read_text() for f in FIXTURES]
+PIECES = [
+    "",
+    " ",
+    "\n",
+    "-",
+    ":",
+    "[",
+    "]",
+    "{",
+    "}",
+    "&a",
+    "*a",
+    "<<: ",
+    "'",
+    '"',
+    "${",
+    "$${",
+    "${X^^}",
+    "${{ x }}",
+    "[^",
+    "\\",
+    "*",
+    "?",
+    "ruleset: {branch: '['}",
+    "status: failure",
+    "matcher: regexp",
+    "(?=",
+    "needs: [x]",
+    "continue: true",
+    "detach: true",
+    "x",
+]
+EVENTS = st.sampled_from(
+    [
+        "push",
+        "pull_request",
+        "pull_request:labeled",
+        "tag",
+        "comment",
+        "deployment",
+        "schedule",
+        "delete:tag",
+        "merge_group",
+        "weird:thing",
+    ]
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.sampled_from(range(len(SEEDS))),
+    st.lists(
+        st.tuples(st.integers(0, 10_000), st.integers(0, 6), st.sampled_from(PIECES)),
+        min_size=1,
+        max_size=5,
+    ),
+    EVENTS,
+    st.text(alphabet="ab/-*[]", max_size=8),
+    st.lists(st.text(alphabet="abcd/.*[", max_size=8), max_size=3),
+)
+def test_plan_exits_0_or_2_on_mutated_fixtures(
+    seed: int, edits: list[tuple[int, int, str]], event: str, branch: str, paths: list[str]
+) -> None:
+    text = SEEDS[seed]
+    for where, cut, insert in edits:
+        i = where % (len(text) + 1)
+        text = text[:i] + insert + text[i + cut :]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "fuzz.vela.yml"
+        path.write_text(text)
+        args = ["plan", str(path), "--event", event, "--tag", "v1", "--format", "json"]
+        if branch:
+            args += ["--branch", branch]
+        for p in paths:
+            if p:
+                args += ["--file-changeset", p]
+        result = runner.invoke(app, args)
+    assert result.exit_code in (0, 2), (result.exit_code, result.output, result.exception)
+    assert "Traceback" not in result.output
