@@ -393,3 +393,43 @@ def test_many_stages_without_needs_all_run(count: int) -> None:
     outcome = run(compile_text('version: "1"\nstages:\n' + stages), FakeRuntime())
     assert len(outcome.stages) == count
     assert set(statuses(outcome).values()) == {"success"}
+
+
+def test_a_container_killed_from_outside_is_killed_and_fails_the_build() -> None:
+    text = """version: "1"
+steps:
+  - {name: a, image: img, commands: [sleep 9]}
+  - {name: b, image: img, commands: [echo]}
+  - {name: c, image: img, commands: [echo], ruleset: {status: failure}}
+"""
+    outcome = run(compile_text(text), FakeRuntime({"a": FakeStep(exit_code=137)}))
+    assert statuses(outcome) == {"a": "killed", "b": "skipped", "c": "success"}
+    assert outcome.status.value == "failure" and exit_code(outcome) == 1
+    assert outcome.steps[0].reason == (
+        "killed (exit 137: SIGKILL from outside velarun, or out of memory)"
+    )
+
+
+def test_a_container_removed_from_outside_errs_the_step_and_fails_the_build() -> None:
+    text = """version: "1"
+stages:
+  one:
+    steps:
+      - {name: a, image: img, commands: [sleep 9]}
+      - {name: b, image: img, commands: [echo]}
+  two:
+    independent: true
+    steps:
+      - {name: c, image: img, commands: [sleep 1]}
+      - {name: d, image: img, commands: [echo]}
+"""
+    fake = FakeRuntime({"one/a": FakeStep(gone=True, delay=0.05), "two/c": FakeStep(delay=0.2)})
+    outcome = run(compile_text(text), fake)
+    assert statuses(outcome) == {
+        "one/a": "error",
+        "one/b": "skipped",
+        "two/c": "success",
+        "two/d": "success",
+    }
+    assert outcome.status.value == "failure" and exit_code(outcome) == 1
+    assert outcome.stages[0].steps[0].reason == "step `one/a`: its container was removed"

@@ -31,7 +31,7 @@ from velarun.compile.ruledata import RuleData
 from velarun.compile.rules import PatternError, evaluate
 from velarun.compile.script import COMMAND, ENTRYPOINT, script_env
 from velarun.load.model import Ruleset, Volume
-from velarun.runtime import ContainerSpec, Handle, Runtime, RuntimeFailure
+from velarun.runtime import ContainerGone, ContainerSpec, Handle, Runtime, RuntimeFailure
 from velarun.secrets import Masker
 
 WORKSPACE = "/vela/src"
@@ -40,6 +40,7 @@ OUTPUTS_ENV = {
     "VELA_MASKED_OUTPUTS": "/vela/outputs/masked.env",
 }
 CLEANUP_SECONDS = 30.0
+KILLED_EXIT = 137
 
 
 class StepStatus(enum.StrEnum):
@@ -298,9 +299,15 @@ async def _run_container(run: _Run, spec: ContainerSpec) -> tuple[Handle, int]:
 
     handle = await run.runtime.start(spec)
     run.handles.append(handle)
-    async with anyio.create_task_group() as tg:
-        tg.start_soon(run.runtime.logs, handle, sink)
-        code = await run.runtime.wait(handle)
+    try:
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(run.runtime.logs, handle, sink)
+            code = await run.runtime.wait(handle)
+    except BaseExceptionGroup as group:
+        failure = _first_failure(group)  # the waiter's or the log reader's own failure
+        if failure is None:
+            raise
+        raise failure from group
     return handle, code
 
 
@@ -347,6 +354,12 @@ async def _run_step(run: _Run, step: PlannedStep, stage_state: _StageState) -> N
         return
     try:
         _, code = await _run_container(run, spec)
+    except ContainerGone as exc:
+        run.record(
+            StepOutcome(step.name, step.stage, StepStatus.ERROR, None, exc.message, started, now())
+        )
+        _step_failed(run, step, stage_state)
+        return
     except RuntimeFailure as exc:
         run.error = run.error or exc.message
         run.hint = run.hint or (exc.hint or "")
@@ -365,16 +378,23 @@ async def _run_step(run: _Run, step: PlannedStep, stage_state: _StageState) -> N
     if code == 0:
         run.record(StepOutcome(step.name, step.stage, StepStatus.SUCCESS, 0, "", started, finished))
         return
+    status = StepStatus.FAILURE
     reason = f"exited with code {code}"
+    if code == KILLED_EXIT:  # velarun did not kill it: it was cancelled otherwise
+        status = StepStatus.KILLED
+        reason = "killed (exit 137: SIGKILL from outside velarun, or out of memory)"
     if step.continue_:
         reason += "; `continue: true` keeps the build going"
     else:
-        stage_state.status = "failure"
-        stage_state.failed_by = f"step `{step.label}` failed"
-        run.fail_build(step)
-    run.record(
-        StepOutcome(step.name, step.stage, StepStatus.FAILURE, code, reason, started, finished)
-    )
+        _step_failed(run, step, stage_state)
+    run.record(StepOutcome(step.name, step.stage, status, code, reason, started, finished))
+
+
+def _step_failed(run: _Run, step: PlannedStep, stage_state: _StageState) -> None:
+    """A failed step fails its stage and, through the build status, the others."""
+    stage_state.status = "failure"
+    stage_state.failed_by = f"step `{step.label}` failed"
+    run.fail_build(step)
 
 
 async def _run_stage(

@@ -130,3 +130,36 @@ def test_hostile_step_and_stage_names(workspace: Path) -> None:
     assert f"[stage: build & test / ünïcode ✓][step: {long_name}] two" in proc.stdout
     rep = json.loads((workspace / "r.json").read_text())
     assert [s["status"] for s in rep["stages"][0]["steps"]] == ["success", "success"]
+
+
+def test_a_container_killed_from_outside_mid_step(workspace: Path, engine: Any) -> None:
+    (workspace / ".vela.yml").write_text(
+        f'version: "1"\nsteps:\n'
+        f'  - {{name: long, image: {IMG}, pull: never, commands: ["echo begin", "sleep 60"]}}\n'
+        f"  - {{name: after, image: {IMG}, pull: never, commands: [echo after]}}\n"
+        f"  - {{name: handler, image: {IMG}, pull: never, commands: [echo handled],"
+        " ruleset: {status: failure}}\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "velarun", "exec", "--report", "r.json"],
+        cwd=workspace,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=ENV,
+    )
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if line.startswith("[step: long] begin"):
+            break
+    (container,) = engine.containers.list(filters={"label": "io.velarun.step=long"})
+    container.kill()
+    rest = proc.stdout.read()
+    assert proc.wait(timeout=60) == 1
+    assert "[step: handler] handled" in rest
+    rep = json.loads((workspace / "r.json").read_text())
+    assert [(s["name"], s["status"], s["exit_code"]) for s in rep["steps"]] == [
+        ("long", "killed", 137),
+        ("after", "skipped", None),
+        ("handler", "success", 0),
+    ]

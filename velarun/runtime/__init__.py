@@ -34,6 +34,11 @@ class ImageUnavailable(RuntimeFailure):
     """An image is missing (pull: never) or could not be pulled."""
 
 
+class ContainerGone(RuntimeFailure):
+    """A step's container vanished (removed from outside): that step errs, the build fails,
+    and the run goes on by the usual rules."""
+
+
 @dataclass(frozen=True, slots=True)
 class ContainerSpec:
     """Everything needed to run one step or service container; built by pure functions."""

@@ -37,6 +37,7 @@ from anyio import from_thread
 from velarun import __version__
 from velarun.dotenv import parse_dotenv
 from velarun.runtime import (
+    ContainerGone,
     ContainerSpec,
     EngineUnavailable,
     Handle,
@@ -400,9 +401,10 @@ class DockerRuntime:
         try:
             result = await self._call(handle.container.wait)
         except docker.errors.NotFound as exc:
-            raise RuntimeFailure(
-                f"{handle.spec.kind} `{handle.spec.label}`: its container disappeared",
-                "something outside velarun removed it",
+            raise ContainerGone(
+                f"{handle.spec.kind} `{handle.spec.label}`: its container was removed from"
+                " outside velarun",
+                "something else (a `docker rm`, a cleanup script) removed it mid-step",
             ) from exc
         handle.waited = time.perf_counter()
         self._record("wait", handle.waited - started)

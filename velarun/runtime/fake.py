@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import anyio
 
-from velarun.runtime import ContainerSpec, LogSink, RuntimeFailure
+from velarun.runtime import ContainerGone, ContainerSpec, LogSink, RuntimeFailure
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +22,8 @@ class FakeStep:
     delay: float = 0.0
     """Seconds the container "runs" (fake time via anyio sleep)."""
     start_error: str | None = None
+    gone: bool = False
+    """The container vanishes while the step runs (removed from outside)."""
     outputs: tuple[tuple[str, str], ...] = ()
     masked_outputs: tuple[tuple[str, str], ...] = ()
 
@@ -92,6 +94,8 @@ class FakeRuntime:
                 await handle.done.wait()
             else:
                 await anyio.sleep(handle.behaviour.delay)
+                if handle.behaviour.gone:
+                    raise ContainerGone(f"step `{handle.spec.label}`: its container was removed")
                 if handle.exit_code is None:
                     handle.exit_code = handle.behaviour.exit_code
                     self.outputs.update(handle.behaviour.outputs)
