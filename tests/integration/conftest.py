@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -9,7 +12,7 @@ from typing import Any
 import docker
 import pytest
 
-from tests.conftest import TEST_IMAGE
+from tests.conftest import ROOT, TEST_IMAGE
 
 LABEL = "io.velarun.run-id"
 
@@ -36,3 +39,21 @@ def workspace(tmp_path: Path, engine: Any) -> Iterator[Path]:
     """A temporary working directory; afterwards no labelled resource may remain."""
     yield tmp_path
     assert leftovers(engine) == []
+
+
+def start_until(cwd: Path, args: list[str], marker: str) -> subprocess.Popen[str]:
+    """Start `velarun exec ARGS` and return once a stdout line starts with ``marker``."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "velarun", "exec", *args],
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "VELARUN_NO_GIT": "1"},
+    )
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if line.startswith(marker):
+            return proc
+    proc.kill()
+    raise AssertionError(f"velarun ended before printing {marker!r}")

@@ -18,6 +18,8 @@ from typing import Any
 import pytest
 
 from tests.conftest import ROOT, TEST_IMAGE
+from tests.integration.conftest import start_until
+from velarun.bench import PHASES
 
 pytestmark = pytest.mark.docker
 
@@ -188,19 +190,7 @@ steps:
   - {{name: never, image: {IMG}, pull: never, commands: [echo never]}}
 """
     (workspace / ".vela.yml").write_text(pipeline)
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "velarun", "exec", "--report", "report.json"],
-        cwd=workspace,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        if line.startswith("[step: long] begin"):
-            break
+    proc = start_until(workspace, ["--report", "report.json"], "[step: long] begin")
     sent = time.monotonic()
     proc.send_signal(signal.SIGINT)
     code = proc.wait(timeout=30)
@@ -334,16 +324,7 @@ def test_bench_command_runs_with_a_tiny_n(workspace: Path) -> None:
     assert lines[0].startswith("host ") and "Docker Engine" in lines[0] and "velarun" in lines[0]
     assert lines[1] == "2 sequential steps of `true`"
     phases = [line.split("  ")[0] for line in lines[4:12]]
-    assert phases == [
-        "image resolution",
-        "run set-up",
-        "container create",
-        "container start",
-        "wait",
-        "log drain",
-        "remove",
-        "teardown",
-    ]
+    assert tuple(phases) == PHASES
     assert lines[-1].startswith("per step, everything included: velarun ")
 
 

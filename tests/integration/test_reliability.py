@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import ROOT, TEST_IMAGE
-from tests.integration.conftest import leftovers
+from tests.integration.conftest import leftovers, start_until
 
 pytestmark = pytest.mark.docker
 IMG = TEST_IMAGE
@@ -64,18 +64,7 @@ def test_a_killed_velarun_leaves_resources_that_clean_removes(workspace: Path, e
         f'version: "1"\nsteps:\n  - {{name: long, image: {IMG}, pull: never,'
         ' commands: ["echo begin", "sleep 120"]}\n'
     )
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "velarun", "exec"],
-        cwd=workspace,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env=ENV,
-    )
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        if line.startswith("[step: long] begin"):
-            break
+    proc = start_until(workspace, [], "[step: long] begin")
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
     assert leftovers(engine) != []  # a crash cannot clean up after itself...
@@ -140,20 +129,10 @@ def test_a_container_killed_from_outside_mid_step(workspace: Path, engine: Any) 
         f"  - {{name: handler, image: {IMG}, pull: never, commands: [echo handled],"
         " ruleset: {status: failure}}\n"
     )
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "velarun", "exec", "--report", "r.json"],
-        cwd=workspace,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=ENV,
-    )
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        if line.startswith("[step: long] begin"):
-            break
+    proc = start_until(workspace, ["--report", "r.json"], "[step: long] begin")
     (container,) = engine.containers.list(filters={"label": "io.velarun.step=long"})
     container.kill()
+    assert proc.stdout is not None
     rest = proc.stdout.read()
     assert proc.wait(timeout=60) == 1
     assert "[step: handler] handled" in rest
