@@ -696,11 +696,17 @@ def clean(
     except RuntimeFailure as exc:
         raise _fail(exc.message, exc.hint, EXIT_ENVIRONMENT) from None
     probe.close()
-    containers, networks, volumes = clean_engine(run_id)
+    containers, networks, volumes, problems = clean_engine(run_id)
     typer.echo(
         f"removed {containers} containers, {networks} networks, {volumes} volumes"
         + (f" of run {run_id}" if run_id else "")
     )
+    if problems:
+        raise _fail(
+            "could not remove: " + "; ".join(problems),
+            "check `docker info`; restarting the engine releases stale network endpoints",
+            EXIT_ENVIRONMENT,
+        )
 
 
 def main() -> None:

@@ -221,6 +221,10 @@ class DockerRuntime:
                 f"the Docker Engine at {docker_host_description()} stopped answering",
                 "check that dockerd is running (`docker info`)",
             ) from exc
+        except docker.errors.DockerException as exc:  # never a raw SDK error past this line
+            raise RuntimeFailure(
+                f"the Docker Engine refused: {_explain(exc)}", "see `docker info` and retry"
+            ) from exc
 
     @property
     def client(self) -> Any:
@@ -346,18 +350,18 @@ class DockerRuntime:
                 ) from exc
             handle.container = container
             t1 = time.perf_counter()
-            container.start()
+            try:
+                container.start()
+            except docker.errors.APIError as exc:
+                raise RuntimeFailure(
+                    f"{spec.kind} `{spec.label}`: the container could not start: {_explain(exc)}",
+                    "check the image's entrypoint, user and volumes",
+                ) from exc
             self._record("container create", t1 - t0)
             self._record("container start", time.perf_counter() - t1)
             return container
 
-        try:
-            await self._call(create_and_start)
-        except docker.errors.APIError as exc:
-            raise RuntimeFailure(
-                f"{spec.kind} `{spec.label}`: the container could not start: {_explain(exc)}",
-                "check the image's entrypoint, user and volumes",
-            ) from exc
+        await self._call(create_and_start)
         return handle
 
     async def logs(self, handle: Handle, sink: LogSink) -> None:
@@ -474,15 +478,38 @@ class DockerRuntime:
     async def _teardown(self) -> None:
         def sweep() -> None:
             flt: dict[str, Any] = {"label": f"{LABEL}={self.run_id}"}
+            problems: list[str] = []
             for container in self.client.containers.list(all=True, filters=flt):
-                with contextlib.suppress(docker.errors.NotFound):
+                try:
                     container.remove(force=True, v=True)
+                except docker.errors.NotFound:
+                    pass
+                except docker.errors.APIError as exc:
+                    if exc.status_code != 409:  # 409: a removal already in progress
+                        problems.append(f"container {container.name}: {_explain(exc)}")
+            # A network or volume can stay busy for a moment after its last container went
+            # (endpoints are released asynchronously under load): retry for a few seconds.
             for network in self.client.networks.list(filters=flt):
-                with contextlib.suppress(docker.errors.NotFound):
-                    network.remove()
+                try:
+                    _remove_network(self.client, network)
+                except docker.errors.APIError as exc:
+                    problems.append(f"network {network.name}: {_explain(exc)}")
             for volume in self.client.volumes.list(filters=flt):
-                with contextlib.suppress(docker.errors.NotFound):
-                    volume.remove(force=True)
+                for attempt in range(50):  # busy for a moment after its last container
+                    try:
+                        volume.remove(force=True)
+                        break
+                    except docker.errors.NotFound:
+                        break
+                    except docker.errors.APIError as exc:
+                        if attempt == 49:
+                            problems.append(f"volume {volume.name}: {_explain(exc)}")
+                        time.sleep(0.2)
+            if problems:
+                raise RuntimeFailure(
+                    "could not remove everything: " + "; ".join(problems),
+                    f"run `velarun clean --run-id {self.run_id}`",
+                )
 
         try:
             if self._client is not None:
@@ -502,6 +529,27 @@ class DockerRuntime:
             self._client.close()
 
 
+def _remove_network(client: Any, network: Any, attempts: int = 50) -> None:
+    """Remove a network, releasing endpoints the engine still holds (it releases them
+    asynchronously under load, and keeps stale ones after a container vanished)."""
+    for attempt in range(attempts):
+        try:
+            network.remove()
+            return
+        except docker.errors.NotFound:
+            return
+        except docker.errors.APIError:
+            if attempt == attempts - 1:
+                raise
+            try:
+                network.reload()
+                for endpoint in network.attrs.get("Containers") or {}:
+                    client.api.disconnect_container_from_network(endpoint, network.id, force=True)
+            except docker.errors.APIError:
+                pass
+            time.sleep(0.2)
+
+
 def _chunks(stream: Any) -> Iterator[bytes]:
     for chunk in stream:
         if isinstance(chunk, bytes):
@@ -510,24 +558,37 @@ def _chunks(stream: Any) -> Iterator[bytes]:
             yield str(chunk).encode()
 
 
-def clean(run_id: str | None = None) -> tuple[int, int, int]:
-    """Remove leftovers of crashed runs (all runs, or one): containers, networks, volumes."""
+def clean(run_id: str | None = None) -> tuple[int, int, int, list[str]]:
+    """Remove leftovers of crashed runs (all runs, or one): containers, networks, volumes.
+    Returns the counts removed and what could not be removed."""
     client = docker.from_env()
+    problems: list[str] = []
     try:
         flt: dict[str, Any] = {"label": f"{LABEL}={run_id}" if run_id else LABEL}
         containers = client.containers.list(all=True, filters=flt)
         for c in containers:
-            with contextlib.suppress(docker.errors.NotFound):
+            try:
                 c.remove(force=True, v=True)
+            except docker.errors.NotFound:
+                pass
+            except docker.errors.APIError as exc:
+                problems.append(f"container {c.name}: {_explain(exc)}")
         networks = client.networks.list(filters=flt)
         for n in networks:
-            with contextlib.suppress(docker.errors.NotFound):
-                n.remove()
+            try:
+                _remove_network(client, n, attempts=10)
+            except docker.errors.APIError as exc:
+                problems.append(f"network {n.name}: {_explain(exc)}")
         volumes = client.volumes.list(filters=flt)
         for v in volumes:
-            with contextlib.suppress(docker.errors.NotFound):
+            try:
                 v.remove(force=True)
-        return len(containers), len(networks), len(volumes)
+            except docker.errors.NotFound:
+                pass
+            except docker.errors.APIError as exc:
+                problems.append(f"volume {v.name}: {_explain(exc)}")
+        removed = (len(containers), len(networks), len(volumes))
+        return removed[0], removed[1], removed[2], problems
     finally:
         client.close()
 
