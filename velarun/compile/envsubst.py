@@ -350,6 +350,15 @@ class _Parser:
     def __init__(self, text: bytes) -> None:
         self.s = _Scanner(text)
 
+    def expect_ident(self, accept: _Accept, error: str = ERR_BAD_SUBSTITUTION) -> str:
+        """Scan one identifier-mode token with ``accept``; raise ``error`` if there is none."""
+        s = self.s
+        s.accept = accept
+        s.mode = _SCAN_IDENT
+        if s.scan() != _T_IDENT:
+            raise SubstitutionError(error)
+        return _name(s.string())
+
     def parse(self) -> list[_Node]:
         # parseAny, as a loop: Go recurses once per token, which the result does not show.
         s = self.s
@@ -376,11 +385,7 @@ class _Parser:
         if s.peek() == _HASH:
             return self.parse_len_func()
 
-        s.accept = _accept_ident
-        s.mode = _SCAN_IDENT
-        if s.scan() != _T_IDENT:
-            raise SubstitutionError(ERR_PARSE_VARIABLE_NAME)
-        name = _name(s.string())
+        name = self.expect_ident(_accept_ident, ERR_PARSE_VARIABLE_NAME)
 
         c = s.peek()
         if c == _COLON:
@@ -426,11 +431,7 @@ class _Parser:
 
     def parse_substr_func(self, name: str, depth: int) -> _Func:
         s = self.s
-        s.accept = _accept_one_colon
-        s.mode = _SCAN_IDENT
-        if s.scan() != _T_IDENT:
-            raise SubstitutionError(ERR_BAD_SUBSTITUTION)
-        node = _Func(name, _name(s.string()))
+        node = _Func(name, self.expect_ident(_accept_one_colon))
         node.args.append(self.parse_param(_reject_colon_close, _SCAN_IDENT, depth))
 
         s.accept = _accept_colon
@@ -446,29 +447,17 @@ class _Parser:
         return node
 
     def parse_remove_func(self, name: str, accept: _Accept, depth: int) -> _Func:
-        s = self.s
-        s.accept = accept
-        s.mode = _SCAN_IDENT
-        if s.scan() != _T_IDENT:
-            raise SubstitutionError(ERR_BAD_SUBSTITUTION)
-        node = _Func(name, _name(s.string()))
+        node = _Func(name, self.expect_ident(accept))
         node.args.append(self.parse_param(_accept_not_closing, _SCAN_IDENT, depth))
         self.consume_rbrack()
         return node
 
     def parse_replace_func(self, name: str, depth: int) -> _Func:
         s = self.s
-        s.accept = _accept_replace_func
-        s.mode = _SCAN_IDENT
-        if s.scan() != _T_IDENT:
-            raise SubstitutionError(ERR_BAD_SUBSTITUTION)
-        node = _Func(name, _name(s.string()))
+        node = _Func(name, self.expect_ident(_accept_replace_func))
         node.args.append(self.parse_param(_accept_not_slash, _SCAN_IDENT | _SCAN_ESCAPE, depth))
 
-        s.accept = _accept_slash
-        s.mode = _SCAN_IDENT
-        if s.scan() != _T_IDENT:
-            raise SubstitutionError(ERR_BAD_SUBSTITUTION)
+        self.expect_ident(_accept_slash)
 
         if s.peek() == _RBRACE:
             self.consume_rbrack()
@@ -480,11 +469,13 @@ class _Parser:
 
     def parse_default_func(self, name: str, depth: int) -> _Func:
         s = self.s
-        s.accept = _accept_one_equal if s.peek() == _EQUAL else _accept_default_func
-        s.mode = _SCAN_IDENT
-        if s.scan() != _T_IDENT:
-            raise SubstitutionError(ERR_PARSE_DEFAULT_FUNCTION)
-        node = _Func(name, _name(s.string()))
+        node = _Func(
+            name,
+            self.expect_ident(
+                _accept_one_equal if s.peek() == _EQUAL else _accept_default_func,
+                ERR_PARSE_DEFAULT_FUNCTION,
+            ),
+        )
         while True:
             if s.peek() == _RBRACE:
                 self.consume_rbrack()
@@ -492,27 +483,15 @@ class _Parser:
             node.args.append(self.parse_param(_accept_not_closing, _SCAN_IDENT, depth))
 
     def parse_casing_func(self, name: str) -> _Func:
-        s = self.s
-        s.accept = _accept_casing_func
-        s.mode = _SCAN_IDENT
-        if s.scan() != _T_IDENT:
-            raise SubstitutionError(ERR_BAD_SUBSTITUTION)
-        node = _Func(name, _name(s.string()))
+        node = _Func(name, self.expect_ident(_accept_casing_func))
         self.consume_rbrack()
         return node
 
     def parse_len_func(self) -> _Func:
         s = self.s
-        s.accept = _accept_one_hash
-        s.mode = _SCAN_IDENT
-        if s.scan() != _T_IDENT:
-            raise SubstitutionError(ERR_BAD_SUBSTITUTION)
-        func_name = _name(s.string())
+        func_name = self.expect_ident(_accept_one_hash)
 
-        s.accept = _accept_ident
-        s.mode = _SCAN_IDENT
-        if s.scan() != _T_IDENT:
-            raise SubstitutionError(ERR_BAD_SUBSTITUTION)
+        self.expect_ident(_accept_ident)
         node = _Func(_name(s.string()), func_name)
         self.consume_rbrack()
         return node
