@@ -505,8 +505,9 @@ def _unreached(run: _Run, step: PlannedStep) -> StepOutcome:
 
 async def _execute(run: _Run) -> None:
     plan, runtime = run.plan, run.runtime
-    step_specs = [step_spec(s, {}, run.options) for s in plan.all_steps()]
-    service_specs = [service_spec(s, run.options) for s in plan.services]
+    # Image resolution needs only image, pull policy and who uses it: no env or script yet.
+    step_specs = [ContainerSpec("step", s.name, s.stage, s.image, s.pull) for s in plan.all_steps()]
+    service_specs = [ContainerSpec("service", s.name, None, s.image, s.pull) for s in plan.services]
 
     async def setup() -> None:
         # Shielded: a failing image must not abandon a half-made network or volume.
