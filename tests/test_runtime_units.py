@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
+import anyio
+import docker.errors
 import docker.types
 import pytest
+import requests.exceptions
+import urllib3.exceptions
 
 from velarun.compile.plan import PlannedStep
 from velarun.dotenv import parse_dotenv
 from velarun.load.model import Ruleset, Ulimit, Volume
 from velarun.report import prefix
-from velarun.runtime import ContainerSpec
+from velarun.runtime import ContainerSpec, RuntimeFailure
 from velarun.runtime.docker import (
+    DockerRuntime,
     LineAssembler,
     container_name,
     create_kwargs,
@@ -189,3 +195,41 @@ def test_capture_keeps_a_bounded_tail_per_step() -> None:
     assert sum(len(x) + 1 for x in kept) <= CaptureReporter.MAX_BYTES
     capture.log(s, "y" * 3_000_000)
     assert list(capture.lines[s.label]) == ["[...] " + "y" * 1_000_000]
+
+
+def _raise(exc: BaseException) -> None:
+    raise exc
+
+
+ENGINE_GONE = (
+    "the Docker Engine at unix:///var/run/docker.sock stopped answering"
+    " (hint: check that dockerd is running (`docker info`))"
+)
+
+
+@pytest.mark.parametrize(
+    ("exc", "expected"),
+    [
+        (requests.exceptions.ConnectionError("refused"), ENGINE_GONE),
+        (requests.exceptions.ChunkedEncodingError("Response ended prematurely"), ENGINE_GONE),
+        (requests.exceptions.ReadTimeout("read timed out"), ENGINE_GONE),
+        (urllib3.exceptions.ProtocolError("Connection broken"), ENGINE_GONE),
+        (ConnectionResetError(104, "reset"), ENGINE_GONE),
+        (
+            docker.errors.APIError("500 Server Error", explanation="driver failed"),
+            "the Docker Engine refused: driver failed (hint: see `docker info` and retry)",
+        ),
+        (
+            docker.errors.NotFound("404", explanation="No such container: x"),
+            "the Docker Engine refused: No such container: x (hint: see `docker info` and retry)",
+        ),
+    ],
+)
+def test_engine_errors_become_runtime_failures_at_the_boundary(
+    exc: BaseException, expected: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("DOCKER_HOST", raising=False)
+    runtime = DockerRuntime(tmp_path, "abc")
+    with pytest.raises(RuntimeFailure) as caught:
+        anyio.run(runtime._call, _raise, exc)
+    assert f"{caught.value.message} (hint: {caught.value.hint})" == expected

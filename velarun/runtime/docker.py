@@ -32,6 +32,7 @@ import docker
 import docker.errors
 import docker.types
 import requests.exceptions
+import urllib3.exceptions
 from anyio import from_thread
 
 from velarun import __version__
@@ -194,6 +195,20 @@ class DockerRuntime:
         """Seconds per phase (setup, image resolution, create, start, wait, log drain,
         remove, teardown), for ``velarun bench``."""
 
+    @contextlib.contextmanager
+    def _creating(self) -> Iterator[None]:
+        """Around a call that creates a labelled resource. Counted in the worker thread: an
+        abandoned creation still counts until the engine answers, so teardown can wait for it
+        before its final sweep. Pulls and reads are not counted: teardown never waits for a
+        hung pull."""
+        with self._lock:
+            self._in_flight += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._in_flight -= 1
+
     def _record(self, phase: str, seconds: float) -> None:
         with self._lock:
             self.timings.setdefault(phase, []).append(seconds)
@@ -201,29 +216,23 @@ class DockerRuntime:
     # -- plumbing ----------------------------------------------------------------------------
 
     async def _call(self, fn: Callable[..., T], *args: Any, limiter: Any = None) -> T:
-        def tracked() -> T:
-            # Counted in the thread itself: an abandoned call still counts until it returns,
-            # so teardown can wait for late creations before its final sweep.
-            with self._lock:
-                self._in_flight += 1
-            try:
-                return fn(*args)
-            finally:
-                with self._lock:
-                    self._in_flight -= 1
-
         try:
             return await anyio.to_thread.run_sync(
-                tracked, abandon_on_cancel=True, limiter=limiter or self._streams
+                fn, *args, abandon_on_cancel=True, limiter=limiter or self._streams
             )
-        except (requests.exceptions.ConnectionError, ConnectionError) as exc:
+        except docker.errors.DockerException as exc:  # first: APIError is also a requests error
+            raise RuntimeFailure(
+                f"the Docker Engine refused: {_explain(exc)}", "see `docker info` and retry"
+            ) from exc
+        except (
+            requests.exceptions.RequestException,  # refused, reset, cut short mid-response
+            urllib3.exceptions.HTTPError,  # the same, raised while a stream is read
+            ConnectionError,
+            TimeoutError,
+        ) as exc:  # never a raw transport error past this line
             raise EngineUnavailable(
                 f"the Docker Engine at {docker_host_description()} stopped answering",
                 "check that dockerd is running (`docker info`)",
-            ) from exc
-        except docker.errors.DockerException as exc:  # never a raw SDK error past this line
-            raise RuntimeFailure(
-                f"the Docker Engine refused: {_explain(exc)}", "see `docker info` and retry"
             ) from exc
 
     @property
@@ -265,14 +274,15 @@ class DockerRuntime:
         self._outputs.chmod(0o777)
         (self._outputs / ".env").touch(mode=0o666)
         (self._outputs / "masked.env").touch(mode=0o666)
-        await self._call(
-            lambda: self.client.networks.create(
-                self.network, driver="bridge", labels=labels(self.run_id)
-            )
-        )
-        await self._call(
-            lambda: self.client.volumes.create(self.volume, labels=labels(self.run_id))
-        )
+
+        def create() -> None:
+            with self._creating():
+                self.client.networks.create(
+                    self.network, driver="bridge", labels=labels(self.run_id)
+                )
+                self.client.volumes.create(self.volume, labels=labels(self.run_id))
+
+        await self._call(create)
 
     def _image_present(self, image: str) -> bool:
         try:
@@ -341,13 +351,14 @@ class DockerRuntime:
             if spec.pull == "on_start":
                 self._pull(spec.image, spec.label)
             t0 = time.perf_counter()
-            try:
-                container = self.client.containers.create(**kwargs)
-            except docker.errors.ImageNotFound as exc:
-                raise ImageUnavailable(
-                    f"step `{spec.label}`: image `{spec.image}` not found: {_explain(exc)}",
-                    "check the image name, or set a pull policy that fetches it",
-                ) from exc
+            with self._creating():
+                try:
+                    container = self.client.containers.create(**kwargs)
+                except docker.errors.ImageNotFound as exc:
+                    raise ImageUnavailable(
+                        f"step `{spec.label}`: image `{spec.image}` not found: {_explain(exc)}",
+                        "check the image name, or set a pull policy that fetches it",
+                    ) from exc
             handle.container = container
             t1 = time.perf_counter()
             try:
