@@ -7,12 +7,13 @@ is written to a file and reported in one line with exit 4.
 
 from __future__ import annotations
 
+import signal
 import sys
 import tempfile
 import traceback
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
@@ -535,64 +536,92 @@ def exec_(
     )
     from velarun.runtime import RuntimeFailure
     from velarun.runtime.docker import DockerRuntime
-    from velarun.schedule import RunOptions, exit_code, not_started
+    from velarun.schedule import BuildStatus, RunOptions, exit_code, not_started
     from velarun.secrets import Masker, all_values, describe_missing, resolve_secrets
 
     if output not in ("text", "jsonl"):
         raise _fail(f"--output `{output}` is not text or jsonl")
-    _, result, resolved, host = _prepare(
-        ctx,
-        file=file,
-        file_opt=file_opt,
-        env=env,
-        env_file=env_file,
-        local_env=local_env,
-        no_git=no_git,
-        changed_since=changed_since,
-        skip_step=skip_step,
-        stage=stage,
-        step=step,
-        secrets=secret,
-        secret_files=secret_file,
-    )
-    compiled = result.plan
-    assert compiled is not None
-    secret_env, missing = resolve_secrets(compiled, host)
-    if missing:
-        typer.echo("error: " + describe_missing(missing), err=True)
-        raise typer.Exit(EXIT_INVALID)
-    masker = Masker(all_values(secret_env))
-    inner = JsonlReporter(masker=masker) if output == "jsonl" else ConsoleReporter(masker=masker)
-    reporter = CaptureReporter(inner)
-    for line in resolved.header():
-        reporter.notice(line)
-    for warning in resolved.warnings:
-        reporter.notice(f"warning: {warning}")
-    reporter.plan_ready(compiled.to_json())
-    _announce_pruning(compiled, reporter)
-    options = RunOptions(
-        volumes=tuple(_volume(v) for v in volume or []),
-        privileged_images=tuple(
-            p.strip() for item in privileged_images or [] for p in item.split(",") if p.strip()
-        ),
-        secret_env=secret_env,
-        masker=masker,
-    )
-    run_id = uuid.uuid4().hex[:12]
-    runtime = DockerRuntime(Path.cwd(), run_id)
+    # Until the run's own handlers take over, SIGTERM interrupts like Ctrl-C: nothing exists yet.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    compiled: Plan | None = None
     try:
-        runtime.connect()
-    except RuntimeFailure as exc:
-        outcome = not_started(compiled, exc.message, exc.hint or "")
-    else:
-        outcome = _run_with_signals(compiled, runtime, reporter, options)
-        runtime.close()
+        _, result, resolved, host = _prepare(
+            ctx,
+            file=file,
+            file_opt=file_opt,
+            env=env,
+            env_file=env_file,
+            local_env=local_env,
+            no_git=no_git,
+            changed_since=changed_since,
+            skip_step=skip_step,
+            stage=stage,
+            step=step,
+            secrets=secret,
+            secret_files=secret_file,
+        )
+        compiled = result.plan
+        assert compiled is not None
+        secret_env, missing = resolve_secrets(compiled, host)
+        if missing:
+            typer.echo("error: " + describe_missing(missing), err=True)
+            raise typer.Exit(EXIT_INVALID)
+        masker = Masker(all_values(secret_env))
+        inner = (
+            JsonlReporter(masker=masker) if output == "jsonl" else ConsoleReporter(masker=masker)
+        )
+        reporter = CaptureReporter(inner)
+        for line in resolved.header():
+            reporter.notice(line)
+        for warning in resolved.warnings:
+            reporter.notice(f"warning: {warning}")
+        reporter.plan_ready(compiled.to_json())
+        _announce_pruning(compiled, reporter)
+        options = RunOptions(
+            volumes=tuple(_volume(v) for v in volume or []),
+            privileged_images=tuple(
+                p.strip() for item in privileged_images or [] for p in item.split(",") if p.strip()
+            ),
+            secret_env=secret_env,
+            masker=masker,
+        )
+        runtime = DockerRuntime(Path.cwd(), uuid.uuid4().hex[:12])
+        try:
+            runtime.connect()
+        except RuntimeFailure as exc:
+            outcome = not_started(compiled, exc.message, exc.hint or "")
+        else:
+            outcome = _run_with_signals(compiled, runtime, reporter, options)
+            runtime.close()
+    except KeyboardInterrupt:
+        typer.echo("velarun: interrupted before any container was created", err=True)
+        if compiled is not None and report is not None:
+            canceled = not_started(compiled, "interrupted", status=BuildStatus.CANCELED)
+            write_report(report, canceled)
+        raise typer.Exit(130) from None
+    # The run is over and cleaned up: finish writing the results whatever arrives now.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     reporter.build_finished(outcome)
     if report is not None:
         write_report(report, outcome, masker)
     if junit is not None:
         write_junit(junit, outcome, reporter.lines, masker)
-    raise typer.Exit(exit_code(outcome))
+    _exit(exit_code(outcome))
+
+
+def _exit(code: int) -> NoReturn:
+    """Exit with ``code``, even when a worker thread is still blocked in a Docker call that
+    the run abandoned (a pull that never answers): the interpreter would wait for it."""
+    import os
+    import threading
+
+    main = threading.main_thread()
+    if any(t is not main and t.is_alive() and not t.daemon for t in threading.enumerate()):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    raise typer.Exit(code)
 
 
 def _announce_pruning(compiled: Plan, reporter: Reporter) -> None:
@@ -624,24 +653,26 @@ def _run_with_signals(
     plan: Plan, runtime: Runtime, reporter: Reporter, options: RunOptions
 ) -> RunOutcome:
     """Run under anyio; the first SIGINT/SIGTERM cancels the run (cleanup still runs), a
-    second one is acknowledged and cleanup continues, bounded in time."""
-    import signal
-
+    second one is acknowledged and cleanup continues, bounded in time. A signal that arrives
+    during teardown still makes the build ``canceled``."""
     import anyio
 
-    from velarun.schedule import run_plan
+    from velarun.schedule import BuildStatus, run_plan
 
-    async def main() -> RunOutcome:
+    signalled: list[str] = []
+    outcomes: list[RunOutcome] = []
+
+    async def main() -> None:
         scope = anyio.CancelScope()
-        async with anyio.create_task_group() as tg:
+        # Opened before the run starts, so no signal can reach a default handler mid-run.
+        with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+            async with anyio.create_task_group() as tg:
 
-            async def watch() -> None:
-                with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
-                    count = 0
+                async def watch() -> None:
                     async for signum in signals:
-                        count += 1
                         name = signal.Signals(signum).name
-                        if count == 1:
+                        signalled.append(name)
+                        if len(signalled) == 1:
                             reporter.notice(
                                 f"{name}: stopping the build, killing containers, cleaning up"
                             )
@@ -651,12 +682,24 @@ def _run_with_signals(
                                 f"{name} again: cleanup is already bounded; removing what it can"
                             )
 
-            tg.start_soon(watch)
-            outcome = await run_plan(plan, runtime, reporter, options, cancel_scope=scope)
-            tg.cancel_scope.cancel()
-        return outcome
+                tg.start_soon(watch)
+                outcomes.append(
+                    await run_plan(plan, runtime, reporter, options, cancel_scope=scope)
+                )
+                tg.cancel_scope.cancel()
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # the receiver restored the defaults
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
-    return anyio.run(main)
+    try:
+        anyio.run(main)
+    except KeyboardInterrupt:  # in the instant between the receiver's exit and the line above
+        if not outcomes:
+            raise
+        signalled.append("SIGINT")
+    outcome = outcomes[0]
+    if signalled and outcome.status != BuildStatus.CANCELED:
+        outcome = replace(outcome, status=BuildStatus.CANCELED)
+    return outcome
 
 
 @app.command()

@@ -603,8 +603,11 @@ def _first_failure(group: BaseExceptionGroup[BaseException]) -> RuntimeFailure |
     return None
 
 
-def not_started(plan: Plan, error: str, hint: str = "") -> RunOutcome:
-    """The outcome of a run that failed before any container (engine unreachable)."""
+def not_started(
+    plan: Plan, error: str, hint: str = "", status: BuildStatus = BuildStatus.ERROR
+) -> RunOutcome:
+    """The outcome of a run that ended before any container: the engine unreachable
+    (``error``), or interrupted while connecting (``canceled``)."""
     at = now()
 
     def skipped(step: PlannedStep) -> StepOutcome:
@@ -617,7 +620,7 @@ def not_started(plan: Plan, error: str, hint: str = "") -> RunOutcome:
         for st in plan.stages
     )
     return RunOutcome(
-        BuildStatus.ERROR,
+        status,
         at,
         at,
         stages,
