@@ -1,0 +1,169 @@
+"""SIGINT and SIGTERM in every phase of a run, once and twice, on the real engine.
+
+velarun talks to the engine through DockerProxy, which holds one chosen API call, so the
+signal lands while the run is blocked inside that phase: resolving images (a pull that never
+answers), creating the network, starting a service, running a step, tearing down. Each case must
+end within 10 s with exit 130 and a report saying ``canceled``; the ``workspace`` fixture then
+checks that nothing labelled is left on the engine. A held call is released a second after the
+signal (except the hung pull), so whatever it creates appears after the cancellation: exactly
+what the teardown must still find and remove.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import ROOT, TEST_IMAGE
+from tests.integration.dockerproxy import DockerProxy
+
+pytestmark = pytest.mark.docker
+IMG = TEST_IMAGE
+ENGINE_SOCKET = "/var/run/docker.sock"
+
+
+def pipeline(pull: str, step_commands: str) -> str:
+    return f"""version: "1"
+services:
+  - name: web
+    image: {IMG}
+    pull: never
+    entrypoint: ["sh", "-c", "echo serving; exec sleep 60"]
+steps:
+  - name: main
+    image: {IMG}
+    pull: {pull}
+    commands: {step_commands}
+  - name: after
+    image: {IMG}
+    pull: never
+    commands: ["echo after"]
+"""
+
+
+@dataclass(frozen=True)
+class Phase:
+    pull: str
+    commands: str
+    hold: tuple[str, str] | None  # (method, path pattern) held by the proxy
+    release_after: float | None  # seconds after the signal; None holds it for good
+    marker: str | None  # otherwise wait for this stdout line
+    steps: dict[str, str]  # the step statuses in the report
+
+
+SKIPPED = {"main": "skipped", "after": "skipped"}
+PHASES = {
+    "image resolution": Phase(
+        "always", '["echo main"]', ("POST", r"^/images/create$"), None, None, SKIPPED
+    ),
+    "network set-up": Phase(
+        "never", '["echo main"]', ("POST", r"^/networks/create$"), 1.0, None, SKIPPED
+    ),
+    "service starting": Phase(
+        "never", '["echo main"]', ("POST", r"^/containers/[^/]+/start$"), 1.0, None, SKIPPED
+    ),
+    "running step": Phase(
+        "never",
+        '["echo begin", "sleep 60"]',
+        None,
+        None,
+        "[step: main] begin",
+        {"main": "killed", "after": "skipped"},
+    ),
+    "teardown": Phase(
+        "never",
+        '["echo main"]',
+        ("DELETE", r"^/networks/"),
+        1.0,
+        None,
+        {"main": "success", "after": "success"},
+    ),
+}
+SIGNALS = {
+    "SIGINT": (signal.SIGINT,),
+    "SIGTERM": (signal.SIGTERM,),
+    "SIGINT twice": (signal.SIGINT, signal.SIGINT),
+    "SIGTERM then SIGINT": (signal.SIGTERM, signal.SIGINT),
+}
+
+
+@pytest.fixture
+def proxy() -> Iterator[DockerProxy]:
+    # A short directory of its own: a Unix socket path must stay under 108 bytes.
+    where = Path(tempfile.mkdtemp(prefix="velarun-proxy-", dir="/tmp"))
+    try:
+        with DockerProxy(ENGINE_SOCKET, where / "docker.sock") as p:
+            yield p
+    finally:
+        shutil.rmtree(where, ignore_errors=True)
+
+
+@pytest.mark.parametrize("signals", SIGNALS.values(), ids=SIGNALS.keys())
+@pytest.mark.parametrize("phase", PHASES.values(), ids=PHASES.keys())
+def test_a_signal_in_every_phase(
+    workspace: Path, engine: Any, proxy: DockerProxy, phase: Phase, signals: tuple[int, ...]
+) -> None:
+    (workspace / ".vela.yml").write_text(pipeline(phase.pull, phase.commands))
+    if phase.hold is not None:
+        proxy.hold(*phase.hold)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "velarun", "exec", "--report", "report.json"],
+        cwd=workspace,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={
+            **os.environ,
+            "PYTHONPATH": str(ROOT),
+            "VELARUN_NO_GIT": "1",
+            "DOCKER_HOST": proxy.url,
+        },
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    stdout: list[str] = []
+    reader = threading.Thread(target=lambda: stdout.extend(proc.stdout or ()), daemon=True)
+    if phase.marker is None:
+        reader.start()
+        assert proxy.hit.wait(timeout=60), f"the run never reached {phase.hold}: {proxy.seen}"
+    else:
+        for line in proc.stdout:
+            stdout.append(line)
+            if line.startswith(phase.marker):
+                break
+        reader.start()
+    sent = time.monotonic()
+    for n, signum in enumerate(signals):
+        if n:
+            time.sleep(0.3)
+        proc.send_signal(signum)
+    if phase.release_after is not None:
+        threading.Timer(phase.release_after, proxy.release).start()
+    try:
+        code = proc.wait(timeout=60)
+    finally:
+        proc.kill()
+    elapsed = time.monotonic() - sent
+    reader.join(timeout=10)
+    stderr = proc.stderr.read()
+    out = "".join(stdout)
+    assert code == 130, out + stderr
+    assert elapsed < 10, f"exit {elapsed:.1f}s after the signal"
+    assert "Traceback" not in out + stderr
+    rep = json.loads((workspace / "report.json").read_text())
+    assert (rep["status"], rep["exit_code"]) == ("canceled", 130)
+    assert {s["name"]: s["status"] for s in rep["steps"]} == phase.steps
+    first = signal.Signals(signals[0]).name
+    assert f"velarun: {first}: stopping the build, killing containers, cleaning up" in out + stderr
