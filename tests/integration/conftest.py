@@ -41,7 +41,9 @@ def workspace(tmp_path: Path, engine: Any) -> Iterator[Path]:
     assert leftovers(engine) == []
 
 
-def start_until(cwd: Path, args: list[str], marker: str) -> subprocess.Popen[str]:
+def start_until(
+    cwd: Path, args: list[str], marker: str, extra_env: dict[str, str] | None = None
+) -> subprocess.Popen[str]:
     """Start `velarun exec ARGS` and return once a stdout line starts with ``marker``."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "velarun", "exec", *args],
@@ -49,7 +51,7 @@ def start_until(cwd: Path, args: list[str], marker: str) -> subprocess.Popen[str
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT), "VELARUN_NO_GIT": "1"},
+        env={**os.environ, "PYTHONPATH": str(ROOT), "VELARUN_NO_GIT": "1", **(extra_env or {})},
     )
     assert proc.stdout is not None
     for line in proc.stdout:
