@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -142,3 +143,75 @@ def test_a_container_killed_from_outside_mid_step(workspace: Path, engine: Any) 
         ("after", "skipped", None),
         ("handler", "success", 0),
     ]
+
+
+def test_a_container_removed_from_outside_mid_step(workspace: Path, engine: Any) -> None:
+    (workspace / ".vela.yml").write_text(
+        f'version: "1"\nsteps:\n'
+        f'  - {{name: long, image: {IMG}, pull: never, commands: ["echo begin", "sleep 60"]}}\n'
+        f"  - {{name: after, image: {IMG}, pull: never, commands: [echo after]}}\n"
+        f"  - {{name: handler, image: {IMG}, pull: never, commands: [echo handled],"
+        " ruleset: {status: failure}}\n"
+    )
+    proc = start_until(workspace, ["--report", "r.json"], "[step: long] begin")
+    (container,) = engine.containers.list(filters={"label": "io.velarun.step=long"})
+    container.remove(force=True)
+    assert proc.stdout is not None and proc.stderr is not None
+    rest = proc.stdout.read()
+    assert proc.wait(timeout=60) == 1, rest + proc.stderr.read()
+    assert "[step: handler] handled" in rest
+    rep = json.loads((workspace / "r.json").read_text())
+    # `rm -f` kills first: the wait sees exit 137 (killed), or, if the removal wins the race,
+    # a container that is gone (error). Either way a failed step and a failed build.
+    long, after, handler = ((s["name"], s["status"]) for s in rep["steps"])
+    assert long in (("long", "killed"), ("long", "error"))
+    assert (after, handler) == (("after", "skipped"), ("handler", "success"))
+    assert rep["status"] == "failure"
+
+
+def _drop_dac_override() -> None:
+    """In the child: root without CAP_DAC_OVERRIDE obeys file modes, like any user."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    for cap in (1, 2):  # CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH
+        if libc.prctl(24, cap, 0, 0, 0) != 0:  # PR_CAPBSET_DROP
+            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP)")
+
+
+@pytest.mark.parametrize("command", [["exec"], ["clean"], ["bench", "-n", "1"]])
+@pytest.mark.parametrize("fault", ["no daemon listening", "permission denied"])
+def test_docker_unreachable_for_every_command_that_needs_it(
+    tmp_path: Path, fault: str, command: list[str]
+) -> None:
+    (tmp_path / ".vela.yml").write_text(
+        f'version: "1"\nsteps:\n  - {{name: a, image: {IMG}, commands: [echo]}}\n'
+    )
+    where = tmp_path / "docker.sock"
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.bind(str(where))
+    if fault == "permission denied":
+        sock.listen(1)
+        where.chmod(0)
+    else:
+        sock.close()  # the socket file stays; nothing listens on it: a stopped daemon
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "velarun", *command],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            env={**ENV, "DOCKER_HOST": f"unix://{where}"},
+            timeout=60,
+            preexec_fn=_drop_dac_override if os.geteuid() == 0 else None,
+        )
+    finally:
+        sock.close()
+    assert proc.returncode == 3, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stdout + proc.stderr
+    hint = (
+        "add yourself to the `docker` group, or run with access to the socket"
+        if fault == "permission denied"
+        else "check DOCKER_HOST, or unset it to use the local socket"
+    )
+    assert f"cannot reach the Docker Engine at unix://{where}\n  hint: {hint}\n" in proc.stderr
