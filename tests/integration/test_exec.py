@@ -183,6 +183,29 @@ steps:
     assert "started" not in proc.stdout
 
 
+def test_a_failing_pull_stops_before_any_step(workspace: Path) -> None:
+    # A registry on a closed local port: the pull fails at once, nothing leaves the machine.
+    pipeline = f"""version: "1"
+steps:
+  - {{name: first, image: {IMG}, pull: never, commands: [echo first]}}
+  - {{name: build, image: "127.0.0.1:1/velarun/none:1", pull: always, commands: [echo]}}
+"""
+    proc = velarun(workspace, pipeline)
+    assert proc.returncode == 3, proc.stdout + proc.stderr
+    assert (
+        "step `build`: pulling image `127.0.0.1:1/velarun/none:1` failed: " in proc.stderr
+        and "connection refused" in proc.stderr
+    )
+    assert (
+        "hint: check the image name and tag, your network, or `docker login` for a private"
+        " registry; or build it locally and set `pull: not_present`" in proc.stderr
+    )
+    rep = report(workspace)
+    assert rep["status"] == "error"
+    assert step_statuses(rep) == {"first": "skipped", "build": "skipped"}
+    assert "[step: first]" not in proc.stdout
+
+
 def test_sigint_in_the_middle_of_a_step(workspace: Path, engine: Any) -> None:
     pipeline = f"""version: "1"
 steps:
