@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from pathlib import Path
 
 import anyio
+import anyio.to_thread
 import docker.errors
 import docker.types
 import pytest
@@ -20,6 +22,7 @@ from velarun.runtime import ContainerSpec, RuntimeFailure
 from velarun.runtime.docker import (
     DockerRuntime,
     LineAssembler,
+    LineHandoff,
     container_name,
     create_kwargs,
 )
@@ -189,11 +192,11 @@ def test_capture_keeps_a_bounded_tail_per_step() -> None:
     capture = CaptureReporter(ConsoleReporter(out=Sink(), err=Sink()))
     s = spec()
     for i in range(300_000):
-        capture.log(s, f"line {i:06d}")
+        capture.log(s, [f"line {i:06d}"])
     kept = capture.lines[s.label]
     assert kept[-1] == "line 299999"
     assert sum(len(x) + 1 for x in kept) <= CaptureReporter.MAX_BYTES
-    capture.log(s, "y" * 3_000_000)
+    capture.log(s, ["y" * 3_000_000])
     assert list(capture.lines[s.label]) == ["[...] " + "y" * 1_000_000]
 
 
@@ -233,3 +236,72 @@ def test_engine_errors_become_runtime_failures_at_the_boundary(
     with pytest.raises(RuntimeFailure) as caught:
         anyio.run(runtime._call, _raise, exc)
     assert f"{caught.value.message} (hint: {caught.value.hint})" == expected
+
+
+def _handoff_run(
+    limit: int, batches: list[list[str]], *, slow_sink: bool = False
+) -> tuple[list[list[str]], int]:
+    """A reader thread puts ``batches``; returns what the sink got and the most characters
+    that were ever waiting at once."""
+    got: list[list[str]] = []
+    most = 0
+
+    async def main() -> None:
+        handoff = LineHandoff(limit)
+
+        async def sink(lines: Sequence[str]) -> None:
+            nonlocal most
+            got.append(list(lines))
+            most = max(most, sum(map(len, lines)))
+            if slow_sink:
+                await anyio.sleep(0.01)
+
+        def read() -> None:
+            for batch in batches:
+                handoff.put(batch)
+
+        async def reader() -> None:
+            try:
+                await anyio.to_thread.run_sync(read)
+            finally:
+                handoff.close()
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(reader)
+            await handoff.drain(sink)
+
+    anyio.run(main)
+    return got, most
+
+
+def test_line_handoff_delivers_every_line_in_order() -> None:
+    batches = [[f"{i}-{j}" for j in range(3)] for i in range(2000)]
+    got, _ = _handoff_run(1 << 20, batches)
+    assert [line for batch in got for line in batch] == [x for b in batches for x in b]
+
+
+def test_line_handoff_batches_lines_while_the_loop_is_busy() -> None:
+    got, _ = _handoff_run(1 << 20, [["x"]] * 500, slow_sink=True)
+    assert sum(map(len, got)) == 500
+    assert len(got) < 100  # many lines per wake-up, not one round trip per line
+
+
+def test_line_handoff_bounds_what_waits() -> None:
+    line = "y" * 1000
+    got, most = _handoff_run(10_000, [[line]] * 300, slow_sink=True)
+    assert sum(map(len, got)) == 300
+    assert most <= 10_000 + 1000  # the limit, plus the one put that crossed it
+
+
+def test_line_handoff_never_blocks_the_reader_once_the_loop_side_is_gone() -> None:
+    async def main() -> None:
+        handoff = LineHandoff(10)
+        with anyio.move_on_after(0.1):
+            await handoff.drain(lambda lines: anyio.sleep(0))
+        # The drain was cancelled: a reader thread, even far over the limit, returns at once.
+        with anyio.fail_after(5):
+            await anyio.to_thread.run_sync(
+                lambda: [handoff.put(["z" * 100]) for _ in range(100)], abandon_on_cancel=True
+            )
+
+    anyio.run(main)

@@ -7,6 +7,7 @@ log (starts, exits, kills, removals) — never on wall-clock time.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -41,8 +42,8 @@ class Recorder:
     def step_started(self, spec: ContainerSpec) -> None:
         pass
 
-    def log(self, spec: ContainerSpec, line: str) -> None:
-        self.lines.append(f"{spec.label}: {line}")
+    def log(self, spec: ContainerSpec, lines: Sequence[str]) -> None:
+        self.lines.extend(f"{spec.label}: {line}" for line in lines)
 
     def step_finished(self, outcome: StepOutcome) -> None:
         self.finished.append(outcome)

@@ -9,7 +9,7 @@ import sys
 import tempfile
 import xml.etree.ElementTree as ET
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
@@ -80,8 +80,11 @@ class ConsoleReporter:
         self.out.write(f"{self._prefix(spec)} > {spec.kind} started ({spec.image})\n")
         self.out.flush()
 
-    def log(self, spec: ContainerSpec, line: str) -> None:
-        self.out.write(f"{self._prefix(spec)} {self.masker.mask(line)}\n")
+    def log(self, spec: ContainerSpec, lines: Sequence[str]) -> None:
+        head = self._prefix(spec)
+        mask = self.masker.mask
+        self.out.write("".join(f"{head} {mask(line)}\n" for line in lines))
+        self.out.flush()  # a batch at a time: prompt even through a pipe, not a write per line
 
     def step_finished(self, outcome: StepOutcome) -> None:
         label = f"{outcome.stage}/{outcome.name}" if outcome.stage else outcome.name
@@ -124,10 +127,11 @@ class JsonlReporter:
         self.err = err or sys.stderr
         self.masker = masker or Masker()
 
-    def _emit(self, event: str, **fields: Any) -> None:
+    def _emit(self, event: str, *, flush: bool = True, **fields: Any) -> None:
         record = {"event": event, "time": _now(), **fields}
         self.out.write(json.dumps(self.masker.mask_json(record), ensure_ascii=False) + "\n")
-        self.out.flush()
+        if flush:
+            self.out.flush()
 
     @staticmethod
     def _who(spec: ContainerSpec) -> dict[str, Any]:
@@ -144,8 +148,11 @@ class JsonlReporter:
     def step_started(self, spec: ContainerSpec) -> None:
         self._emit("step_started", **self._who(spec), image=spec.image)
 
-    def log(self, spec: ContainerSpec, line: str) -> None:
-        self._emit("log", **self._who(spec), line=line)
+    def log(self, spec: ContainerSpec, lines: Sequence[str]) -> None:
+        who = self._who(spec)
+        for line in lines:
+            self._emit("log", **who, line=line, flush=False)
+        self.out.flush()
 
     def step_finished(self, outcome: StepOutcome) -> None:
         who = (
@@ -199,17 +206,19 @@ class CaptureReporter:
     def step_started(self, spec: ContainerSpec) -> None:
         self.inner.step_started(spec)
 
-    def log(self, spec: ContainerSpec, line: str) -> None:
+    def log(self, spec: ContainerSpec, lines: Sequence[str]) -> None:
         kept = self.lines.setdefault(spec.label, deque())
-        text = self.inner.masker.mask(line)
-        if len(text) > self.MAX_BYTES:
-            text = "[...] " + text[-self.MAX_BYTES :]
-        kept.append(text)
-        size = self._sizes.get(spec.label, 0) + len(text) + 1
-        while size > self.MAX_BYTES and len(kept) > 1:
-            size -= len(kept.popleft()) + 1
+        size = self._sizes.get(spec.label, 0)
+        for line in lines:
+            text = self.inner.masker.mask(line)
+            if len(text) > self.MAX_BYTES:
+                text = "[...] " + text[-self.MAX_BYTES :]
+            kept.append(text)
+            size += len(text) + 1
+            while size > self.MAX_BYTES and len(kept) > 1:
+                size -= len(kept.popleft()) + 1
         self._sizes[spec.label] = size
-        self.inner.log(spec, line)
+        self.inner.log(spec, lines)
 
     def step_finished(self, outcome: StepOutcome) -> None:
         self.inner.step_finished(outcome)

@@ -115,7 +115,8 @@ class Reporter(Protocol):
 
     def step_started(self, spec: ContainerSpec) -> None: ...
 
-    def log(self, spec: ContainerSpec, line: str) -> None: ...
+    def log(self, spec: ContainerSpec, lines: Sequence[str]) -> None:
+        """A batch of complete lines from one container, in order; shown before returning."""
 
     def step_finished(self, outcome: StepOutcome) -> None: ...
 
@@ -294,8 +295,8 @@ class _StageState:
 async def _run_container(run: _Run, spec: ContainerSpec) -> tuple[Handle, int]:
     """Start one container, stream its logs until it ends, return its exit code."""
 
-    async def sink(line: str) -> None:
-        run.reporter.log(spec, line)
+    async def sink(lines: Sequence[str]) -> None:
+        run.reporter.log(spec, lines)
 
     handle = await run.runtime.start(spec)
     run.handles.append(handle)
@@ -436,8 +437,8 @@ async def _start_background(run: _Run, handle: Handle, outcome: StepOutcome) -> 
     """Services and detached steps: streamed in the background, stopped at the end."""
 
     async def stream() -> None:
-        async def sink(line: str) -> None:
-            run.reporter.log(handle.spec, line)
+        async def sink(lines: Sequence[str]) -> None:
+            run.reporter.log(handle.spec, lines)
 
         try:
             await run.runtime.logs(handle, sink)

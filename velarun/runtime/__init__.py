@@ -8,13 +8,14 @@ subclasses) mean the infrastructure failed.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from velarun.load.model import Ulimit, Volume
 
-LogSink = Callable[[str], Awaitable[None]]
+LogSink = Callable[[Sequence[str]], Awaitable[None]]
+"""Receives a container's output: batches of complete lines, in order."""
 
 
 class RuntimeFailure(Exception):

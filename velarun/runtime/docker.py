@@ -18,6 +18,7 @@ import contextlib
 import os
 import re
 import shutil
+import socket
 import tempfile
 import threading
 import time
@@ -33,7 +34,6 @@ import docker.errors
 import docker.types
 import requests.exceptions
 import urllib3.exceptions
-from anyio import from_thread
 
 from velarun import __version__
 from velarun.dotenv import parse_dotenv
@@ -124,6 +124,77 @@ def create_kwargs(
             docker.types.Ulimit(name=u.name, soft=u.soft, hard=u.hard) for u in spec.ulimits
         ]
     return kwargs
+
+
+class LineHandoff:
+    """Lines from a log-reader thread to the event loop, in batches.
+
+    The reader never waits for the loop: it appends lines and, if the loop is not already due
+    to look, wakes it with one byte on a socket pair. Lines that arrive while the loop is still
+    delivering the previous batch go together with the next, so a flood costs a wake-up per
+    batch, not per line, and a lone line is still shown at once. The reader blocks only while
+    more than ``limit`` characters wait, which bounds memory. Once the loop side stops (the run
+    was cancelled), ``put`` drops lines and never blocks.
+    """
+
+    def __init__(self, limit: int = 4 * 1024 * 1024) -> None:
+        self.limit = limit
+        self._cond = threading.Condition()
+        self._lines: list[str] = []
+        self._size = 0
+        self._wake_pending = False
+        self._closed = False
+        self._abandoned = False
+        self._wake_r, self._wake_w = socket.socketpair()
+        self._wake_r.setblocking(False)
+        self._wake_w.setblocking(False)
+
+    def put(self, lines: list[str]) -> None:
+        """In the reader thread."""
+        with self._cond:
+            while self._size > self.limit and not self._abandoned:
+                self._cond.wait()
+            if self._abandoned:
+                return
+            self._lines.extend(lines)
+            self._size += sum(map(len, lines))
+            wake, self._wake_pending = not self._wake_pending, True
+        if wake:
+            self._wake()
+
+    def close(self) -> None:
+        """No more lines will come."""
+        with self._cond:
+            self._closed = True
+        self._wake()
+
+    def _wake(self) -> None:
+        with contextlib.suppress(OSError):  # already due to wake (buffer full), or closed
+            self._wake_w.send(b"\0")
+
+    async def drain(self, sink: LogSink) -> None:
+        """In the event loop: deliver every line to ``sink`` until ``close``."""
+        try:
+            while True:
+                await anyio.wait_readable(self._wake_r)
+                with contextlib.suppress(OSError):
+                    while self._wake_r.recv(4096):
+                        pass
+                with self._cond:
+                    lines, self._lines, self._size = self._lines, [], 0
+                    closed = self._closed
+                    self._wake_pending = False
+                    self._cond.notify_all()
+                if lines:
+                    await sink(lines)
+                if closed:
+                    return
+        finally:
+            with self._cond:
+                self._abandoned = True
+                self._cond.notify_all()
+            self._wake_r.close()
+            self._wake_w.close()
 
 
 class LineAssembler:
@@ -380,9 +451,7 @@ class DockerRuntime:
         if handle.container is None:
             return
 
-        async def deliver(lines: list[str]) -> None:
-            for line in lines:
-                await sink(line)
+        handoff = LineHandoff()
 
         def read() -> None:
             stream = handle.container.logs(stream=True, follow=True, stdout=True, stderr=True)
@@ -392,19 +461,31 @@ class DockerRuntime:
                 for chunk in _chunks(stream):
                     lines = assembler.feed(chunk)
                     if lines:
-                        from_thread.run(deliver, lines)
+                        handoff.put(lines)
             except (docker.errors.NotFound, requests.exceptions.RequestException):
                 pass  # the container went away: what was read is what there is
             finally:
                 rest = assembler.close()
                 if rest:
-                    try:
-                        from_thread.run(deliver, rest)
-                    except RuntimeError:
-                        pass  # the event loop is gone (cancelled run)
+                    handoff.put(rest)
                 handle.logs_done = time.perf_counter()
 
-        await self._call(read)
+        failure: RuntimeFailure | None = None
+
+        async def reader() -> None:
+            nonlocal failure
+            try:
+                await self._call(read)
+            except RuntimeFailure as exc:
+                failure = exc
+            finally:
+                handoff.close()
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(reader)
+            await handoff.drain(sink)
+        if failure is not None:
+            raise failure
         if handle.waited is not None and handle.logs_done is not None:
             self._record("log drain", max(0.0, handle.logs_done - handle.waited))
 

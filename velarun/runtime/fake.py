@@ -84,7 +84,7 @@ class FakeRuntime:
     async def logs(self, handle: object, sink: LogSink) -> None:
         assert isinstance(handle, FakeHandle) and handle in self.handles
         for line in handle.behaviour.logs:
-            await sink(line)
+            await sink([line])
         await handle.done.wait() if handle.spec.detach else None
 
     async def wait(self, handle: object) -> int:
