@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -406,3 +407,34 @@ def test_many_stages_and_steps_complete(workspace: Path) -> None:
     proc = velarun(workspace, f'version: "1"\nsteps:\n{steps}', timeout=900)
     assert proc.returncode == 0, proc.stderr
     assert [s["status"] for s in report(workspace)["steps"]] == ["success"] * 200
+
+
+def test_step_output_is_prompt_through_a_pipe(workspace: Path) -> None:
+    # Without PYTHONUNBUFFERED, stdout to a pipe is block-buffered: each batch of lines must
+    # still be flushed as it arrives, or `velarun exec | tee log` shows nothing until the end.
+    (workspace / ".vela.yml").write_text(
+        f'version: "1"\nsteps:\n'
+        f'  - {{name: slow, image: {IMG}, pull: never, commands: ["echo begin", "sleep 30"]}}\n'
+    )
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "velarun", "exec"],
+        cwd=workspace,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env={**env, "PYTHONPATH": str(ROOT), "VELARUN_NO_GIT": "1"},
+    )
+    seen = threading.Event()
+
+    def watch() -> None:
+        for line in proc.stdout or ():
+            if line.startswith("[step: slow] begin"):
+                seen.set()
+
+    threading.Thread(target=watch, daemon=True).start()
+    try:
+        assert seen.wait(timeout=20), "the step's first line was held back until the end"
+    finally:
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=30) == 130
