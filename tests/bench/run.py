@@ -247,6 +247,37 @@ def startup(runs: int) -> list[tuple[str, float]]:
     return [(name, median_of(runs, lambda c=cmd: timed(c, ROOT))) for name, cmd in cases]
 
 
+# 6. log throughput ----------------------------------------------------------------------------
+
+
+def to_null(cmd: list[str], cwd: Path) -> float:
+    """Wall time of ``cmd`` with its output going to /dev/null (a real terminal or file is
+    slower for both sides alike)."""
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=cwd, env=ENV, stdout=subprocess.DEVNULL, timeout=900)
+    elapsed = time.perf_counter() - t0
+    assert proc.returncode == 0, cmd
+    return elapsed
+
+
+def log_throughput(sizes: list[int], runs: int) -> list[tuple[int, float, float]]:
+    """(lines, velarun exec s, docker run s) for one step printing that many 100-byte lines."""
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="velarun-logs-") as tmp:
+        ws = Path(tmp)
+        for n in sizes:
+            script = f"yes {'0123456789' * 10} | head -n {n}"
+            (ws / ".vela.yml").write_text(
+                f'version: "1"\nsteps:\n  - {{name: flood, image: {TEST_IMAGE}, pull: never,'
+                f' commands: ["{script}"]}}\n'
+            )
+            ours = median_of(runs, lambda: to_null([*VELARUN, "exec"], ws))
+            bare_cmd = ["docker", "run", "--rm", TEST_IMAGE, "sh", "-c", script]
+            bare = median_of(runs, lambda c=bare_cmd: to_null(c, ws))
+            rows.append((n, ours, bare))
+    return rows
+
+
 # -- report -------------------------------------------------------------------------------------
 
 
@@ -306,6 +337,7 @@ def main() -> None:
     dag = versus_peer(runs)
     plans = plan_times([10, 100] if quick else [10, 100, 1000, 5000], runs)
     starts = startup(3 if quick else 5)
+    logs = log_throughput([10_000] if quick else [10_000, 200_000, 1_000_000], runs)
     lines = [
         "# velarun benchmarks",
         "",
@@ -350,6 +382,12 @@ def main() -> None:
         "| command | seconds |",
         "| --- | --- |",
         *(f"| {name} | {t:.3f} |" for name, t in starts),
+        "",
+        "## 6. Log throughput: one step printing N lines of 100 bytes, output to /dev/null",
+        "",
+        "| lines | velarun exec s | docker run s | velarun lines/s |",
+        "| --- | --- | --- | --- |",
+        *(f"| {n} | {v:.2f} | {d:.2f} | {n / v:,.0f} |" for n, v, d in logs),
         "",
         "![chart](chart.png)",
         "",
