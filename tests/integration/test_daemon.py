@@ -38,27 +38,27 @@ class SecondEngine:
 
     def start(self) -> None:
         self._stop_orphaned_containerd()
-        log = (self.where / "dockerd.log").open("ab")
-        self.proc = subprocess.Popen(
-            [
-                # Its own network namespace: nothing it does to interfaces (at a restart after
-                # a crash it deletes `docker0`) can reach the first engine's.
-                "unshare",
-                "--net",
-                "--",
-                "dockerd",
-                f"--host={self.url}",
-                f"--data-root={self.where / 'data'}",
-                f"--exec-root={self.where / 'exec'}",
-                f"--pidfile={self.where / 'dockerd.pid'}",
-                "--iptables=false",
-                "--ip-masq=false",
-            ],
-            stdout=log,
-            stderr=log,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+        with (self.where / "dockerd.log").open("ab") as log:  # the daemon keeps its own copy
+            self.proc = subprocess.Popen(
+                [
+                    # Its own network namespace: nothing it does to interfaces (at a restart after
+                    # a crash it deletes `docker0`) can reach the first engine's.
+                    "unshare",
+                    "--net",
+                    "--",
+                    "dockerd",
+                    f"--host={self.url}",
+                    f"--data-root={self.where / 'data'}",
+                    f"--exec-root={self.where / 'exec'}",
+                    f"--pidfile={self.where / 'dockerd.pid'}",
+                    "--iptables=false",
+                    "--ip-masq=false",
+                ],
+                stdout=log,
+                stderr=log,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
