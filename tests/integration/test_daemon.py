@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -63,14 +64,25 @@ class SecondEngine:
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 break
-            with contextlib.suppress(Exception):
-                client = docker.DockerClient(base_url=self.url, timeout=5)
-                client.ping()
-                client.close()
+            if self._answers():
                 return
             time.sleep(0.3)
         tail = (self.where / "dockerd.log").read_text(errors="replace")[-2000:]
         raise AssertionError(f"the second dockerd did not answer within 60 s:\n{tail}")
+
+    def _answers(self) -> bool:
+        """GET /_ping on the socket, without the SDK (whose client connects on creation)."""
+        try:
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+                sock.settimeout(5)
+                sock.connect(str(self.socket))
+                sock.sendall(b"GET /_ping HTTP/1.0\r\n\r\n")
+                reply = b""
+                while chunk := sock.recv(4096):
+                    reply += chunk
+            return reply.startswith(b"HTTP/1.0 200") and reply.endswith(b"OK")
+        except OSError:
+            return False
 
     def _stop_orphaned_containerd(self) -> None:
         """A killed dockerd leaves its containerd behind, and a restarted dockerd would wait
@@ -166,8 +178,9 @@ def test_the_daemon_killed_mid_run(tmp_path: Path, second_engine: SecondEngine) 
     finally:
         proc.kill()
     elapsed = time.monotonic() - killed
-    out = proc.stdout.read() if proc.stdout else ""
-    err = proc.stderr.read() if proc.stderr else ""
+    with proc:  # closes its pipes
+        out = proc.stdout.read() if proc.stdout else ""
+        err = proc.stderr.read() if proc.stderr else ""
     assert code == 3, out + err
     assert elapsed < 30, f"velarun took {elapsed:.1f}s to notice the engine was gone"
     assert "Traceback" not in out + err
