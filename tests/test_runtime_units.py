@@ -21,6 +21,7 @@ from velarun.report import prefix
 from velarun.runtime import ContainerSpec, RuntimeFailure
 from velarun.runtime.docker import (
     DockerRuntime,
+    FrameSplitter,
     LineAssembler,
     LineHandoff,
     container_name,
@@ -305,3 +306,23 @@ def test_line_handoff_never_blocks_the_reader_once_the_loop_side_is_gone() -> No
             )
 
     anyio.run(main)
+
+
+def _frame(stream: int, payload: bytes) -> bytes:
+    return bytes([stream, 0, 0, 0]) + len(payload).to_bytes(4, "big") + payload
+
+
+FRAMES = _frame(1, b"out one\n") + _frame(2, b"err\n") + _frame(1, b"") + _frame(1, b"x" * 70_000)
+
+
+@pytest.mark.parametrize("cut", [0, 1, 7, 8, 9, 15, 16, 20, 27, 28, 40, len(FRAMES) - 1])
+def test_frame_splitter_any_split_gives_the_payloads_in_order(cut: int) -> None:
+    splitter = FrameSplitter()
+    got = splitter.feed(FRAMES[:cut]) + splitter.feed(FRAMES[cut:])
+    assert got == [b"out one\n", b"err\n", b"", b"x" * 70_000]
+
+
+def test_frame_splitter_byte_by_byte() -> None:
+    splitter = FrameSplitter()
+    got = [p for i in range(len(FRAMES)) for p in splitter.feed(FRAMES[i : i + 1])]
+    assert b"".join(got) == b"out one\nerr\n" + b"x" * 70_000
