@@ -109,7 +109,7 @@ CASES: list[tuple[str, str | bytes, str]] = [
     (
         "stage-needs-itself",
         'version: "1"\nstages:\n  a:\n    needs: [a]\n    steps:\n      - name: x\n        image: alpine\n        commands: [ls]\n',
-        "p.yml:4:12: error: stage `a` needs itself\n  hint: remove `a` from its `needs`\n1 error, 0 warnings",
+        "p.yml:4:13: error: stage `a` needs itself\n  hint: remove `a` from its `needs`\n1 error, 0 warnings",
     ),
     (
         "needs-cycle",
@@ -119,12 +119,12 @@ CASES: list[tuple[str, str | bytes, str]] = [
     (
         "needs-unknown",
         'version: "1"\nstages:\n  build:\n    steps:\n      - {name: x, image: alpine, commands: [ls]}\n  test:\n    needs: [biuld, clone]\n    steps:\n      - {name: y, image: alpine, commands: [ls]}\n',
-        "p.yml:7:12: warning: stage `test` needs `biuld`, which is not a stage; Vela ignores it\n  hint: did you mean `build`? defined stages: `build`, `test`\n0 errors, 1 warning",
+        "p.yml:7:13: warning: stage `test` needs `biuld`, which is not a stage; Vela ignores it\n  hint: did you mean `build`? defined stages: `build`, `test`\n0 errors, 1 warning",
     ),
     (
         "needs-renamed-key",
         'version: "1"\nstages:\n  deploy:\n    name: ship\n    steps:\n      - {name: x, image: alpine, commands: [ls]}\n  notify:\n    needs: [deploy]\n    steps:\n      - {name: y, image: alpine, commands: [ls]}\n',
-        "p.yml:8:12: warning: stage `notify` needs `deploy`, the key of a stage renamed to `ship`; `needs` refers to names, so Vela ignores it\n  hint: write `ship`\n0 errors, 1 warning",
+        "p.yml:8:13: warning: stage `notify` needs `deploy`, the key of a stage renamed to `ship`; `needs` refers to names, so Vela ignores it\n  hint: write `ship`\n0 errors, 1 warning",
     ),
     (
         "unknown-keys",
@@ -199,7 +199,12 @@ CASES: list[tuple[str, str | bytes, str]] = [
     (
         "events",
         'version: "1"\nsteps:\n  - name: a\n    image: alpine\n    commands: [ls]\n    ruleset:\n      event: [delete, pushh, "pull_request*", "delete:tag"]\n',
-        "p.yml:7:14: warning: event `delete` never matches: delete events carry an action\n  hint: write `delete:branch`, `delete:tag` or `delete:*`\np.yml:7:14: warning: `pushh` is not a Vela event, so this rule never matches\n  hint: did you mean `push`?\n0 errors, 2 warnings",
+        "p.yml:7:15: warning: event `delete` never matches: delete events carry an action\n  hint: write `delete:branch`, `delete:tag` or `delete:*`\np.yml:7:23: warning: `pushh` is not a Vela event, so this rule never matches\n  hint: did you mean `push`?\n0 errors, 2 warnings",
+    ),
+    (
+        "list-items-point-at-the-item",
+        'version: "1"\nstages:\n  build:\n    steps:\n      - name: x\n        image: alpine\n        commands: [ls]\n        ruleset:\n          if:\n            event:\n              - push\n              - tagg\n          event: pushh\n  test:\n    needs:\n      - build\n      - biuld\n    steps:\n      - {name: y, image: alpine, commands: [ls]}\n',
+        "p.yml:12:17: warning: `tagg` is not a Vela event, so this rule never matches\n  hint: did you mean `tag`?\np.yml:13:18: warning: `pushh` is not a Vela event, so this rule never matches\n  hint: did you mean `push`?\np.yml:17:9: warning: stage `test` needs `biuld`, which is not a stage; Vela ignores it\n  hint: did you mean `build`? defined stages: `build`, `test`\n0 errors, 3 warnings",
     ),
     (
         "ruleset-keys",

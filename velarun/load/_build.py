@@ -264,13 +264,17 @@ class Builder:
 
     def as_str_list(self, node: YNode, what: str) -> tuple[str, ...]:
         """Vela's StringSlice: one string or a list of strings."""
+        return tuple(value for value, _ in self.as_str_list_at(node, what))
+
+    def as_str_list_at(self, node: YNode, what: str) -> tuple[tuple[str, Pos], ...]:
+        """``as_str_list`` with where each string is written, for diagnostics about one item."""
         if isinstance(node, YScalar):
-            return () if node.is_null else (node.value,)
+            return () if node.is_null else ((node.value, node.pos),)
         if isinstance(node, YSeq):
-            out: list[str] = []
+            out: list[tuple[str, Pos]] = []
             for item in node.items:
                 if isinstance(item, YScalar):
-                    out.append("" if item.is_null else item.value)
+                    out.append(("" if item.is_null else item.value, item.pos))
                 else:
                     self.err(item.pos, f"{what} must be a string or a list of strings")
             return tuple(out)
@@ -477,10 +481,12 @@ class Builder:
             steps = self.items_of(
                 f["steps"][1], f"the steps of stage `{name}`", lambda n, _: self.step(n, name)
             )
+        needs = self.as_str_list_at(f["needs"][1], "`needs`") if "needs" in f else ()
         return Stage(
             name=name,
             key=key.value,
-            needs=self.as_str_list(f["needs"][1], "`needs`") if "needs" in f else (),
+            needs=tuple(need for need, _ in needs),
+            need_pos={need: pos for need, pos in reversed(needs)},
             independent=self.as_bool(f["independent"][1], "`independent`")
             if "independent" in f
             else False,
@@ -718,19 +724,23 @@ class Builder:
             f = self.fields(m, where, RULES_KEYS)
         values: dict[str, tuple[str, ...]] = {}
         key_pos: dict[str, Pos] = {}
+        events: list[tuple[str, Pos]] = []
         # Simple-form keys are appended to the `if` block's own values, as Vela does.
         for source in (f, extra):
             for key, (_, value) in source.items():
                 if key in RULE_KEYS:
-                    values[key] = values.get(key, ()) + self.as_str_list(value, f"rule `{key}`")
+                    written = self.as_str_list_at(value, f"rule `{key}`")
+                    values[key] = values.get(key, ()) + tuple(v for v, _ in written)
                     key_pos.setdefault(key, value.pos)
+                    if key == "event":
+                        events += written
         eval_text = ""
         for source in (f, extra):
             if "eval" in source:
                 eval_text = self.as_str(source["eval"][1], "`eval`")
                 key_pos["eval"] = source["eval"][1].pos
         if "event" in values:
-            values["event"] = self.events(values["event"], key_pos["event"])
+            values["event"] = self.events(events)
         return Rules(
             **values,
             eval=eval_text,
@@ -739,9 +749,10 @@ class Builder:
             key_pos=key_pos,
         )
 
-    def events(self, raw: tuple[str, ...], pos: Pos) -> tuple[str, ...]:
+    def events(self, written: list[tuple[str, Pos]]) -> tuple[str, ...]:
+        """Expand the event shorthands; warn, at the value, about events that never match."""
         out: list[str] = []
-        for value in raw:
+        for value, pos in written:
             out.extend(EVENT_EXPANSION.get(value, (value,)))
             base = value.split(":", 1)[0]
             if GLOB_CHARS.search(value):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 
-from velarun.diagnostics import START, Diagnostic, error, warning
+from velarun.diagnostics import START, Diagnostic, Pos, error, warning
 from velarun.load.model import Pipeline, Stage, Step
 
 INJECTED_NAMES = ("clone", "init")
@@ -110,7 +110,7 @@ def _stage(stage: Stage, p: Pipeline) -> list[Diagnostic]:
     if stage.name in stage.needs:
         out.append(
             error(
-                stage.key_pos.get("needs", stage.pos),
+                _need_pos(stage, stage.name),
                 f"stage `{stage.name}` needs itself",
                 f"remove `{stage.name}` from its `needs`",
             )
@@ -268,10 +268,10 @@ def _needs(stages: tuple[Stage, ...]) -> list[Diagnostic]:
     known = set(names)
     renamed = {s.key: s.name for s in stages if s.key != s.name}
     for stage in stages:
-        pos = stage.key_pos.get("needs", stage.pos)
         for need in stage.needs:
             if need in known or need in INJECTED_NAMES:
                 continue
+            pos = _need_pos(stage, need)
             if need in renamed:
                 out.append(
                     warning(
@@ -295,6 +295,11 @@ def _needs(stages: tuple[Stage, ...]) -> list[Diagnostic]:
             )
     out += _cycles(stages)
     return out
+
+
+def _need_pos(stage: Stage, need: str) -> Pos:
+    """Where ``stage`` writes ``need``; its `needs` key, or the stage, when not known."""
+    return stage.need_pos.get(need) or stage.key_pos.get("needs", stage.pos)
 
 
 def _cycles(stages: tuple[Stage, ...]) -> list[Diagnostic]:
@@ -327,10 +332,9 @@ def _cycles(stages: tuple[Stage, ...]) -> list[Diagnostic]:
                     first = min(cycle, key=order.__getitem__)
                     i = cycle.index(first)
                     ring = cycle[i:] + cycle[:i] + [first]
-                    stage = by_name[first]
                     out.append(
                         error(
-                            stage.key_pos.get("needs", stage.pos),
+                            _need_pos(by_name[first], ring[1]),
                             "needs cycle: " + " -> ".join(ring),
                             "Vela would wait forever; remove one of these `needs`",
                         )

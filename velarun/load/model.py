@@ -153,6 +153,8 @@ class Stage:
     key: str
     """The map key; differs from ``name`` when ``name:`` renames the stage."""
     needs: tuple[str, ...] = ()
+    need_pos: Mapping[str, Pos] = field(default_factory=dict)
+    """Where each of ``needs`` is first written."""
     independent: bool = False
     environment: Mapping[str, str] = field(default_factory=dict)
     steps: tuple[Step, ...] = ()
