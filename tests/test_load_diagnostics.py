@@ -207,6 +207,11 @@ CASES: list[tuple[str, str | bytes, str]] = [
         "p.yml:12:17: warning: `tagg` is not a Vela event, so this rule never matches\n  hint: did you mean `tag`?\np.yml:13:18: warning: `pushh` is not a Vela event, so this rule never matches\n  hint: did you mean `push`?\np.yml:17:9: warning: stage `test` needs `biuld`, which is not a stage; Vela ignores it\n  hint: did you mean `build`? defined stages: `build`, `test`\n0 errors, 3 warnings",
     ),
     (
+        "metadata-environment-kind",
+        'version: "1"\nmetadata:\n  environment: [steps, service]\nsteps:\n  - {name: a, image: alpine, commands: [ls]}\n',
+        "p.yml:3:24: warning: `metadata.environment` names `service`, which is not a container kind\n  hint: use any of: steps, services, secrets\n0 errors, 1 warning",
+    ),
+    (
         "ruleset-keys",
         'version: "1"\nsteps:\n  - name: a\n    image: alpine\n    commands: [ls]\n    ruleset:\n      if: {branch: main, brnch: x}\n      operator: xor\n      matcher: glob\n',
         "p.yml:7:26: warning: unknown key `brnch` in `if` of step `a`\n  hint: did you mean `branch`? (Vela ignores unknown keys)\np.yml:8:17: warning: operator `xor` is not one Vela knows; it falls back to `and`\n  hint: use `and` or `or`\np.yml:9:16: warning: matcher `glob` is not one Vela knows; it falls back to `filepath`\n  hint: use `filepath` (globs) or `regexp`\n0 errors, 3 warnings",

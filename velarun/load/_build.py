@@ -421,11 +421,12 @@ class Builder:
             )
         environment: tuple[str, ...] = ("steps", "services", "secrets")
         if "environment" in f:
-            environment = self.as_str_list(f["environment"][1], "`metadata.environment`")
-            for kind in environment:
+            kinds = self.as_str_list_at(f["environment"][1], "`metadata.environment`")
+            environment = tuple(kind for kind, _ in kinds)
+            for kind, pos in kinds:
                 if kind not in ("steps", "services", "secrets"):
                     self.warn(
-                        f["environment"][1].pos,
+                        pos,
                         f"`metadata.environment` names `{kind}`, which is not a container kind",
                         "use any of: steps, services, secrets",
                     )
