@@ -357,6 +357,7 @@ def plan(
 
     from velarun.compile.render import Style, explain, render_plan
     from velarun.diagnostics import render_all
+    from velarun.gcpause import gc_paused
 
     if output_format not in ("text", "json"):
         raise _fail(f"--format `{output_format}` is not text or json")
@@ -394,7 +395,8 @@ def plan(
     if output_format == "json":
         for line in resolved.header():
             typer.echo(line, err=True)
-        typer.echo(json.dumps(compiled.to_json(), indent=2))
+        with gc_paused():
+            typer.echo(json.dumps(compiled.to_json(), indent=2))
         return
     if result.diagnostics:
         typer.echo(render_all(result.diagnostics, loaded.path), err=True)

@@ -11,8 +11,7 @@ import sys
 from collections.abc import MutableMapping
 from typing import Any
 
-import structlog
-
+_wanted = "console"
 _configured = ""
 
 
@@ -31,27 +30,30 @@ def _console(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> str:
 
 
 def configure(fmt: str = "console") -> None:
-    global _configured
-    if fmt == _configured:
-        return
-    processors: list[Any]
-    if fmt == "json":
-        processors = [
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
-            structlog.processors.JSONRenderer(),
-        ]
-    else:
-        processors = [_console]
-    structlog.configure(
-        processors=processors,
-        logger_factory=lambda *_: _StderrLogger(),
-        cache_logger_on_first_use=False,
-    )
-    _configured = fmt
+    """Choose the format. structlog itself is set up (and imported) at the first message, so
+    commands that print none (``plan``, ``validate``) do not pay for it."""
+    global _wanted
+    _wanted = fmt
 
 
 def get() -> Any:
-    if not _configured:
-        configure()
+    global _configured
+    import structlog
+
+    if _configured != _wanted:
+        processors: list[Any]
+        if _wanted == "json":
+            processors = [
+                structlog.processors.add_log_level,
+                structlog.processors.TimeStamper(fmt="iso", utc=True),
+                structlog.processors.JSONRenderer(),
+            ]
+        else:
+            processors = [_console]
+        structlog.configure(
+            processors=processors,
+            logger_factory=lambda *_: _StderrLogger(),
+            cache_logger_on_first_use=False,
+        )
+        _configured = _wanted
     return structlog.get_logger()

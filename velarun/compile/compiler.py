@@ -24,6 +24,7 @@ from velarun.compile.ruledata import RuleData
 from velarun.compile.rules import PatternError, Verdict, check_pattern, evaluate, runtime_rules
 from velarun.compile.script import go_quote
 from velarun.diagnostics import Diagnostic, Pos, error, has_errors, sort_diagnostics
+from velarun.gcpause import gc_paused
 from velarun.load.model import (
     RULE_KEYS,
     Pipeline,
@@ -307,6 +308,7 @@ class _Compiler:
                 )
 
 
+@gc_paused()
 def compile_pipeline(
     pipeline: Pipeline,
     data: RuleData,

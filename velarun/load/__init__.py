@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from velarun.diagnostics import START, Diagnostic, Pos, error, has_errors, sort_diagnostics
+from velarun.gcpause import gc_paused
 from velarun.load._build import Builder
 from velarun.load._checks import check
 from velarun.load._yaml import parse_yaml
@@ -57,6 +58,7 @@ def _decode(data: bytes) -> tuple[str | None, Diagnostic | None]:
         )
 
 
+@gc_paused()
 def load_bytes(data: bytes, path: str) -> LoadResult:
     text, problem = _decode(data)
     if text is None:
