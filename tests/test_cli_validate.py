@@ -111,3 +111,28 @@ def test_directory_and_binary_inputs(tmp_path: Path) -> None:
     result = runner.invoke(app, ["validate", str(f)])
     assert result.exit_code == 2
     assert "Traceback" not in result.output
+
+
+def test_plan_and_validate_do_not_import_what_they_do_not_use() -> None:
+    """structlog is imported at velarun's first own message; plan and validate print none."""
+    root = Path(__file__).parent.parent
+    code = (
+        "import sys\n"
+        "from velarun.cli import main\n"
+        "sys.argv = ['velarun', sys.argv[1], sys.argv[2]]\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print('structlog' in sys.modules, file=sys.stderr)\n"
+    )
+    fixture = str(root / "fixtures" / "seed" / "stage-needs.vela.yml")
+    for command in ("plan", "validate"):
+        out = subprocess.run(
+            [sys.executable, "-c", code, command, fixture],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(root)},
+            cwd=root,
+        )
+        assert out.stderr.splitlines()[-1] == "False", (command, out.stderr)
