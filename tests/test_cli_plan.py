@@ -29,13 +29,13 @@ STEP = 'version: "1"\nsteps:\n  - name: a\n    image: alpine\n'
     [
         (
             "    commands:\n      - echo ${{ github.sha }}\n",
-            "p.yml:6:7: error: step `a`: cannot substitute `echo ${{ github.sha }}`: unable to parse variable name\n"
+            "p.yml:6:9: error: step `a`: cannot substitute `echo ${{ github.sha }}`: unable to parse variable name\n"
             "  hint: Vela has no `${{ ... }}` expressions; write `$${{ ... }}` to pass the text through literally\n"
             "1 error, 0 warnings\n",
         ),
         (
             "    commands:\n      - echo ${FOO\n",
-            "p.yml:6:7: error: step `a`: cannot substitute `echo ${FOO`: missing closing brace\n"
+            "p.yml:6:9: error: step `a`: cannot substitute `echo ${FOO`: missing closing brace\n"
             "  hint: write `$${` for a literal `${`\n"
             "1 error, 0 warnings\n",
         ),
@@ -62,6 +62,46 @@ STEP = 'version: "1"\nsteps:\n  - name: a\n    image: alpine\n'
 def test_compile_errors_exit_2_with_positions(tmp_path: Path, body: str, expected: str) -> None:
     code, out, err = plan_file(tmp_path, STEP + body)
     assert (code, out, err) == (2, "", expected)
+
+
+def test_substitution_errors_point_at_the_value_once(tmp_path: Path) -> None:
+    """Each bad value at the item or value that holds it; one inherited by many containers
+    (pipeline or stage environment) reported once, as that environment's."""
+    source = (
+        'version: "1"\n'
+        "environment:\n"
+        '  FROM_TOP: "${TOP"\n'
+        "services:\n"
+        "  - name: db\n"
+        "    image: alpine\n"
+        '    entrypoint: [sh, -c, "echo ${SVC"]\n'
+        "stages:\n"
+        "  build:\n"
+        "    environment:\n"
+        '      FROM_STAGE: "${STAGE"\n'
+        "    steps:\n"
+        "      - name: a\n"
+        "        image: alpine\n"
+        "        environment:\n"
+        "          - FROM_STEP=${STEP\n"
+        "        commands:\n"
+        "          - echo fine\n"
+        "          - echo ${arr[@]}\n"
+        "      - {name: b, image: alpine, commands: [echo fine]}\n"
+    )
+    hint = "  hint: write `$${` for a literal `${`\n"
+    expected = (
+        "p.yml:3:13: error: the pipeline's `environment`: cannot substitute `${TOP`: missing"
+        " closing brace\n" + hint + "p.yml:7:26: error: service `db`: cannot substitute"
+        " `echo ${SVC`: missing closing brace\n" + hint + "p.yml:11:19: error: the environment"
+        " of stage `build`: cannot substitute `${STAGE`: missing closing brace\n"
+        + hint
+        + "p.yml:16:13: error: step `a`: cannot substitute `${STEP`: missing closing brace\n"
+        + hint
+        + "p.yml:19:13: error: step `a`: cannot substitute `echo ${arr[@]}`: missing closing"
+        " brace\n" + hint + "5 errors, 0 warnings\n"
+    )
+    assert plan_file(tmp_path, source) == (2, "", expected)
 
 
 def test_invalid_pipeline_exits_2() -> None:

@@ -36,6 +36,12 @@ from velarun.load.model import (
     Volume,
 )
 
+Texts = tuple[tuple[Mapping[str, Pos], str], ...]
+"""Where strings are written (see ``Step.text_pos``), innermost first, each with what to call
+the place in a message ("" for the container itself)."""
+
+_TOP_ENV = "the pipeline's `environment`"
+
 
 @dataclass(frozen=True, slots=True)
 class CompileOptions:
@@ -73,10 +79,21 @@ class _Compiler:
         self.diags: list[Diagnostic] = []
         self.defaults = default_env(data)
         self.number = 0
+        self._reported: set[tuple[Pos, str]] = set()
 
     # -- substitution ------------------------------------------------------------------------
 
-    def _subst(self, text: str, lookup: Callable[[str], str], where: str, pos: Pos) -> str:
+    def _subst(
+        self,
+        text: str,
+        lookup: Callable[[str], str],
+        where: str,
+        pos: Pos,
+        texts: Texts = (),
+    ) -> str:
+        """``text`` with variables substituted. On an error, one diagnostic at the first of
+        ``texts`` that knows where ``text`` is written, else at ``pos``: a bad value in an
+        environment that many containers inherit is reported once, as that environment's."""
         if "$" not in text and "\\" not in text:
             return text  # envsubst would leave it as it is
         try:
@@ -88,27 +105,35 @@ class _Compiler:
                     "Vela has no `${{ ... }}` expressions; write `$${{ ... }}` to pass the text"
                     " through literally"
                 )
-            self.diags.append(error(pos, f"{where}: cannot substitute `{text}`: {exc}", hint))
+            at, place = next(((t[text], label) for t, label in texts if text in t), (pos, ""))
+            if (at, text) not in self._reported:
+                self._reported.add((at, text))
+                message = f"{place or where}: cannot substitute `{text}`: {exc}"
+                self.diags.append(error(at, message, hint))
             return text
 
-    def _subst_rules(self, rules: Rules, lookup: Callable[[str], str], where: str) -> Rules:
+    def _subst_rules(
+        self, rules: Rules, lookup: Callable[[str], str], where: str, texts: Texts
+    ) -> Rules:
         changes: dict[str, object] = {}
         for key in RULE_KEYS:
             values = rules.values(key)
             if values:
                 pos = rules.key_pos.get(key, Pos(1, 1))
-                changes[key] = tuple(self._subst(v, lookup, where, pos) for v in values)
+                changes[key] = tuple(self._subst(v, lookup, where, pos, texts) for v in values)
         if rules.eval:
-            changes["eval"] = self._subst(rules.eval, lookup, where, rules.key_pos["eval"])
+            changes["eval"] = self._subst(rules.eval, lookup, where, rules.key_pos["eval"], texts)
         return dataclasses.replace(rules, **changes) if changes else rules  # type: ignore[arg-type]
 
-    def _subst_ruleset(self, rs: Ruleset, lookup: Callable[[str], str], where: str) -> Ruleset:
+    def _subst_ruleset(
+        self, rs: Ruleset, lookup: Callable[[str], str], where: str, texts: Texts
+    ) -> Ruleset:
         if rs.empty():
             return rs
         return dataclasses.replace(
             rs,
-            if_=self._subst_rules(rs.if_, lookup, where),
-            unless=self._subst_rules(rs.unless, lookup, where),
+            if_=self._subst_rules(rs.if_, lookup, where, texts),
+            unless=self._subst_rules(rs.unless, lookup, where, texts),
         )
 
     # -- rulesets ----------------------------------------------------------------------------
@@ -176,10 +201,17 @@ class _Compiler:
         )
         lookup = _mapper(env)
 
-        def sub(text: str, key: str) -> str:
-            return self._subst(text, lookup, where, step.key_pos.get(key, step.pos))
+        # Innermost first: a value written in the step, then its stage's and the pipeline's
+        # environment (where inherited variables come from).
+        texts: Texts = ((step.text_pos, ""), (self.p.text_pos, _TOP_ENV))
+        if stage is not None:
+            stage_env = (stage.text_pos, f"the environment of stage `{stage.name}`")
+            texts = (texts[0], stage_env, texts[1])
 
-        ruleset = self._subst_ruleset(step.ruleset, lookup, where)
+        def sub(text: str, key: str) -> str:
+            return self._subst(text, lookup, where, step.key_pos.get(key, step.pos), texts)
+
+        ruleset = self._subst_ruleset(step.ruleset, lookup, where, texts)
         verdict = self._verdict(ruleset, where)
         stage_name = stage.name if stage is not None else None
         if verdict is None:
@@ -220,10 +252,12 @@ class _Compiler:
         env = merge(glob, svc.environment, self.defaults)
         lookup = _mapper(env)
 
-        def sub(text: str, key: str) -> str:
-            return self._subst(text, lookup, where, svc.key_pos.get(key, svc.pos))
+        texts: Texts = ((svc.text_pos, ""), (self.p.text_pos, _TOP_ENV))
 
-        ruleset = self._subst_ruleset(svc.ruleset, lookup, where)
+        def sub(text: str, key: str) -> str:
+            return self._subst(text, lookup, where, svc.key_pos.get(key, svc.pos), texts)
+
+        ruleset = self._subst_ruleset(svc.ruleset, lookup, where, texts)
         verdict = self._verdict(ruleset, where)
         if verdict is None:
             return None

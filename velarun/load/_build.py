@@ -193,6 +193,25 @@ def _suggest(key: str, known: Sequence[str]) -> str | None:
     return f"did you mean `{close[0]}`?" if close else None
 
 
+def _texts_at(node: YNode | None) -> dict[str, Pos]:
+    """Where each scalar under ``node`` that substitution may change (it has a `$` or a
+    backslash) is first written; a `KEY=VALUE` item also gives its value's position."""
+    out: dict[str, Pos] = {}
+    stack: list[YNode] = [] if node is None else [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, YScalar):
+            if "$" in n.value or "\\" in n.value:
+                out.setdefault(n.value, n.pos)
+                if "=" in n.value:
+                    out.setdefault(n.value.partition("=")[2], n.pos)
+        elif isinstance(n, YSeq):
+            stack.extend(reversed(n.items))
+        else:
+            stack.extend(value for _, value in reversed(n.items))
+    return out
+
+
 class Builder:
     def __init__(self, path: str) -> None:
         self.path = path
@@ -404,6 +423,7 @@ class Builder:
             deployment=deployment,
             git=git,
             key_pos=key_pos,
+            text_pos=_texts_at(f["environment"][1] if "environment" in f else None),
         )
 
     def metadata(self, node: YNode) -> Metadata:
@@ -497,6 +517,7 @@ class Builder:
             steps=steps,
             pos=key.pos,
             key_pos={"key": key.pos, **{k: v.pos for k, (_, v) in f.items()}},
+            text_pos=_texts_at(f["environment"][1] if "environment" in f else None),
         )
 
     def step(self, node: YNode, stage: str | None) -> Step | None:
@@ -542,6 +563,7 @@ class Builder:
             report_as=get("report_as", self.as_str, ""),
             pos=m.pos,
             key_pos={k: v.pos for k, (_, v) in f.items()},
+            text_pos=_texts_at(m),
         )
 
     def service(self, node: YNode, _index: int) -> Service | None:
@@ -573,6 +595,7 @@ class Builder:
             ruleset=self.ruleset(f["ruleset"][1], where) if "ruleset" in f else Ruleset(),
             pos=m.pos,
             key_pos={k: v.pos for k, (_, v) in f.items()},
+            text_pos=_texts_at(m),
         )
 
     def pull(self, node: YNode) -> str:

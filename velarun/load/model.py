@@ -130,6 +130,9 @@ class Step:
     report_as: str = ""
     pos: Pos = START
     key_pos: KeyPos = field(default_factory=_no_pos)
+    text_pos: Mapping[str, Pos] = field(default_factory=dict)
+    """Where each string that substitution reads (one with `$` or a backslash) is first
+    written in this step, so an error can point at it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +148,9 @@ class Service:
     ruleset: Ruleset = field(default_factory=Ruleset)
     pos: Pos = START
     key_pos: KeyPos = field(default_factory=_no_pos)
+    text_pos: Mapping[str, Pos] = field(default_factory=dict)
+    """Where each string that substitution reads (one with `$` or a backslash) is first
+    written in this service, so an error can point at it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +166,9 @@ class Stage:
     steps: tuple[Step, ...] = ()
     pos: Pos = START
     key_pos: KeyPos = field(default_factory=_no_pos)
+    text_pos: Mapping[str, Pos] = field(default_factory=dict)
+    """Where each string that substitution reads (one with `$` or a backslash) is first
+    written in this stage's environment, so an error can point at it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,6 +228,9 @@ class Pipeline:
     deployment: Mapping[str, Any] = field(default_factory=dict)
     git: Mapping[str, Any] = field(default_factory=dict)
     key_pos: KeyPos = field(default_factory=_no_pos)
+    text_pos: Mapping[str, Pos] = field(default_factory=dict)
+    """Where each string that substitution reads (one with `$` or a backslash) is first
+    written in this pipeline's environment, so an error can point at it."""
 
     @property
     def is_stages(self) -> bool:
