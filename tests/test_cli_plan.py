@@ -46,6 +46,12 @@ STEP = 'version: "1"\nsteps:\n  - name: a\n    image: alpine\n'
             "1 error, 0 warnings\n",
         ),
         (
+            '    commands: [echo]\n    ruleset:\n      branch: [main, "rel[ease"]\n',
+            "p.yml:7:22: error: step `a`: invalid glob `rel[ease`: syntax error in pattern\n"
+            "  hint: Go glob syntax: `*`, `?`, `[a-z]`, `[^a]`, `\\` escapes\n"
+            "1 error, 0 warnings\n",
+        ),
+        (
             "    commands: [echo]\n    ruleset:\n      matcher: regexp\n      branch: '(?!main)'\n",
             "p.yml:8:15: error: step `a`: invalid regexp `(?!main)`: invalid perl operator: (?!\n"
             "  hint: RE2 syntax: no look-around or back-references\n"

@@ -161,9 +161,8 @@ class _Compiler:
                             if rules.matcher == "regexp"
                             else "Go glob syntax: `*`, `?`, `[a-z]`, `[^a]`, `\\` escapes"
                         )
-                        self.diags.append(
-                            error(rules.key_pos.get(key, Pos(1, 1)), f"{where}: {exc}", hint)
-                        )
+                        at = rules.value_pos.get(pattern) or rules.key_pos.get(key, Pos(1, 1))
+                        self.diags.append(error(at, f"{where}: {exc}", hint))
                         ok = False
         return ok
 

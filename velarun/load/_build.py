@@ -748,6 +748,7 @@ class Builder:
             f = self.fields(m, where, RULES_KEYS)
         values: dict[str, tuple[str, ...]] = {}
         key_pos: dict[str, Pos] = {}
+        value_pos: dict[str, Pos] = {}
         events: list[tuple[str, Pos]] = []
         # Simple-form keys are appended to the `if` block's own values, as Vela does.
         for source in (f, extra):
@@ -756,6 +757,8 @@ class Builder:
                     written = self.as_str_list_at(value, f"rule `{key}`")
                     values[key] = values.get(key, ()) + tuple(v for v, _ in written)
                     key_pos.setdefault(key, value.pos)
+                    for text, pos in written:
+                        value_pos.setdefault(text, pos)
                     if key == "event":
                         events += written
         eval_text = ""
@@ -771,6 +774,7 @@ class Builder:
             matcher=self.matcher(f["matcher"][1]) if "matcher" in f else matcher,
             operator=self.operator(f["operator"][1]) if "operator" in f else operator,
             key_pos=key_pos,
+            value_pos=value_pos,
         )
 
     def events(self, written: list[tuple[str, Pos]]) -> tuple[str, ...]:

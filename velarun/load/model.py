@@ -57,6 +57,8 @@ class Rules:
     matcher: str = "filepath"
     operator: str = "and"
     key_pos: KeyPos = field(default_factory=_no_pos)
+    value_pos: Mapping[str, Pos] = field(default_factory=dict)
+    """Where each rule value is first written in this block."""
 
     def values(self, key: str) -> tuple[str, ...]:
         value: tuple[str, ...] = getattr(self, key)
