@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from velarun.inputs import Given, HostInputs, ResolvedRuleData
     from velarun.load import LoadResult
     from velarun.load.model import Pipeline, Volume
+    from velarun.output import OutputGone
     from velarun.runtime import Runtime
     from velarun.schedule import Reporter, RunOptions, RunOutcome
 
@@ -529,6 +530,7 @@ def exec_(
     """
     import uuid
 
+    from velarun.output import OutputGone
     from velarun.report import (
         CaptureReporter,
         ConsoleReporter,
@@ -569,8 +571,11 @@ def exec_(
             typer.echo("error: " + describe_missing(missing), err=True)
             raise typer.Exit(EXIT_INVALID)
         masker = Masker(all_values(secret_env))
+        gone = OutputGone()  # `velarun exec | head`: the reader of the output went away
         inner = (
-            JsonlReporter(masker=masker) if output == "jsonl" else ConsoleReporter(masker=masker)
+            JsonlReporter(masker=masker, on_closed=gone)
+            if output == "jsonl"
+            else ConsoleReporter(masker=masker, on_closed=gone)
         )
         reporter = CaptureReporter(inner)
         for line in resolved.header():
@@ -593,7 +598,7 @@ def exec_(
         except RuntimeFailure as exc:
             outcome = not_started(compiled, exc.message, exc.hint or "")
         else:
-            outcome = _run_with_signals(compiled, runtime, reporter, options)
+            outcome = _run_with_signals(compiled, runtime, reporter, options, gone)
             runtime.close()
     except KeyboardInterrupt:
         typer.echo("velarun: interrupted before any container was created", err=True)
@@ -652,11 +657,12 @@ def _volume(text: str) -> Volume:
 
 
 def _run_with_signals(
-    plan: Plan, runtime: Runtime, reporter: Reporter, options: RunOptions
+    plan: Plan, runtime: Runtime, reporter: Reporter, options: RunOptions, gone: OutputGone
 ) -> RunOutcome:
     """Run under anyio; the first SIGINT/SIGTERM cancels the run (cleanup still runs), a
     second one is acknowledged and cleanup continues, bounded in time. A signal that arrives
-    during teardown still makes the build ``canceled``."""
+    during teardown still makes the build ``canceled``. So does the output's reader going
+    away (``gone``: a closed pipe), as the SIGPIPE that would end another tool."""
     import anyio
 
     from velarun.schedule import BuildStatus, run_plan
@@ -684,6 +690,16 @@ def _run_with_signals(
                                 f"{name} again: cleanup is already bounded; removing what it can"
                             )
 
+                def output_closed() -> None:
+                    signalled.append("output closed")
+                    if len(signalled) == 1:
+                        reporter.notice(
+                            "the output was closed (broken pipe): stopping the build, killing"
+                            " containers, cleaning up"
+                        )
+                        scope.cancel()
+
+                gone.then(output_closed)
                 tg.start_soon(watch)
                 outcomes.append(
                     await run_plan(plan, runtime, reporter, options, cancel_scope=scope)

@@ -11,6 +11,8 @@ import sys
 from collections.abc import MutableMapping
 from typing import Any
 
+from velarun.output import write_to
+
 _wanted = "console"
 _configured = ""
 
@@ -19,8 +21,7 @@ class _StderrLogger:
     """Writes to whatever ``sys.stderr`` is at call time (test runners swap it)."""
 
     def msg(self, message: str) -> None:
-        sys.stderr.write(message + "\n")
-        sys.stderr.flush()
+        write_to(sys.stderr, message + "\n")  # a closed stderr is not worth a crash
 
     info = warning = error = msg
 

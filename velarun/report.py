@@ -9,12 +9,13 @@ import sys
 import tempfile
 import xml.etree.ElementTree as ET
 from collections import deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
 from velarun import log
+from velarun.output import write_to
 from velarun.runtime import ContainerSpec
 from velarun.schedule import (
     RunOutcome,
@@ -56,12 +57,22 @@ class ConsoleReporter:
         *,
         color: bool | None = None,
         masker: Masker | None = None,
+        on_closed: Callable[[], None] | None = None,
     ) -> None:
         self.out = out or sys.stdout
         self.err = err or sys.stderr
         self.color = self.out.isatty() if color is None else color
         self.masker = masker or Masker()
         self._colors: dict[str, str] = {}
+        self._on_closed = on_closed
+        self._closed = False
+
+    def _put(self, text: str) -> None:
+        """Step output to ``out``, flushed; a closed pipe is reported once to ``on_closed``."""
+        if not self._closed and not write_to(self.out, text):
+            self._closed = True
+            if self._on_closed is not None:
+                self._on_closed()
 
     def _paint(self, code: str, text: str) -> str:
         return f"\x1b[{code}m{text}\x1b[0m" if self.color else text
@@ -77,19 +88,18 @@ class ConsoleReporter:
         pass
 
     def step_started(self, spec: ContainerSpec) -> None:
-        self.out.write(f"{self._prefix(spec)} > {spec.kind} started ({spec.image})\n")
-        self.out.flush()
+        self._put(f"{self._prefix(spec)} > {spec.kind} started ({spec.image})\n")
 
     def log(self, spec: ContainerSpec, lines: Sequence[str]) -> None:
         head = self._prefix(spec)
         mask = self.masker.mask
-        self.out.write("".join(f"{head} {mask(line)}\n" for line in lines))
-        self.out.flush()  # a batch at a time: prompt even through a pipe, not a write per line
+        # A batch at a time, flushed: prompt even through a pipe, not a write per line.
+        self._put("".join(f"{head} {mask(line)}\n" for line in lines))
 
     def step_finished(self, outcome: StepOutcome) -> None:
         label = f"{outcome.stage}/{outcome.name}" if outcome.stage else outcome.name
         reason = self.masker.mask(outcome.reason)
-        self.out.flush()
+        self._put("")
         fields = {"stage": outcome.stage, "step": outcome.name, "status": outcome.status.value}
         if outcome.status is StepStatus.SKIPPED:
             log.get().info(f"skipped {label}: {reason}", **fields)
@@ -100,17 +110,16 @@ class ConsoleReporter:
         pass
 
     def notice(self, message: str) -> None:
-        self.out.flush()
+        self._put("")
         log.get().info(self.masker.mask(message))
 
     def plan_ready(self, plan: dict[str, Any]) -> None:
         pass
 
     def build_finished(self, outcome: RunOutcome) -> None:
-        self.out.flush()
+        self._put("")
         text = render_summary(outcome, color=self.color and self.err.isatty())
-        self.err.write(self.masker.mask(text) + "\n")
-        self.err.flush()
+        write_to(self.err, self.masker.mask(text) + "\n")
 
 
 def _now() -> str:
@@ -121,17 +130,28 @@ class JsonlReporter:
     """``--output jsonl``: one JSON object per line on stdout instead of prefixed logs."""
 
     def __init__(
-        self, out: TextIO | None = None, err: TextIO | None = None, *, masker: Masker | None = None
+        self,
+        out: TextIO | None = None,
+        err: TextIO | None = None,
+        *,
+        masker: Masker | None = None,
+        on_closed: Callable[[], None] | None = None,
     ) -> None:
         self.out = out or sys.stdout
         self.err = err or sys.stderr
         self.masker = masker or Masker()
+        self._on_closed = on_closed
+        self._closed = False
 
     def _emit(self, event: str, *, flush: bool = True, **fields: Any) -> None:
+        if self._closed:
+            return
         record = {"event": event, "time": _now(), **fields}
-        self.out.write(json.dumps(self.masker.mask_json(record), ensure_ascii=False) + "\n")
-        if flush:
-            self.out.flush()
+        text = json.dumps(self.masker.mask_json(record), ensure_ascii=False) + "\n"
+        if not write_to(self.out, text, flush=flush):
+            self._closed = True  # the reader went away (a closed pipe)
+            if self._on_closed is not None:
+                self._on_closed()
 
     @staticmethod
     def _who(spec: ContainerSpec) -> dict[str, Any]:
@@ -150,9 +170,10 @@ class JsonlReporter:
 
     def log(self, spec: ContainerSpec, lines: Sequence[str]) -> None:
         who = self._who(spec)
-        for line in lines:
+        for line in lines[:-1]:
             self._emit("log", **who, line=line, flush=False)
-        self.out.flush()
+        if lines:
+            self._emit("log", **who, line=lines[-1])
 
     def step_finished(self, outcome: StepOutcome) -> None:
         who = (

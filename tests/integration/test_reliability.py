@@ -201,3 +201,50 @@ def test_docker_unreachable_for_every_command_that_needs_it(
         else "check DOCKER_HOST, or unset it to use the local socket"
     )
     assert f"cannot reach the Docker Engine at unix://{where}\n  hint: {hint}\n" in proc.stderr
+
+
+TALKER = f"""version: "1"
+steps:
+  - name: talk
+    image: {IMG}
+    pull: never
+    commands: ["while true; do echo tick; sleep 0.2; done"]
+  - name: after
+    image: {IMG}
+    pull: never
+    commands: [echo never]
+"""
+
+
+@pytest.mark.parametrize("output", ["text", "jsonl"])
+def test_a_closed_output_cancels_the_build_cleanly(workspace: Path, output: str) -> None:
+    # `velarun exec | head`: the reader goes away mid-step. Not an internal error: the build
+    # is canceled as a signal would cancel it, the report is written, nothing is left.
+    (workspace / ".vela.yml").write_text(TALKER)
+    report = workspace / "report.json"
+    err_path = workspace / "stderr.txt"
+    with err_path.open("w") as err:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "velarun", "exec", "--output", output, "--report", str(report)],
+            cwd=workspace,
+            stdout=subprocess.PIPE,
+            stderr=err,
+            text=True,
+            env=ENV,
+        )
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if "tick" in line:
+                break
+        proc.stdout.close()  # the reader goes away
+        assert proc.wait(timeout=30) == 130
+    stderr = err_path.read_text()
+    assert "velarun: the output was closed (broken pipe): stopping the build" in stderr
+    for bad in ("Traceback", "internal error", "Exception ignored"):
+        assert bad not in stderr, stderr
+    data = json.loads(report.read_text())
+    assert data["status"] == "canceled"
+    assert [(s["name"], s["status"]) for s in data["steps"]] == [
+        ("talk", "killed"),
+        ("after", "skipped"),
+    ]

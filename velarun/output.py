@@ -1,0 +1,59 @@
+"""Writing to stdout and stderr when their reader may go away (`velarun exec | head`).
+
+A closed pipe is not an internal error: the write reports it, the stream's descriptor is
+pointed at /dev/null (so no later write, the interpreter's own flush at exit included, fails
+again), and the caller decides what it means (``exec`` cancels the build).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import TextIO
+
+
+def write_to(stream: TextIO, text: str, *, flush: bool = True) -> bool:
+    """Write ``text`` (and flush); False when the reader has gone away."""
+    try:
+        if text:
+            stream.write(text)
+        if flush:
+            stream.flush()
+    except BrokenPipeError:
+        silence(stream)
+        return False
+    return True
+
+
+def silence(stream: TextIO) -> None:
+    """Point ``stream``'s descriptor at /dev/null; nothing for a stream without one."""
+    try:
+        fd = stream.fileno()
+    except (OSError, ValueError):  # io.UnsupportedOperation is both
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fd)
+    finally:
+        os.close(devnull)
+
+
+class OutputGone:
+    """Called when the reader of the build's output has gone away: runs ``then`` once. Set
+    ``then`` after the fact and it runs at once (the pipe closed before the run began)."""
+
+    def __init__(self) -> None:
+        self.gone = False
+        self._then: Callable[[], None] | None = None
+
+    def __call__(self) -> None:
+        if self.gone:
+            return
+        self.gone = True
+        if self._then is not None:
+            self._then()
+
+    def then(self, action: Callable[[], None]) -> None:
+        self._then = action
+        if self.gone:
+            action()
