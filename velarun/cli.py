@@ -20,6 +20,8 @@ import typer
 from velarun import __version__
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from velarun.compile.compiler import CompileResult
     from velarun.compile.plan import Plan
     from velarun.inputs import Given, HostInputs, ResolvedRuleData
@@ -535,6 +537,7 @@ def exec_(
         CaptureReporter,
         ConsoleReporter,
         JsonlReporter,
+        cannot_write,
         write_junit,
         write_report,
     )
@@ -545,6 +548,11 @@ def exec_(
 
     if output not in ("text", "jsonl"):
         raise _fail(f"--output `{output}` is not text or jsonl")
+    for flag, results_path in (("--report", report), ("--junit", junit)):
+        if results_path is not None and (problem := cannot_write(results_path)) is not None:
+            raise _fail(
+                f"{flag} {results_path}: {problem}", "choose a file in a directory you can write"
+            )
     # Until the run's own handlers take over, SIGTERM interrupts like Ctrl-C: nothing exists yet.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     compiled: Plan | None = None
@@ -604,17 +612,32 @@ def exec_(
         typer.echo("velarun: interrupted before any container was created", err=True)
         if compiled is not None and report is not None:
             canceled = not_started(compiled, "interrupted", status=BuildStatus.CANCELED)
-            write_report(report, canceled)
+            _write_results(lambda: write_report(report, canceled), "--report", report)
         raise typer.Exit(130) from None
     # The run is over and cleaned up: finish writing the results whatever arrives now.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     reporter.build_finished(outcome)
+    written = True
     if report is not None:
-        write_report(report, outcome, masker)
+        written &= _write_results(lambda: write_report(report, outcome, masker), "--report", report)
     if junit is not None:
-        write_junit(junit, outcome, reporter.lines, masker)
-    _exit(exit_code(outcome))
+        lines = reporter.lines
+        written &= _write_results(
+            lambda: write_junit(junit, outcome, lines, masker), "--junit", junit
+        )
+    _exit(exit_code(outcome) if written else EXIT_ENVIRONMENT)
+
+
+def _write_results(write: Callable[[], None], flag: str, path: Path) -> bool:
+    """Write one results file; a failure (the disk filled up, the directory went away) is one
+    line on stderr, not a traceback, and the run then exits 3."""
+    try:
+        write()
+    except OSError as exc:
+        typer.echo(f"velarun: {flag}: could not write `{path}`: {exc.strerror or exc}", err=True)
+        return False
+    return True
 
 
 def _exit(code: int) -> NoReturn:

@@ -406,6 +406,25 @@ def report_json(outcome: RunOutcome, masker: Masker | None = None) -> dict[str, 
     return out
 
 
+def cannot_write(path: Path) -> str | None:
+    """Why ``path`` cannot be written the way the results are (a temporary file beside it,
+    then a rename), or None. Checked before a run, so a typo costs nothing."""
+    if path.is_dir():
+        return f"`{path}` is a directory"
+    parent = path.resolve().parent
+    if parent.exists() and not parent.is_dir():
+        return f"`{parent}` is not a directory"
+    if not parent.is_dir():
+        return f"the directory `{parent}` does not exist"
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".velarun-check-", dir=parent)
+    except OSError as exc:
+        return f"cannot create a file in `{parent}`: {exc.strerror or exc}"
+    os.close(fd)
+    os.unlink(tmp)
+    return None
+
+
 def write_report(path: Path, outcome: RunOutcome, masker: Masker | None = None) -> None:
     """Atomically: a reader never sees half a report."""
     data = json.dumps(report_json(outcome, masker), indent=2) + "\n"

@@ -248,3 +248,23 @@ def test_a_closed_output_cancels_the_build_cleanly(workspace: Path, output: str)
         ("talk", "killed"),
         ("after", "skipped"),
     ]
+
+
+def test_results_that_cannot_be_written_at_the_end_are_one_line_and_exit_3(
+    workspace: Path,
+) -> None:
+    # The paths were fine when the run began (checked up front); a step then removes their
+    # directory through the workspace mount. The build succeeded, but its results were lost.
+    (workspace / "out").mkdir()
+    (workspace / ".vela.yml").write_text(
+        f'version: "1"\nsteps:\n'
+        f"  - {{name: rm, image: {IMG}, pull: never, commands: [rm -rf /vela/src/out]}}\n"
+    )
+    done = velarun(workspace, "exec", "--report", "out/r.json", "--junit", "out/j.xml")
+    assert done.returncode == 3, done.stderr
+    out = workspace / "out"
+    assert done.stderr.splitlines()[-2:] == [
+        "velarun: --report: could not write `out/r.json`: No such file or directory",
+        "velarun: --junit: could not write `out/j.xml`: No such file or directory",
+    ], done.stderr
+    assert "Traceback" not in done.stderr and not out.exists()
