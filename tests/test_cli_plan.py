@@ -277,3 +277,44 @@ def test_selection_in_plan() -> None:
     assert {"name": "y-stage", "reason": "not needed by --stage/--step x-stage"} in data["pruned"][
         "stages"
     ]
+
+
+STAGES = (
+    'version: "1"\nstages:\n'
+    "  build:\n    steps:\n      - {name: compile, image: alpine, commands: [ls]}\n"
+    "  test:\n    needs: [build]\n    steps:\n      - {name: unit, image: alpine, commands: [ls]}\n"
+)
+PRUNED = (
+    'version: "1"\nsteps:\n'
+    "  - {name: a, image: alpine, commands: [ls], ruleset: {branch: release}}\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("source", "args", "message"),
+    [
+        (
+            STAGES,
+            ["--stage", "tset"],
+            "error: no stage `tset` in the plan\n  hint: stages: `build`, `test`\n",
+        ),
+        (
+            STAGES,
+            ["--step", "comp"],
+            "error: no step `comp` in the plan\n  hint: steps: `build/compile`, `test/unit`\n",
+        ),
+        (
+            STEP + "    commands: [ls]\n",
+            ["--stage", "build"],
+            "error: --stage needs a stages pipeline\n  hint: use --step for steps pipelines\n",
+        ),
+        (
+            PRUNED,
+            ["--skip-step", "a"],
+            "error: no step `a` in the plan\n  hint: steps: none survived\n",
+        ),
+    ],
+)
+def test_selection_errors(tmp_path: Path, source: str, args: list[str], message: str) -> None:
+    code, out, err = plan_file(tmp_path, source, "--no-git", *args)
+    assert (code, out, err) == (2, "", message)

@@ -676,6 +676,11 @@ def _volume(text: str) -> Volume:
     mode = parts[2] if len(parts) > 2 else "ro"
     if mode not in ("ro", "rw"):
         raise _fail(f"--volume `{text}`: mode must be ro or rw")
+    if not dest.startswith("/"):
+        raise _fail(
+            f"--volume `{text}`: the path in the container, `{dest}`, must be absolute",
+            f"write `{parts[0]}:/path/in/container`",
+        )
     return Volume(source, dest, mode)
 
 

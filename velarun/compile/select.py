@@ -40,20 +40,20 @@ def select(
     all_steps = plan.all_steps()
     step_names = {s.name for s in all_steps} | {s.label for s in all_steps}
     stage_names = {st.name for st in plan.stages}
+    if stages and not plan.is_stages:
+        raise SelectionError("--stage needs a stages pipeline", "use --step for steps pipelines")
     for name in (*skip_steps, *steps):
         if name not in step_names:
             raise SelectionError(
                 f"no step `{name}` in the plan",
-                "steps: " + ", ".join(f"`{s.label}`" for s in all_steps),
+                "steps: " + (", ".join(f"`{s.label}`" for s in all_steps) or "none survived"),
             )
     for name in stages:
         if name not in stage_names:
             raise SelectionError(
                 f"no stage `{name}` in the plan",
-                "stages: " + ", ".join(f"`{s}`" for s in sorted(stage_names)) or "(none)",
+                "stages: " + (", ".join(f"`{s}`" for s in sorted(stage_names)) or "none survived"),
             )
-    if stages and not plan.is_stages:
-        raise SelectionError("--stage needs a stages pipeline", "use --step for steps pipelines")
     pruned = list(plan.pruned)
 
     def chosen_step(step: PlannedStep) -> bool:
