@@ -184,6 +184,19 @@ steps:
     assert "started" not in proc.stdout
 
 
+def test_an_invalid_image_name_stops_before_any_step(workspace: Path) -> None:
+    pipeline = """version: "1"
+steps:
+  - {name: build, image: "Velarun/Upper:1", commands: [echo]}
+"""
+    proc = velarun(workspace, pipeline)
+    assert proc.returncode == 3, proc.stderr
+    assert "step `build`: `Velarun/Upper:1` is not a valid image name: " in proc.stderr
+    assert "repository name must be lowercase" in proc.stderr
+    assert "hint: write `name[:tag]` or `name@sha256:...`" in proc.stderr
+    assert "started" not in proc.stdout and report(workspace)["status"] == "error"
+
+
 def test_a_failing_pull_stops_before_any_step(workspace: Path) -> None:
     # A registry on a closed local port: the pull fails at once, nothing leaves the machine.
     pipeline = f"""version: "1"

@@ -386,12 +386,19 @@ class DockerRuntime:
 
         await self._call(create)
 
-    def _image_present(self, image: str) -> bool:
+    def _image_present(self, image: str, label: str) -> bool:
         try:
             self.client.images.get(image)
             return True
         except docker.errors.ImageNotFound:
             return False
+        except docker.errors.APIError as exc:
+            if exc.status_code is None or not 400 <= exc.status_code < 500:
+                raise
+            raise ImageUnavailable(  # the engine cannot even parse the name
+                f"step `{label}`: `{image}` is not a valid image name: {_explain(exc)}",
+                "write `name[:tag]` or `name@sha256:...`, the repository in lowercase",
+            ) from exc
 
     def _pull(self, image: str, label: str) -> None:
         try:
@@ -407,9 +414,9 @@ class DockerRuntime:
         if policy == "always":
             self._pull(image, label)
         elif policy == "not_present":
-            if not self._image_present(image):
+            if not self._image_present(image, label):
                 self._pull(image, label)
-        elif policy != "on_start" and not self._image_present(image):
+        elif policy != "on_start" and not self._image_present(image, label):
             raise ImageUnavailable(
                 f"step `{label}`: image `{image}` is not present locally and its pull policy"
                 f" is `{policy}`",
