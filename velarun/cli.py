@@ -757,13 +757,21 @@ def bench(
     ] = "velarun-test/busybox:latest",
 ) -> None:
     """Time N trivial steps per phase on the local engine, next to bare Docker SDK cycles."""
+    import os
+
     from velarun.bench import render, run_bench
     from velarun.runtime import RuntimeFailure
 
+    # SIGTERM as Ctrl-C: whichever SIGINT handler is active then (the event loop's during
+    # velarun's run) cancels, and what was created is removed.
+    signal.signal(signal.SIGTERM, lambda *_: os.kill(os.getpid(), signal.SIGINT))
     try:
         result = run_bench(steps, image)
     except RuntimeFailure as exc:
         raise _fail(exc.message, exc.hint, EXIT_ENVIRONMENT) from None
+    except KeyboardInterrupt:
+        typer.echo("velarun: bench interrupted; what it created is removed", err=True)
+        raise typer.Exit(130) from None
     typer.echo(render(result))
 
 

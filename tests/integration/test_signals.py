@@ -167,3 +167,30 @@ def test_a_signal_in_every_phase(
     assert {s["name"]: s["status"] for s in rep["steps"]} == phase.steps
     first = signal.Signals(signals[0]).name
     assert f"velarun: {first}: stopping the build, killing containers, cleaning up" in out + stderr
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+@pytest.mark.parametrize("phase", ["velarun's run", "the floor"])
+def test_bench_interrupted_leaves_nothing(
+    workspace: Path, engine: Any, phase: str, signum: signal.Signals
+) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "velarun", "bench", "-n", "10", "--image", IMG],
+        cwd=workspace,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    # The run's containers are velarun-<id>-stepN-M, the floor's velarun-bench<pid>-floor-N.
+    wanted = "-floor-" if phase == "the floor" else "-step"
+    deadline = time.monotonic() + 60
+    while not any(wanted in n for c in engine.api.containers(all=True) for n in c["Names"]):
+        assert proc.poll() is None and time.monotonic() < deadline, "the phase never came"
+        time.sleep(0.05)
+    proc.send_signal(signum)
+    _, err = proc.communicate(timeout=30)
+    assert (proc.returncode, err) == (
+        130,
+        "velarun: bench interrupted; what it created is removed\n",
+    )

@@ -21,6 +21,7 @@ import contextlib
 import os
 import re
 import shutil
+import signal
 import socket
 import struct
 import tempfile
@@ -729,60 +730,96 @@ def clean(run_id: str | None = None) -> tuple[int, int, int, list[str]]:
         client.close()
 
 
+@contextlib.contextmanager
+def _interrupts_between_calls() -> Iterator[Callable[[], None]]:
+    """Ctrl-C held back while a blocking Docker call is in flight (a create interrupted
+    mid-request may still create, after any sweep), raised at the next ``checkpoint()``."""
+    pending = False
+
+    def hold(_signum: int, _frame: Any) -> None:
+        nonlocal pending
+        pending = True
+
+    def checkpoint() -> None:
+        nonlocal pending
+        if pending:
+            pending = False
+            raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGINT, hold)
+    except ValueError:  # not the main thread: nothing to hold back
+        yield lambda: None
+        return
+    try:
+        yield checkpoint
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    checkpoint()
+
+
 def floor_cycles(image: str, n: int, workspace: Path) -> dict[str, list[float]]:
     """The floor for ``velarun bench``: ``n`` bare create/start/wait/remove cycles of ``image``
-    running ``true``, with the same network and mounts a run uses. Seconds per phase."""
+    running ``true``, with the same network and mounts a run uses. Seconds per phase.
+    Interrupted (Ctrl-C between two calls), it removes what it created and re-raises."""
     client = docker.from_env()
     run_id = f"bench{os.getpid()}"
     lab = labels(run_id)
     timings: dict[str, list[float]] = {}
+    outputs = Path(tempfile.mkdtemp(prefix=f"velarun-{run_id}-outputs-"))
 
     def rec(phase: str, t0: float) -> float:
         now = time.perf_counter()
         timings.setdefault(phase, []).append(now - t0)
         return now
 
-    t = time.perf_counter()
-    network_name, volume_name = f"velarun-{run_id}-network", f"velarun-{run_id}-vela"
-    network = client.networks.create(network_name, labels=lab)
-    volume = client.volumes.create(volume_name, labels=lab)
-    outputs = Path(tempfile.mkdtemp(prefix=f"velarun-{run_id}-outputs-"))
-    rec("run set-up", t)
     try:
-        for i in range(n):
-            spec = ContainerSpec(
-                "step",
-                f"floor{i}",
-                None,
-                image,
-                "never",
-                command=("true",),
-                working_dir="/vela/src",
-            )
-            kwargs = create_kwargs(
-                spec,
-                run_id=run_id,
-                name=f"velarun-{run_id}-floor-{i}",
-                volume=volume_name,
-                network=network_name,
-                workspace=str(workspace.resolve()),
-                outputs_dir=str(outputs),
-            )
+        with _interrupts_between_calls() as checkpoint:
             t = time.perf_counter()
-            container = client.containers.create(**kwargs)
-            t = rec("container create", t)
-            container.start()
-            t = rec("container start", t)
-            container.wait()
-            t = rec("wait", t)
-            container.remove(force=True, v=True)
-            rec("remove", t)
+            network_name, volume_name = f"velarun-{run_id}-network", f"velarun-{run_id}-vela"
+            network = client.networks.create(network_name, labels=lab)
+            volume = client.volumes.create(volume_name, labels=lab)
+            rec("run set-up", t)
+            for i in range(n):
+                checkpoint()
+                spec = ContainerSpec(
+                    "step",
+                    f"floor{i}",
+                    None,
+                    image,
+                    "never",
+                    command=("true",),
+                    working_dir="/vela/src",
+                )
+                kwargs = create_kwargs(
+                    spec,
+                    run_id=run_id,
+                    name=f"velarun-{run_id}-floor-{i}",
+                    volume=volume_name,
+                    network=network_name,
+                    workspace=str(workspace.resolve()),
+                    outputs_dir=str(outputs),
+                )
+                t = time.perf_counter()
+                container = client.containers.create(**kwargs)
+                t = rec("container create", t)
+                container.start()
+                t = rec("container start", t)
+                container.wait()
+                t = rec("wait", t)
+                container.remove(force=True, v=True)
+                rec("remove", t)
+            t = time.perf_counter()
+            network.remove()
+            volume.remove(force=True)
+            shutil.rmtree(outputs, ignore_errors=True)
+            rec("teardown", t)
+    except BaseException:  # interrupted or failed: remove whatever carries the label
+        with contextlib.suppress(Exception):
+            clean(run_id)
+        raise
     finally:
-        t = time.perf_counter()
-        network.remove()
-        volume.remove(force=True)
         shutil.rmtree(outputs, ignore_errors=True)
-        rec("teardown", t)
         client.close()
     return timings
 
