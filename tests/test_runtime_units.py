@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -326,3 +327,26 @@ def test_frame_splitter_byte_by_byte() -> None:
     splitter = FrameSplitter()
     got = [p for i in range(len(FRAMES)) for p in splitter.feed(FRAMES[i : i + 1])]
     assert b"".join(got) == b"out one\nerr\n" + b"x" * 70_000
+
+
+def test_still_running_knows_this_process_and_nothing_else() -> None:
+    import socket
+    import subprocess
+
+    from velarun.runtime.docker import owner_token, still_running
+
+    me = owner_token()
+    host, pid, started = me.split(":")
+    assert (host, pid) == (socket.gethostname(), str(os.getpid())) and started.isdigit()
+    dead = subprocess.Popen(["true"])  # a process that has ended
+    dead.wait()
+    cases = {
+        me: True,
+        f"{host}:{pid}:{int(started) + 1}": False,  # the pid reused by a later process
+        f"other-host:{pid}:{started}": False,  # cannot be checked from here
+        f"{host}:{dead.pid}:1": False,
+        "": False,  # a resource from before owners were recorded
+        "garbage": False,
+        f"{host}:{pid}:": True,  # no start time recorded: the pid alone
+    }
+    assert {token: still_running(token) for token in cases} == cases

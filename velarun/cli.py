@@ -781,8 +781,13 @@ def clean(
         str | None,
         typer.Option("--run-id", help="Only this run's leftovers.", show_default=False),
     ] = None,
+    include_running: Annotated[
+        bool,
+        typer.Option("--include-running", help="Also remove runs whose velarun is still running."),
+    ] = False,
 ) -> None:
-    """Remove every container, network and volume that velarun runs left behind (crashes)."""
+    """Remove every container, network and volume that velarun runs left behind (crashes).
+    Runs still in progress on this machine are left alone unless --include-running."""
     from velarun.runtime import RuntimeFailure
     from velarun.runtime.docker import DockerRuntime
     from velarun.runtime.docker import clean as clean_engine
@@ -793,14 +798,23 @@ def clean(
     except RuntimeFailure as exc:
         raise _fail(exc.message, exc.hint, EXIT_ENVIRONMENT) from None
     probe.close()
-    containers, networks, volumes, problems = clean_engine(run_id)
+    try:
+        done = clean_engine(run_id, include_running=include_running)
+    except RuntimeFailure as exc:
+        raise _fail(exc.message, exc.hint, EXIT_ENVIRONMENT) from None
     typer.echo(
-        f"removed {containers} containers, {networks} networks, {volumes} volumes"
+        f"removed {done.containers} containers, {done.networks} networks, {done.volumes} volumes"
         + (f" of run {run_id}" if run_id else "")
     )
-    if problems:
+    for running in done.running:
+        typer.echo(
+            f"velarun: left run {running} alone: the velarun running it is still running"
+            " (stop it, or pass --include-running)",
+            err=True,
+        )
+    if done.problems:
         raise _fail(
-            "could not remove: " + "; ".join(problems),
+            "could not remove: " + "; ".join(done.problems),
             "check `docker info`; restarting the engine releases stale network endpoints",
             EXIT_ENVIRONMENT,
         )

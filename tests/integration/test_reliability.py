@@ -75,6 +75,40 @@ def test_a_killed_velarun_leaves_resources_that_clean_removes(workspace: Path, e
     # ...and the workspace fixture then checks that nothing is left.
 
 
+def test_clean_leaves_a_run_in_progress_alone(workspace: Path, engine: Any) -> None:
+    # `velarun clean` in another terminal must not break a build that is still going.
+    (workspace / ".vela.yml").write_text(
+        f'version: "1"\nsteps:\n  - {{name: long, image: {IMG}, pull: never,'
+        ' commands: ["echo begin", "sleep 3", "echo end"]}\n'
+    )
+    proc = start_until(workspace, ["--report", "report.json"], "[step: long] begin")
+    cleaned = velarun(workspace, "clean")
+    run_id = engine.api.containers(filters={"label": "io.velarun.run-id"})[0]["Labels"][
+        "io.velarun.run-id"
+    ]
+    out, _ = proc.communicate(timeout=60)
+    assert (cleaned.returncode, cleaned.stdout, cleaned.stderr) == (
+        0,
+        "removed 0 containers, 0 networks, 0 volumes\n",
+        f"velarun: left run {run_id} alone: the velarun running it is still running (stop it,"
+        " or pass --include-running)\n",
+    )
+    assert proc.returncode == 0 and "[step: long] end" in out
+
+
+def test_clean_include_running_removes_a_run_in_progress(workspace: Path) -> None:
+    (workspace / ".vela.yml").write_text(
+        f'version: "1"\nsteps:\n  - {{name: long, image: {IMG}, pull: never,'
+        ' commands: ["echo begin", "sleep 120"]}\n'
+    )
+    proc = start_until(workspace, [], "[step: long] begin")
+    cleaned = velarun(workspace, "clean", "--include-running")
+    assert cleaned.returncode == 0 and cleaned.stderr == ""
+    assert cleaned.stdout == "removed 1 containers, 1 networks, 1 volumes\n"
+    proc.communicate(timeout=60)
+    assert proc.returncode in (1, 3)  # the step killed or gone from under it
+
+
 def test_two_runs_at_once_in_the_same_directory(workspace: Path) -> None:
     (workspace / ".vela.yml").write_text(
         f'version: "1"\nstages:\n'

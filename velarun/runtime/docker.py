@@ -11,7 +11,8 @@ batches (``LineHandoff``).
 Per run: a bridge network (each container reachable by its step or service name), a volume at
 ``/vela``, the working directory bind-mounted at ``/vela/src``, and a host directory at
 ``/vela/outputs`` for ``$VELA_OUTPUTS``. Everything carries the label
-``io.velarun.run-id=<id>`` and a name starting ``velarun-<id>-``.
+``io.velarun.run-id=<id>`` and a name starting ``velarun-<id>-``, and ``io.velarun.owner`` (the
+velarun process) so that ``clean`` leaves a run in progress alone.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import struct
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -56,6 +57,9 @@ from velarun.runtime import (
 T = TypeVar("T")
 
 LABEL = "io.velarun.run-id"
+OWNER_LABEL = "io.velarun.owner"
+"""``<host>:<pid>:<process start time>`` of the velarun that created the resource, so that
+``clean`` can leave a run that is still going alone (a pid alone could have been reused)."""
 OUTPUTS_DIR = "/vela/outputs"
 _NAME_OK = re.compile(r"[^a-zA-Z0-9_.-]+")
 _STREAM_LIMITER_SIZE = 1024
@@ -74,8 +78,10 @@ def container_name(run_id: str, spec: ContainerSpec, serial: int) -> str:
     return f"velarun-{run_id}-{body[:80]}-{serial}"
 
 
-def labels(run_id: str, spec: ContainerSpec | None = None) -> dict[str, str]:
+def labels(run_id: str, spec: ContainerSpec | None = None, owner: str = "") -> dict[str, str]:
     out = {LABEL: run_id, "io.velarun.version": __version__}
+    if owner:
+        out[OWNER_LABEL] = owner
     if spec is not None:
         out["io.velarun.kind"] = spec.kind
         out["io.velarun.step"] = spec.name
@@ -93,6 +99,7 @@ def create_kwargs(
     network: str,
     workspace: str,
     outputs_dir: str,
+    owner: str = "",
 ) -> dict[str, Any]:
     """The SDK ``containers.create`` keyword arguments for a spec (pure, unit-tested)."""
     mounts = [
@@ -110,7 +117,7 @@ def create_kwargs(
         "image": spec.image,
         "name": name,
         "environment": [f"{k}={v}" for k, v in spec.environment.items()],
-        "labels": labels(run_id, spec),
+        "labels": labels(run_id, spec, owner),
         "mounts": mounts,
         "network": network,
         "privileged": spec.privileged,
@@ -286,6 +293,7 @@ class DockerRuntime:
     def __init__(self, workspace: Path, run_id: str) -> None:
         self.workspace = workspace.resolve()
         self.run_id = run_id
+        self.owner = owner_token()
         self.network = f"velarun-{run_id}-network"
         self.volume = f"velarun-{run_id}-vela"
         self._client: Any = None
@@ -381,9 +389,11 @@ class DockerRuntime:
         def create() -> None:
             with self._creating():
                 self.client.networks.create(
-                    self.network, driver="bridge", labels=labels(self.run_id)
+                    self.network, driver="bridge", labels=labels(self.run_id, owner=self.owner)
                 )
-                self.client.volumes.create(self.volume, labels=labels(self.run_id))
+                self.client.volumes.create(
+                    self.volume, labels=labels(self.run_id, owner=self.owner)
+                )
 
         await self._call(create)
 
@@ -451,6 +461,7 @@ class DockerRuntime:
             network=self.network,
             workspace=str(self.workspace),
             outputs_dir=str(self._outputs),
+            owner=self.owner,
         )
         # Reachable by its step or service name on the run's network.
         kwargs["networking_config"] = {
@@ -695,37 +706,116 @@ def _remove_network(client: Any, network: Any, attempts: int = 50) -> None:
             time.sleep(0.2)
 
 
-def clean(run_id: str | None = None) -> tuple[int, int, int, list[str]]:
+def _start_time(pid: int) -> str | None:
+    """The process's start time in clock ticks since boot (Linux), or None when there is no
+    such process or no /proc to ask."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat[stat.rindex(")") + 2 :].split()  # the name may hold spaces and parentheses
+    return fields[19] if len(fields) > 19 else None
+
+
+def owner_token() -> str:
+    """This process, as ``OWNER_LABEL`` records it."""
+    pid = os.getpid()
+    return f"{socket.gethostname()}:{pid}:{_start_time(pid) or ''}"
+
+
+def still_running(owner: str) -> bool:
+    """Whether the velarun that wrote ``owner`` is still running on this machine. Runs from
+    another machine (a shared remote engine) cannot be checked and count as not running."""
+    host, _, rest = owner.partition(":")
+    pid_text, _, started = rest.partition(":")
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return False
+    pid = int(pid_text)
+    if started:
+        return _start_time(pid) == started
+    try:  # no start time recorded (no /proc): the pid alone
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@dataclass(frozen=True)
+class Cleaned:
+    containers: int
+    networks: int
+    volumes: int
+    problems: tuple[str, ...]
+    """What could not be removed, one phrase each."""
+    running: tuple[str, ...]
+    """Run ids left alone because the velarun that owns them is still running."""
+
+
+def clean(run_id: str | None = None, *, include_running: bool = False) -> Cleaned:
     """Remove leftovers of crashed runs (all runs, or one): containers, networks, volumes.
-    Returns the counts removed and what could not be removed."""
+    A run whose velarun is still running is left alone unless ``include_running``."""
     client = docker.from_env()
     problems: list[str] = []
     try:
         flt: dict[str, Any] = {"label": f"{LABEL}={run_id}" if run_id else LABEL}
-        containers = client.containers.list(all=True, filters=flt)
+        # The low-level list: one call, no inspect per container that may vanish meanwhile.
+        containers = client.api.containers(all=True, filters=flt)
+        networks = client.networks.list(filters=flt)
+        volumes = client.volumes.list(filters=flt)
+        found = [c.get("Labels") or {} for c in containers]
+        found += [n.attrs.get("Labels") or {} for n in networks]
+        found += [v.attrs.get("Labels") or {} for v in volumes]
+        running: set[str] = set()
+        if not include_running:
+            running = {
+                lab.get(LABEL, "") for lab in found if still_running(lab.get(OWNER_LABEL, ""))
+            }
+
+        def leftover(lab: Mapping[str, str] | None) -> bool:
+            return (lab or {}).get(LABEL, "") not in running
+
+        counts = [0, 0, 0]
         for c in containers:
+            if not leftover(c.get("Labels")):
+                continue
             try:
-                c.remove(force=True, v=True)
+                client.api.remove_container(c["Id"], force=True, v=True)
+                counts[0] += 1
             except docker.errors.NotFound:
                 pass
             except docker.errors.APIError as exc:
-                problems.append(f"container {c.name}: {_explain(exc)}")
-        networks = client.networks.list(filters=flt)
+                name = (c.get("Names") or [c["Id"][:12]])[0].lstrip("/")
+                problems.append(f"container {name}: {_explain(exc)}")
         for n in networks:
+            if not leftover(n.attrs.get("Labels")):
+                continue
             try:
                 _remove_network(client, n, attempts=10)
+                counts[1] += 1
             except docker.errors.APIError as exc:
                 problems.append(f"network {n.name}: {_explain(exc)}")
-        volumes = client.volumes.list(filters=flt)
         for v in volumes:
+            if not leftover(v.attrs.get("Labels")):
+                continue
             try:
                 v.remove(force=True)
+                counts[2] += 1
             except docker.errors.NotFound:
                 pass
             except docker.errors.APIError as exc:
                 problems.append(f"volume {v.name}: {_explain(exc)}")
-        removed = (len(containers), len(networks), len(volumes))
-        return removed[0], removed[1], removed[2], problems
+        return Cleaned(counts[0], counts[1], counts[2], tuple(problems), tuple(sorted(running)))
+    except docker.errors.DockerException as exc:
+        raise RuntimeFailure(
+            f"the Docker Engine refused: {_explain(exc)}", "see `docker info` and retry"
+        ) from exc
+    except (requests.exceptions.RequestException, ConnectionError) as exc:
+        raise EngineUnavailable(
+            f"the Docker Engine at {docker_host_description()} stopped answering",
+            "check that dockerd is running (`docker info`)",
+        ) from exc
     finally:
         client.close()
 
@@ -764,7 +854,8 @@ def floor_cycles(image: str, n: int, workspace: Path) -> dict[str, list[float]]:
     Interrupted (Ctrl-C between two calls), it removes what it created and re-raises."""
     client = docker.from_env()
     run_id = f"bench{os.getpid()}"
-    lab = labels(run_id)
+    owner = owner_token()
+    lab = labels(run_id, owner=owner)
     timings: dict[str, list[float]] = {}
     outputs = Path(tempfile.mkdtemp(prefix=f"velarun-{run_id}-outputs-"))
 
@@ -799,6 +890,7 @@ def floor_cycles(image: str, n: int, workspace: Path) -> dict[str, list[float]]:
                     network=network_name,
                     workspace=str(workspace.resolve()),
                     outputs_dir=str(outputs),
+                    owner=owner,
                 )
                 t = time.perf_counter()
                 container = client.containers.create(**kwargs)
@@ -816,7 +908,7 @@ def floor_cycles(image: str, n: int, workspace: Path) -> dict[str, list[float]]:
             rec("teardown", t)
     except BaseException:  # interrupted or failed: remove whatever carries the label
         with contextlib.suppress(Exception):
-            clean(run_id)
+            clean(run_id, include_running=True)  # this process is the owner, still running
         raise
     finally:
         shutil.rmtree(outputs, ignore_errors=True)
