@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -104,7 +105,9 @@ def test_clean_include_running_removes_a_run_in_progress(workspace: Path) -> Non
     proc = start_until(workspace, [], "[step: long] begin")
     cleaned = velarun(workspace, "clean", "--include-running")
     assert cleaned.returncode == 0 and cleaned.stderr == ""
-    assert cleaned.stdout == "removed 1 containers, 1 networks, 1 volumes\n"
+    # The build's own teardown, woken by its container vanishing, may remove its network and
+    # volume first; either way nothing is left (the workspace fixture checks).
+    assert re.fullmatch(r"removed 1 containers, [01] networks, [01] volumes\n", cleaned.stdout)
     proc.communicate(timeout=60)
     assert proc.returncode in (1, 3)  # the step killed or gone from under it
 
