@@ -23,6 +23,9 @@ def _no_git_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
     """Rule data from the developer's checkout would make outputs depend on it: tests that
     exercise git derivation unset this and work in their own temporary repositories."""
     monkeypatch.setenv("VELARUN_NO_GIT", "1")
+    # Whole-string assertions expect no colour whatever the developer's shell asks for.
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    monkeypatch.delenv("NO_COLOR", raising=False)
 
 
 @pytest.fixture

@@ -88,3 +88,26 @@ def test_a_closed_stdout_is_silenced_for_the_rest_of_the_process() -> None:
     os.close(r)  # the reader goes away before the child writes
     _, err = proc.communicate(timeout=30)
     assert (proc.returncode, err) == (0, "False\n")
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize(
+    ("stream", "env", "expected"),
+    [
+        (Terminal(), {}, True),
+        (io.StringIO(), {}, False),
+        (Terminal(), {"NO_COLOR": "1"}, False),
+        (Terminal(), {"NO_COLOR": ""}, True),  # set but empty does not count (no-color.org)
+        (io.StringIO(), {"FORCE_COLOR": "1"}, True),
+        (Terminal(), {"NO_COLOR": "1", "FORCE_COLOR": "1"}, False),
+        (Terminal(), {"TERM": "dumb"}, False),
+    ],
+)
+def test_use_color(stream: io.StringIO, env: dict[str, str], expected: bool) -> None:
+    from velarun.output import use_color
+
+    assert use_color(stream, env) is expected

@@ -361,6 +361,7 @@ def plan(
     from velarun.compile.render import Style, explain, render_plan
     from velarun.diagnostics import render_all
     from velarun.gcpause import gc_paused
+    from velarun.output import use_color
 
     if output_format not in ("text", "json"):
         raise _fail(f"--format `{output_format}` is not text or json")
@@ -403,7 +404,7 @@ def plan(
         return
     if result.diagnostics:
         typer.echo(render_all(result.diagnostics, loaded.path), err=True)
-    style = Style(color=sys.stdout.isatty())
+    style = Style(color=use_color(sys.stdout))
     typer.echo(render_plan(compiled, loaded.path, style, header=resolved.header()))
 
 

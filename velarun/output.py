@@ -8,7 +8,7 @@ again), and the caller decides what it means (``exec`` cancels the build).
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TextIO
 
 
@@ -57,3 +57,17 @@ class OutputGone:
         self._then = action
         if self.gone:
             action()
+
+
+def use_color(stream: TextIO, env: Mapping[str, str] | None = None) -> bool:
+    """Colour for a terminal, unless ``NO_COLOR`` is set (no-color.org); ``FORCE_COLOR``
+    asks for it anyway (a pager that shows colour, CI logs); never for ``TERM=dumb``."""
+    env = os.environ if env is None else env
+    if env.get("NO_COLOR"):
+        return False
+    if env.get("FORCE_COLOR"):
+        return True
+    try:
+        return stream.isatty() and env.get("TERM") != "dumb"
+    except ValueError:  # a closed stream
+        return False

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from velarun import log
-from velarun.output import write_to
+from velarun.output import use_color, write_to
 from velarun.runtime import ContainerSpec
 from velarun.schedule import (
     RunOutcome,
@@ -61,7 +61,7 @@ class ConsoleReporter:
     ) -> None:
         self.out = out or sys.stdout
         self.err = err or sys.stderr
-        self.color = self.out.isatty() if color is None else color
+        self.color = use_color(self.out) if color is None else color
         self.masker = masker or Masker()
         self._colors: dict[str, str] = {}
         self._on_closed = on_closed
@@ -118,7 +118,7 @@ class ConsoleReporter:
 
     def build_finished(self, outcome: RunOutcome) -> None:
         self._put("")
-        text = render_summary(outcome, color=self.color and self.err.isatty())
+        text = render_summary(outcome, color=self.color and use_color(self.err))
         write_to(self.err, self.masker.mask(text) + "\n")
 
 
