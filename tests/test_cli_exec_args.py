@@ -1,12 +1,20 @@
-"""`velarun exec` refuses arguments it could not honour before anything runs (exit 2)."""
+"""`velarun exec` before anything runs: arguments it could not honour (exit 2), a signal while
+the pipeline is still being read (exit 130, a report all the same)."""
 
 from __future__ import annotations
 
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from tests.conftest import ROOT
 from velarun.cli import app
 
 runner = CliRunner()
@@ -69,4 +77,38 @@ def test_bad_volumes_stop_before_the_run(tmp_path: Path, volume: str, message: s
         2,
         "",
         message.removeprefix("error: "),
+    )
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_signal_while_the_pipeline_is_read_still_writes_a_report(
+    tmp_path: Path, signum: signal.Signals
+) -> None:
+    # The pipeline is a named pipe nobody writes to: velarun blocks reading it, before any
+    # plan exists. The report then says `canceled` with no steps; nothing else was started.
+    fifo = tmp_path / "p.yml"
+    os.mkfifo(fifo)
+    report = tmp_path / "report.json"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "velarun", "exec", str(fifo), "--report", str(report)],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    time.sleep(1.5)  # well into the read: the interpreter and the CLI are up
+    proc.send_signal(signum)
+    out, err = proc.communicate(timeout=30)
+    assert (proc.returncode, out, err) == (
+        130,
+        "",
+        "velarun: interrupted before any container was created\n",
+    )
+    data = json.loads(report.read_text())
+    assert (data["status"], data["exit_code"], data["steps"], data["error"]) == (
+        "canceled",
+        130,
+        [],
+        "interrupted before the pipeline was compiled",
     )

@@ -611,8 +611,11 @@ def exec_(
             runtime.close()
     except KeyboardInterrupt:
         typer.echo("velarun: interrupted before any container was created", err=True)
-        if compiled is not None and report is not None:
-            canceled = not_started(compiled, "interrupted", status=BuildStatus.CANCELED)
+        if report is not None:
+            why = "interrupted"
+            if compiled is None:
+                why = "interrupted before the pipeline was compiled"
+            canceled = not_started(compiled, why, status=BuildStatus.CANCELED)
             _write_results(lambda: write_report(report, canceled), "--report", report)
         raise typer.Exit(130) from None
     # The run is over and cleaned up: finish writing the results whatever arrives now.

@@ -605,11 +605,14 @@ def _first_failure(group: BaseExceptionGroup[BaseException]) -> RuntimeFailure |
 
 
 def not_started(
-    plan: Plan, error: str, hint: str = "", status: BuildStatus = BuildStatus.ERROR
+    plan: Plan | None, error: str, hint: str = "", status: BuildStatus = BuildStatus.ERROR
 ) -> RunOutcome:
     """The outcome of a run that ended before any container: the engine unreachable
-    (``error``), or interrupted while connecting (``canceled``)."""
+    (``error``), or interrupted while connecting (``canceled``); with no steps at all when it
+    ended before there was a plan (interrupted while reading the pipeline or git)."""
     at = now()
+    if plan is None:
+        return RunOutcome(status, at, at, (), (), (), False, error, hint)
 
     def skipped(step: PlannedStep) -> StepOutcome:
         return StepOutcome(
