@@ -284,6 +284,28 @@ def _explain(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
+@contextlib.contextmanager
+def engine_errors() -> Iterator[None]:
+    """The runtime's boundary: every engine or transport error raised inside becomes a
+    ``RuntimeFailure`` with one sentence; never a raw SDK or transport error past it."""
+    try:
+        yield
+    except docker.errors.DockerException as exc:  # first: APIError is also a requests error
+        raise RuntimeFailure(
+            f"the Docker Engine refused: {_explain(exc)}", "see `docker info` and retry"
+        ) from exc
+    except (
+        requests.exceptions.RequestException,  # refused, reset, cut short mid-response
+        urllib3.exceptions.HTTPError,  # the same, raised while a stream is read
+        ConnectionError,
+        TimeoutError,
+    ) as exc:
+        raise EngineUnavailable(
+            f"the Docker Engine at {docker_host_description()} stopped answering",
+            "check that dockerd is running (`docker info`)",
+        ) from exc
+
+
 def docker_host_description() -> str:
     host = os.environ.get("DOCKER_HOST")
     return host if host else "unix:///var/run/docker.sock"
@@ -327,24 +349,10 @@ class DockerRuntime:
     # -- plumbing ----------------------------------------------------------------------------
 
     async def _call(self, fn: Callable[..., T], *args: Any, limiter: Any = None) -> T:
-        try:
+        with engine_errors():
             return await anyio.to_thread.run_sync(
                 fn, *args, abandon_on_cancel=True, limiter=limiter or self._streams
             )
-        except docker.errors.DockerException as exc:  # first: APIError is also a requests error
-            raise RuntimeFailure(
-                f"the Docker Engine refused: {_explain(exc)}", "see `docker info` and retry"
-            ) from exc
-        except (
-            requests.exceptions.RequestException,  # refused, reset, cut short mid-response
-            urllib3.exceptions.HTTPError,  # the same, raised while a stream is read
-            ConnectionError,
-            TimeoutError,
-        ) as exc:  # never a raw transport error past this line
-            raise EngineUnavailable(
-                f"the Docker Engine at {docker_host_description()} stopped answering",
-                "check that dockerd is running (`docker info`)",
-            ) from exc
 
     @property
     def client(self) -> Any:
@@ -756,7 +764,11 @@ class Cleaned:
 def clean(run_id: str | None = None, *, include_running: bool = False) -> Cleaned:
     """Remove leftovers of crashed runs (all runs, or one): containers, networks, volumes.
     A run whose velarun is still running is left alone unless ``include_running``."""
-    client = docker.from_env()
+    with engine_errors():
+        return _clean(docker.from_env(), run_id, include_running)
+
+
+def _clean(client: Any, run_id: str | None, include_running: bool) -> Cleaned:
     problems: list[str] = []
     try:
         flt: dict[str, Any] = {"label": f"{LABEL}={run_id}" if run_id else LABEL}
@@ -807,15 +819,6 @@ def clean(run_id: str | None = None, *, include_running: bool = False) -> Cleane
             except docker.errors.APIError as exc:
                 problems.append(f"volume {v.name}: {_explain(exc)}")
         return Cleaned(counts[0], counts[1], counts[2], tuple(problems), tuple(sorted(running)))
-    except docker.errors.DockerException as exc:
-        raise RuntimeFailure(
-            f"the Docker Engine refused: {_explain(exc)}", "see `docker info` and retry"
-        ) from exc
-    except (requests.exceptions.RequestException, ConnectionError) as exc:
-        raise EngineUnavailable(
-            f"the Docker Engine at {docker_host_description()} stopped answering",
-            "check that dockerd is running (`docker info`)",
-        ) from exc
     finally:
         client.close()
 
