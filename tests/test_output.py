@@ -111,3 +111,20 @@ def test_use_color(stream: io.StringIO, env: dict[str, str], expected: bool) -> 
     from velarun.output import use_color
 
     assert use_color(stream, env) is expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "kept"),
+    [
+        ("\x1b[31mred\x1b[0m plain", "red plain"),
+        ("\x1b[1;32m\x1b[K bold", " bold"),
+        ("\x1b]0;title\x07after", "after"),
+        ("\x1b]8;;https://x\x1b\\link\x1b]8;;\x1b\\", "link"),
+        ("bell\x07 nul\x00 tab\tok", "bell\ufffd nul\ufffd tab\tok"),
+        ("lone \x1b escape", "lone \ufffd escape"),
+    ],
+)
+def test_junit_text_drops_terminal_escapes_and_what_xml_forbids(raw: str, kept: str) -> None:
+    from velarun.report import xml_text
+
+    assert xml_text(raw) == kept

@@ -255,10 +255,14 @@ class CaptureReporter:
 
 
 _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)")
+"""Terminal escape sequences: colours and cursor moves (CSI), titles and links (OSC)."""
 
 
-def _xml_text(text: str) -> str:
-    return _XML_BAD.sub("\ufffd", text)
+def xml_text(text: str) -> str:
+    """Step output as JUnit can carry it: terminal escapes dropped (a CI page shows them as
+    junk), then what XML 1.0 forbids replaced by U+FFFD."""
+    return _XML_BAD.sub("\ufffd", _ANSI.sub("", text))
 
 
 def write_junit(
@@ -278,7 +282,7 @@ def write_junit(
         suite = ET.SubElement(
             suites,
             "testsuite",
-            name=_xml_text(name),
+            name=xml_text(name),
             tests=str(len(steps)),
             failures=str(failures),
             errors=str(errors),
@@ -289,12 +293,12 @@ def write_junit(
             case = ET.SubElement(
                 suite,
                 "testcase",
-                name=_xml_text(step.name),
-                classname=_xml_text(step.stage or "steps"),
+                name=xml_text(step.name),
+                classname=xml_text(step.stage or "steps"),
                 time=f"{step.duration or 0:.3f}",
             )
-            output = _xml_text("\n".join(lines.get(label, [])))
-            reason = _xml_text(masker.mask(step.reason))
+            output = xml_text("\n".join(lines.get(label, [])))
+            reason = xml_text(masker.mask(step.reason))
             if step.status is StepStatus.SKIPPED:
                 ET.SubElement(case, "skipped", message=reason)
             elif step.status is StepStatus.FAILURE:
