@@ -554,8 +554,12 @@ def exec_(
             raise _fail(
                 f"{flag} {results_path}: {problem}", "choose a file in a directory you can write"
             )
-    # Until the run's own handlers take over, SIGTERM interrupts like Ctrl-C: nothing exists yet.
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    # Until the run's own handlers take over, SIGTERM and SIGHUP interrupt like Ctrl-C:
+    # nothing exists yet.
+    stops = _stop_signals()
+    for signum in stops:
+        if signum != signal.SIGINT:
+            signal.signal(signum, signal.default_int_handler)
     compiled: Plan | None = None
     try:
         _, result, resolved, host = _prepare(
@@ -607,7 +611,7 @@ def exec_(
         except RuntimeFailure as exc:
             outcome = not_started(compiled, exc.message, exc.hint or "")
         else:
-            outcome = _run_with_signals(compiled, runtime, reporter, options, gone)
+            outcome = _run_with_signals(compiled, runtime, reporter, options, gone, stops)
             runtime.close()
     except KeyboardInterrupt:
         typer.echo("velarun: interrupted before any container was created", err=True)
@@ -619,8 +623,8 @@ def exec_(
             _write_results(lambda: write_report(report, canceled), "--report", report)
         raise typer.Exit(130) from None
     # The run is over and cleaned up: finish writing the results whatever arrives now.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    for signum in stops:
+        signal.signal(signum, signal.SIG_IGN)
     reporter.build_finished(outcome)
     written = True
     if report is not None:
@@ -688,13 +692,28 @@ def _volume(text: str) -> Volume:
     return Volume(source, dest, mode)
 
 
+def _stop_signals() -> tuple[signal.Signals, ...]:
+    """What stops a run: Ctrl-C, SIGTERM, and SIGHUP (the terminal closed) unless velarun was
+    started with it ignored (`nohup velarun exec`)."""
+    stops = [signal.SIGINT, signal.SIGTERM]
+    if signal.getsignal(signal.SIGHUP) is not signal.SIG_IGN:
+        stops.append(signal.SIGHUP)
+    return tuple(stops)
+
+
 def _run_with_signals(
-    plan: Plan, runtime: Runtime, reporter: Reporter, options: RunOptions, gone: OutputGone
+    plan: Plan,
+    runtime: Runtime,
+    reporter: Reporter,
+    options: RunOptions,
+    gone: OutputGone,
+    stops: tuple[signal.Signals, ...],
 ) -> RunOutcome:
-    """Run under anyio; the first SIGINT/SIGTERM cancels the run (cleanup still runs), a
-    second one is acknowledged and cleanup continues, bounded in time. A signal that arrives
-    during teardown still makes the build ``canceled``. So does the output's reader going
-    away (``gone``: a closed pipe), as the SIGPIPE that would end another tool."""
+    """Run under anyio; the first of ``stops`` (SIGINT, SIGTERM, SIGHUP) cancels the run
+    (cleanup still runs), a second one is acknowledged and cleanup continues, bounded in time.
+    A signal that arrives during teardown still makes the build ``canceled``. So does the
+    output's reader going away (``gone``: a closed pipe), as the SIGPIPE that would end
+    another tool."""
     import anyio
 
     from velarun.schedule import BuildStatus, run_plan
@@ -705,7 +724,7 @@ def _run_with_signals(
     async def main() -> None:
         scope = anyio.CancelScope()
         # Opened before the run starts, so no signal can reach a default handler mid-run.
-        with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+        with anyio.open_signal_receiver(*stops) as signals:
             async with anyio.create_task_group() as tg:
 
                 async def watch() -> None:
@@ -737,8 +756,8 @@ def _run_with_signals(
                     await run_plan(plan, runtime, reporter, options, cancel_scope=scope)
                 )
                 tg.cancel_scope.cancel()
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # the receiver restored the defaults
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        for signum in stops:  # the receiver restored the defaults
+            signal.signal(signum, signal.SIG_IGN)
 
     try:
         anyio.run(main)
@@ -766,9 +785,10 @@ def bench(
     from velarun.bench import render, run_bench
     from velarun.runtime import RuntimeFailure
 
-    # SIGTERM as Ctrl-C: whichever SIGINT handler is active then (the event loop's during
-    # velarun's run) cancels, and what was created is removed.
-    signal.signal(signal.SIGTERM, lambda *_: os.kill(os.getpid(), signal.SIGINT))
+    # SIGTERM and SIGHUP as Ctrl-C: whichever SIGINT handler is active then (the event loop's
+    # during velarun's run) cancels, and what was created is removed.
+    for signum in _stop_signals()[1:]:
+        signal.signal(signum, lambda *_: os.kill(os.getpid(), signal.SIGINT))
     try:
         result = run_bench(steps, image)
     except RuntimeFailure as exc:

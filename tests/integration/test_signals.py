@@ -194,3 +194,47 @@ def test_bench_interrupted_leaves_nothing(
         130,
         "velarun: bench interrupted; what it created is removed\n",
     )
+
+
+def sleeper(workspace: Path) -> None:
+    (workspace / ".vela.yml").write_text(
+        f'version: "1"\nsteps:\n'
+        f'  - {{name: long, image: {IMG}, pull: never, commands: ["echo begin", "sleep 4",'
+        ' "echo end"]}\n'
+    )
+
+
+def start_exec(workspace: Path, prefix: list[str]) -> subprocess.Popen[str]:
+    proc = subprocess.Popen(
+        [*prefix, sys.executable, "-m", "velarun", "exec", "--report", "report.json"],
+        cwd=workspace,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "VELARUN_NO_GIT": "1"},
+    )
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if line.startswith("[step: long] begin"):
+            return proc
+    raise AssertionError("the step never began")
+
+
+def test_sighup_the_terminal_closed_cancels_like_ctrl_c(workspace: Path) -> None:
+    sleeper(workspace)
+    proc = start_exec(workspace, [])
+    proc.send_signal(signal.SIGHUP)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, err
+    assert "velarun: SIGHUP: stopping the build, killing containers, cleaning up" in err
+    data = json.loads((workspace / "report.json").read_text())
+    assert (data["status"], data["steps"][0]["status"]) == ("canceled", "killed")
+
+
+def test_sighup_under_nohup_is_ignored(workspace: Path) -> None:
+    sleeper(workspace)
+    proc = start_exec(workspace, ["nohup"])
+    proc.send_signal(signal.SIGHUP)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert "[step: long] end" in out
