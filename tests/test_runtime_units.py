@@ -350,3 +350,61 @@ def test_still_running_knows_this_process_and_nothing_else() -> None:
         f"{host}:{pid}:": True,  # no start time recorded: the pid alone
     }
     assert {token: still_running(token) for token in cases} == cases
+
+
+class FakeNetwork:
+    """A network whose engine refuses removal ``refusals`` times, listing ``attached``."""
+
+    def __init__(self, refusals: int, attached: dict[str, object]) -> None:
+        self.name, self.id = "velarun-x-network", "n1"
+        self.refusals = refusals
+        self.attrs: dict[str, object] = {"Containers": attached}
+        self.removed = False
+
+    def remove(self) -> None:
+        if self.refusals:
+            self.refusals -= 1
+            raise docker.errors.APIError(
+                "403", explanation="error while removing network: network x has active endpoints"
+            )
+        self.removed = True
+
+    def reload(self) -> None:
+        pass
+
+
+class FakeApi:
+    def __init__(self, network: FakeNetwork) -> None:
+        self.network = network
+        self.disconnected: list[str] = []
+
+    def disconnect_container_from_network(self, endpoint: str, _net: str, force: bool) -> None:
+        self.disconnected.append(endpoint)
+        self.network.attrs["Containers"] = {}
+
+
+class FakeClient:
+    def __init__(self, network: FakeNetwork) -> None:
+        self.api = FakeApi(network)
+
+
+def test_a_network_the_engine_lost_count_of_is_reported_stuck(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from velarun.runtime import docker as rt
+
+    monkeypatch.setattr(rt.time, "sleep", lambda _s: None)
+    # Endpoints still attached: force-disconnected, then the removal goes through.
+    busy = FakeNetwork(refusals=3, attached={"c1": {"Name": "velarun-x-a-1"}})
+    client = FakeClient(busy)
+    rt._remove_network(client, busy)
+    assert busy.removed and client.api.disconnected == ["c1"]
+    # Released asynchronously: empty, refused a few times, then removed.
+    slow = FakeNetwork(refusals=5, attached={})
+    rt._remove_network(FakeClient(slow), slow)
+    assert slow.removed
+    # Empty and refused for good: the engine lost count (moby#42119).
+    stuck = FakeNetwork(refusals=1000, attached={})
+    with pytest.raises(rt.NetworkStuck) as caught:
+        rt._remove_network(FakeClient(stuck), stuck)
+    assert caught.value.name == "velarun-x-network" and stuck.refusals == 1000 - 10

@@ -813,7 +813,7 @@ def clean(
     """Remove every container, network and volume that velarun runs left behind (crashes).
     Runs still in progress on this machine are left alone unless --include-running."""
     from velarun.runtime import RuntimeFailure
-    from velarun.runtime.docker import DockerRuntime
+    from velarun.runtime.docker import STUCK_HINT, DockerRuntime
     from velarun.runtime.docker import clean as clean_engine
 
     probe = DockerRuntime(Path.cwd(), run_id or "clean")
@@ -830,6 +830,12 @@ def clean(
         f"removed {done.containers} containers, {done.networks} networks, {done.volumes} volumes"
         + (f" of run {run_id}" if run_id else "")
     )
+    for name in done.stuck:
+        typer.echo(
+            f"velarun: network {name} is stuck: the engine lost count of its endpoints and"
+            f" refuses to remove it; {STUCK_HINT}",
+            err=True,
+        )
     for running in done.running:
         typer.echo(
             f"velarun: left run {running} alone: the velarun running it is still running"

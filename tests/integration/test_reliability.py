@@ -76,6 +76,14 @@ def test_a_killed_velarun_leaves_resources_that_clean_removes(workspace: Path, e
     # ...and the workspace fixture then checks that nothing is left.
 
 
+def running_run_id(engine: Any) -> str:
+    """The run id of the one velarun run on the engine (scoping `clean` to it keeps other
+    tests' leftovers, if any, out of the assertions)."""
+    (container,) = engine.api.containers(filters={"label": "io.velarun.run-id"})
+    run_id: str = container["Labels"]["io.velarun.run-id"]
+    return run_id
+
+
 def test_clean_leaves_a_run_in_progress_alone(workspace: Path, engine: Any) -> None:
     # `velarun clean` in another terminal must not break a build that is still going.
     (workspace / ".vela.yml").write_text(
@@ -83,31 +91,32 @@ def test_clean_leaves_a_run_in_progress_alone(workspace: Path, engine: Any) -> N
         ' commands: ["echo begin", "sleep 3", "echo end"]}\n'
     )
     proc = start_until(workspace, ["--report", "report.json"], "[step: long] begin")
-    cleaned = velarun(workspace, "clean")
-    run_id = engine.api.containers(filters={"label": "io.velarun.run-id"})[0]["Labels"][
-        "io.velarun.run-id"
-    ]
+    run_id = running_run_id(engine)
+    cleaned = velarun(workspace, "clean", "--run-id", run_id)
     out, _ = proc.communicate(timeout=60)
     assert (cleaned.returncode, cleaned.stdout, cleaned.stderr) == (
         0,
-        "removed 0 containers, 0 networks, 0 volumes\n",
+        f"removed 0 containers, 0 networks, 0 volumes of run {run_id}\n",
         f"velarun: left run {run_id} alone: the velarun running it is still running (stop it,"
         " or pass --include-running)\n",
     )
     assert proc.returncode == 0 and "[step: long] end" in out
 
 
-def test_clean_include_running_removes_a_run_in_progress(workspace: Path) -> None:
+def test_clean_include_running_removes_a_run_in_progress(workspace: Path, engine: Any) -> None:
     (workspace / ".vela.yml").write_text(
         f'version: "1"\nsteps:\n  - {{name: long, image: {IMG}, pull: never,'
         ' commands: ["echo begin", "sleep 120"]}\n'
     )
     proc = start_until(workspace, [], "[step: long] begin")
-    cleaned = velarun(workspace, "clean", "--include-running")
+    run_id = running_run_id(engine)
+    cleaned = velarun(workspace, "clean", "--run-id", run_id, "--include-running")
     assert cleaned.returncode == 0 and cleaned.stderr == ""
     # The build's own teardown, woken by its container vanishing, may remove its network and
     # volume first; either way nothing is left (the workspace fixture checks).
-    assert re.fullmatch(r"removed 1 containers, [01] networks, [01] volumes\n", cleaned.stdout)
+    assert re.fullmatch(
+        rf"removed 1 containers, [01] networks, [01] volumes of run {run_id}\n", cleaned.stdout
+    )
     proc.communicate(timeout=60)
     assert proc.returncode in (1, 3)  # the step killed or gone from under it
 
