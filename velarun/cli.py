@@ -786,7 +786,10 @@ def bench(
     from velarun.runtime import RuntimeFailure
 
     # SIGTERM and SIGHUP as Ctrl-C: whichever SIGINT handler is active then (the event loop's
-    # during velarun's run) cancels, and what was created is removed.
+    # during velarun's run) cancels, and what was created is removed. A SIGINT ignored from
+    # the start (a background job of a script) would swallow them: it interrupts here too.
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     for signum in _stop_signals()[1:]:
         signal.signal(signum, lambda *_: os.kill(os.getpid(), signal.SIGINT))
     try:
