@@ -38,6 +38,22 @@ def silence(stream: TextIO) -> None:
         os.close(devnull)
 
 
+class Closable:
+    """The build's output stream: writes stop at the first closed pipe, which is reported
+    once to ``on_closed``."""
+
+    def __init__(self, stream: TextIO, on_closed: Callable[[], None] | None = None) -> None:
+        self.stream = stream
+        self.closed = False
+        self._on_closed = on_closed
+
+    def put(self, text: str, *, flush: bool = True) -> None:
+        if not self.closed and not write_to(self.stream, text, flush=flush):
+            self.closed = True
+            if self._on_closed is not None:
+                self._on_closed()
+
+
 class OutputGone:
     """Called when the reader of the build's output has gone away: runs ``then`` once. Set
     ``then`` after the fact and it runs at once (the pipe closed before the run began)."""

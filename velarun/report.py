@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from velarun import log
-from velarun.output import use_color, write_to
+from velarun.output import Closable, use_color, write_to
 from velarun.runtime import ContainerSpec
 from velarun.schedule import (
     RunOutcome,
@@ -64,15 +64,7 @@ class ConsoleReporter:
         self.color = use_color(self.out) if color is None else color
         self.masker = masker or Masker()
         self._colors: dict[str, str] = {}
-        self._on_closed = on_closed
-        self._closed = False
-
-    def _put(self, text: str) -> None:
-        """Step output to ``out``, flushed; a closed pipe is reported once to ``on_closed``."""
-        if not self._closed and not write_to(self.out, text):
-            self._closed = True
-            if self._on_closed is not None:
-                self._on_closed()
+        self._put = Closable(self.out, on_closed).put
 
     def _paint(self, code: str, text: str) -> str:
         return f"\x1b[{code}m{text}\x1b[0m" if self.color else text
@@ -140,18 +132,14 @@ class JsonlReporter:
         self.out = out or sys.stdout
         self.err = err or sys.stderr
         self.masker = masker or Masker()
-        self._on_closed = on_closed
-        self._closed = False
+        self._output = Closable(self.out, on_closed)
 
     def _emit(self, event: str, *, flush: bool = True, **fields: Any) -> None:
-        if self._closed:
+        if self._output.closed:
             return
         record = {"event": event, "time": _now(), **fields}
         text = json.dumps(self.masker.mask_json(record), ensure_ascii=False) + "\n"
-        if not write_to(self.out, text, flush=flush):
-            self._closed = True  # the reader went away (a closed pipe)
-            if self._on_closed is not None:
-                self._on_closed()
+        self._output.put(text, flush=flush)
 
     @staticmethod
     def _who(spec: ContainerSpec) -> dict[str, Any]:
