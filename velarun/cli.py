@@ -26,9 +26,9 @@ if TYPE_CHECKING:
     from velarun.compile.plan import Plan
     from velarun.inputs import Given, HostInputs, ResolvedRuleData
     from velarun.load import LoadResult
-    from velarun.load.model import Pipeline, Volume
+    from velarun.load.model import Pipeline
     from velarun.output import OutputGone
-    from velarun.runtime import Runtime
+    from velarun.runtime import Mount, Runtime
     from velarun.schedule import Reporter, RunOptions, RunOutcome
 
 EXIT_OK = 0
@@ -542,7 +542,7 @@ def exec_(
         write_junit,
         write_report,
     )
-    from velarun.runtime import RuntimeFailure
+    from velarun.runtime import EngineError
     from velarun.runtime.docker import DockerRuntime
     from velarun.schedule import BuildStatus, RunOptions, exit_code, not_started
     from velarun.secrets import Masker, all_values, describe_missing, resolve_secrets
@@ -608,7 +608,7 @@ def exec_(
         runtime = DockerRuntime(Path.cwd(), uuid.uuid4().hex[:12])
         try:
             runtime.connect()
-        except RuntimeFailure as exc:
+        except EngineError as exc:
             outcome = not_started(compiled, exc.message, exc.hint or "")
         else:
             outcome = _run_with_signals(compiled, runtime, reporter, options, gone, stops)
@@ -673,8 +673,8 @@ def _announce_pruning(compiled: Plan, reporter: Reporter) -> None:
         reporter.notice(f"needs: {hazard}")
 
 
-def _volume(text: str) -> Volume:
-    from velarun.load.model import Volume
+def _volume(text: str) -> Mount:
+    from velarun.runtime import Mount
 
     parts = text.split(":")
     if len(parts) > 3 or not parts[0]:
@@ -689,7 +689,7 @@ def _volume(text: str) -> Volume:
             f"--volume `{text}`: the path in the container, `{dest}`, must be absolute",
             f"write `{parts[0]}:/path/in/container`",
         )
-    return Volume(source, dest, mode)
+    return Mount(source, dest, read_only=mode != "rw")
 
 
 def _stop_signals() -> tuple[signal.Signals, ...]:
@@ -783,7 +783,7 @@ def bench(
     import os
 
     from velarun.bench import render, run_bench
-    from velarun.runtime import RuntimeFailure
+    from velarun.runtime import EngineError
 
     # SIGTERM and SIGHUP as Ctrl-C: whichever SIGINT handler is active then (the event loop's
     # during velarun's run) cancels, and what was created is removed. A SIGINT ignored from
@@ -794,7 +794,7 @@ def bench(
         signal.signal(signum, lambda *_: os.kill(os.getpid(), signal.SIGINT))
     try:
         result = run_bench(steps, image)
-    except RuntimeFailure as exc:
+    except EngineError as exc:
         raise _fail(exc.message, exc.hint, EXIT_ENVIRONMENT) from None
     except KeyboardInterrupt:
         typer.echo("velarun: bench interrupted; what it created is removed", err=True)
@@ -815,19 +815,19 @@ def clean(
 ) -> None:
     """Remove every container, network and volume that velarun runs left behind (crashes).
     Runs still in progress on this machine are left alone unless --include-running."""
-    from velarun.runtime import RuntimeFailure
+    from velarun.runtime import EngineError
     from velarun.runtime.docker import STUCK_HINT, DockerRuntime
     from velarun.runtime.docker import clean as clean_engine
 
     probe = DockerRuntime(Path.cwd(), run_id or "clean")
     try:
         probe.connect()
-    except RuntimeFailure as exc:
+    except EngineError as exc:
         raise _fail(exc.message, exc.hint, EXIT_ENVIRONMENT) from None
     probe.close()
     try:
         done = clean_engine(run_id, include_running=include_running)
-    except RuntimeFailure as exc:
+    except EngineError as exc:
         raise _fail(exc.message, exc.hint, EXIT_ENVIRONMENT) from None
     typer.echo(
         f"removed {done.containers} containers, {done.networks} networks, {done.volumes} volumes"

@@ -12,11 +12,13 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from velarun.errors import VelarunError
+
 GIT_TIMEOUT = 10.0
 
 
-class GitError(Exception):
-    pass
+class GitError(VelarunError):
+    """A git command failed; the message is git's own."""
 
 
 @dataclass(frozen=True, slots=True)

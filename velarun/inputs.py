@@ -20,14 +20,12 @@ from velarun.compile.ruledata import (
     build_ruledata,
 )
 from velarun.dotenv import parse_dotenv
+from velarun.errors import UsageError
 from velarun.gitinfo import GitError, GitFacts, read_git
 
 
-class InputError(ValueError):
-    def __init__(self, message: str, hint: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.hint = hint
+class InputError(UsageError):
+    """A flag, variable or file given for the run cannot be used."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,12 +26,13 @@ from typing import Protocol
 import anyio
 import anyio.abc
 
+from velarun import runtime
 from velarun.compile.plan import Plan, PlannedService, PlannedStage, PlannedStep
 from velarun.compile.ruledata import RuleData
 from velarun.compile.rules import PatternError, evaluate
 from velarun.compile.script import COMMAND, ENTRYPOINT, script_env
-from velarun.load.model import Ruleset, Volume
-from velarun.runtime import ContainerGone, ContainerSpec, Handle, Runtime, RuntimeFailure
+from velarun.load.model import Ruleset, Ulimit, Volume
+from velarun.runtime import ContainerGoneError, ContainerSpec, EngineError, Handle, Runtime
 from velarun.secrets import Masker
 
 WORKSPACE = "/vela/src"
@@ -127,7 +128,7 @@ class Reporter(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class RunOptions:
-    volumes: tuple[Volume, ...] = ()
+    volumes: tuple[runtime.Mount, ...] = ()
     """``--volume``: mounted into every container."""
     privileged_images: tuple[str, ...] = ()
     secret_env: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
@@ -187,6 +188,14 @@ def image_privileged(image: str, patterns: Sequence[str]) -> bool:
     return False
 
 
+def runtime_mounts(volumes: Sequence[Volume]) -> tuple[runtime.Mount, ...]:
+    return tuple(runtime.Mount(v.source, v.destination, v.access_mode != "rw") for v in volumes)
+
+
+def runtime_ulimits(ulimits: Sequence[Ulimit]) -> tuple[runtime.Ulimit, ...]:
+    return tuple(runtime.Ulimit(u.name, u.soft, u.hard) for u in ulimits)
+
+
 def step_spec(
     step: PlannedStep,
     extra_env: Mapping[str, str],
@@ -213,8 +222,8 @@ def step_spec(
         environment=env,
         user=step.user,
         privileged=image_privileged(step.image, options.privileged_images),
-        ulimits=step.ulimits,
-        volumes=(*step.volumes, *options.volumes),
+        ulimits=runtime_ulimits(step.ulimits),
+        mounts=(*runtime_mounts(step.volumes), *options.volumes),
         working_dir=WORKSPACE,
         detach=step.detach,
     )
@@ -231,8 +240,8 @@ def service_spec(service: PlannedService, options: RunOptions) -> ContainerSpec:
         environment=dict(service.environment),
         user=service.user,
         privileged=image_privileged(service.image, options.privileged_images),
-        ulimits=service.ulimits,
-        volumes=options.volumes,
+        ulimits=runtime_ulimits(service.ulimits),
+        mounts=options.volumes,
         detach=True,
     )
 
@@ -355,13 +364,13 @@ async def _run_step(run: _Run, step: PlannedStep, stage_state: _StageState) -> N
         return
     try:
         _, code = await _run_container(run, spec)
-    except ContainerGone as exc:
+    except ContainerGoneError as exc:
         run.record(
             StepOutcome(step.name, step.stage, StepStatus.ERROR, None, exc.message, started, now())
         )
         _step_failed(run, step, stage_state)
         return
-    except RuntimeFailure as exc:
+    except EngineError as exc:
         run.error = run.error or exc.message
         run.hint = run.hint or (exc.hint or "")
         run.record(
@@ -442,7 +451,7 @@ async def _start_background(run: _Run, handle: Handle, outcome: StepOutcome) -> 
 
         try:
             await run.runtime.logs(handle, sink)
-        except RuntimeFailure:
+        except EngineError:
             pass  # a background container's logs are best effort
 
     run.background.append((handle, outcome))
@@ -470,7 +479,7 @@ async def _stop_background(run: _Run) -> None:
             try:
                 await run.runtime.kill(handle)
                 code = await run.runtime.wait(handle)
-            except RuntimeFailure:
+            except EngineError:
                 pass
             what = "service" if outcome.kind == "service" else "detached step"
             reason = f"{what}: stopped at the end of the build"
@@ -485,12 +494,12 @@ async def _cleanup(run: _Run) -> None:
                 tg.start_soon(_remove_quietly, run.runtime, handle)
         try:
             await run.runtime.teardown()
-        except RuntimeFailure as exc:
+        except EngineError as exc:
             run.reporter.notice(f"cleanup: {exc.message}")
 
 
 async def _remove_quietly(runtime: Runtime, handle: Handle) -> None:
-    with contextlib.suppress(RuntimeFailure):
+    with contextlib.suppress(EngineError):
         await runtime.remove(handle)
 
 
@@ -549,7 +558,7 @@ async def run_plan(
         with scope:
             try:
                 await _execute(run)
-            except RuntimeFailure as exc:
+            except EngineError as exc:
                 run.error = exc.message
                 run.hint = exc.hint or ""
             except BaseExceptionGroup as group:
@@ -593,9 +602,9 @@ async def run_plan(
     )
 
 
-def _first_failure(group: BaseExceptionGroup[BaseException]) -> RuntimeFailure | None:
+def _first_failure(group: BaseExceptionGroup[BaseException]) -> EngineError | None:
     for exc in group.exceptions:
-        if isinstance(exc, RuntimeFailure):
+        if isinstance(exc, EngineError):
             return exc
         if isinstance(exc, BaseExceptionGroup):
             found = _first_failure(exc)

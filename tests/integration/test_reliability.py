@@ -51,7 +51,7 @@ steps:
 
 def test_unprivileged_without_the_image_flag_no_host_socket_no_host_env(workspace: Path) -> None:
     # `privileged: true` alone does not make the container privileged (the image must match
-    # --privileged-images; that path is unit-tested in test_runtime_units, since this sandbox's
+    # --privileged-images; that path is unit-tested in tests/unit/runtime/test_docker_units.py, since this sandbox's
     # engine cannot start privileged containers at all).
     (workspace / ".vela.yml").write_text(PRIVILEGE)
     plain = velarun(workspace, "exec", extra_env={"HOST_SECRET_VAR": "should-not-leak"})

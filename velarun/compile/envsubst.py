@@ -51,13 +51,15 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from velarun.errors import VelarunError
+
 __all__ = ["MAX_NESTING", "SubstitutionError", "substitute"]
 
 MAX_NESTING = 100
 """Deepest nesting of ``${...}`` inside arguments accepted (Go has no limit)."""
 
 
-class SubstitutionError(ValueError):
+class SubstitutionError(VelarunError):
     """The text cannot be substituted; the message is drone/envsubst's own."""
 
 

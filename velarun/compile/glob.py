@@ -24,6 +24,8 @@ for each start position a ``*`` offers, the same bound as Go, and no recursion.
 
 from __future__ import annotations
 
+from velarun.errors import VelarunError
+
 __all__ = ["BadPatternError", "match", "validate"]
 
 _STAR = 0x2A  # *
@@ -37,7 +39,7 @@ _SLASH = 0x2F  # /, the separator on Linux
 _RUNE_ERROR = 0xFFFD
 
 
-class BadPatternError(ValueError):
+class BadPatternError(VelarunError):
     """The pattern is malformed (Go's ``filepath.ErrBadPattern``)."""
 
     def __init__(self) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from velarun.errors import UsageError
+
 DEFAULT_EVENT = "push"
 DEFAULT_BRANCH = "main"
 DEFAULT_REPO = "localOrg/localRepo"
@@ -20,13 +22,8 @@ ALIASES = {"pull": "pull_request", "deploy": "deployment"}
 PULL_REQUEST_NUMBER = 1
 
 
-class RuleDataError(ValueError):
+class RuleDataError(UsageError):
     """A rule-data flag has a value the server would never produce."""
-
-    def __init__(self, message: str, hint: str) -> None:
-        super().__init__(message)
-        self.message = message
-        self.hint = hint
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,6 +25,7 @@ import re2
 
 from velarun.compile import glob
 from velarun.compile.ruledata import RuleData
+from velarun.errors import VelarunError
 from velarun.load.model import Rules, Ruleset
 
 MATCH_ORDER = (
@@ -42,7 +43,7 @@ MATCH_ORDER = (
 """The server's evaluation order; ``status`` comes last, and only at run time."""
 
 
-class PatternError(ValueError):
+class PatternError(VelarunError):
     """A rule pattern that the matcher rejects (bad glob or bad RE2 regexp)."""
 
 

@@ -7,13 +7,11 @@ from __future__ import annotations
 from dataclasses import replace
 
 from velarun.compile.plan import Plan, PlannedStage, PlannedStep, Pruned
+from velarun.errors import UsageError
 
 
-class SelectionError(ValueError):
-    def __init__(self, message: str, hint: str) -> None:
-        super().__init__(message)
-        self.message = message
-        self.hint = hint
+class SelectionError(UsageError):
+    """``--stage``, ``--step`` or ``--skip-step`` names nothing that can run."""
 
 
 def _closure(plan: Plan, roots: set[str]) -> set[str]:

@@ -2,7 +2,7 @@
 
 :class:`Runtime` is the protocol; :mod:`velarun.runtime.docker` implements it on the Docker
 Engine and :mod:`velarun.runtime.fake` deterministically for scheduler tests. A container that
-exits non-zero is an exit code, never an exception; exceptions (:class:`RuntimeFailure` and its
+exits non-zero is an exit code, never an exception; exceptions (:class:`EngineError` and its
 subclasses) mean the infrastructure failed.
 """
 
@@ -12,32 +12,45 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from velarun.load.model import Ulimit, Volume
+from velarun.errors import EnvironmentFailureError
 
 LogSink = Callable[[Sequence[str]], Awaitable[None]]
 """Receives a container's output: batches of complete lines, in order."""
 
 
-class RuntimeFailure(Exception):
+class EngineError(EnvironmentFailureError):
     """Infrastructure failed (exit code 3): the engine, an image, a container."""
 
-    def __init__(self, message: str, hint: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.hint = hint
 
-
-class EngineUnavailable(RuntimeFailure):
+class EngineUnavailableError(EngineError):
     """The Docker Engine cannot be reached."""
 
 
-class ImageUnavailable(RuntimeFailure):
+class ImageUnavailableError(EngineError):
     """An image is missing (pull: never) or could not be pulled."""
 
 
-class ContainerGone(RuntimeFailure):
+class ContainerGoneError(EngineError):
     """A step's container vanished (removed from outside): that step errs, the build fails,
     and the run goes on by the usual rules."""
+
+
+@dataclass(frozen=True, slots=True)
+class Mount:
+    """A host path bind-mounted into a container."""
+
+    source: str
+    destination: str
+    read_only: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Ulimit:
+    """A resource limit of the container's processes (``nofile``, ``nproc``, ...)."""
+
+    name: str
+    soft: int
+    hard: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +69,7 @@ class ContainerSpec:
     user: str = ""
     privileged: bool = False
     ulimits: tuple[Ulimit, ...] = ()
-    volumes: tuple[Volume, ...] = ()
+    mounts: tuple[Mount, ...] = ()
     working_dir: str = ""
     detach: bool = False
 
@@ -74,7 +87,7 @@ class Runtime(Protocol):
 
     - ``setup`` once before any container; ``teardown`` once after, also when ``setup`` failed.
     - ``prepare_images`` resolves pull policies for every spec up front (``on_start`` images
-      are pulled by ``start``); it raises :class:`ImageUnavailable` naming the step and image.
+      are pulled by ``start``); it raises :class:`ImageUnavailableError` naming the step and image.
     - ``start`` may be called concurrently; ``logs`` streams lines until the container ends;
       ``wait`` returns the exit code; ``kill`` and ``remove`` are idempotent and safe after a
       failed or never-completed ``start``.

@@ -45,13 +45,13 @@ import urllib3.exceptions
 from velarun import __version__
 from velarun.dotenv import parse_dotenv
 from velarun.runtime import (
-    ContainerGone,
+    ContainerGoneError,
     ContainerSpec,
-    EngineUnavailable,
+    EngineError,
+    EngineUnavailableError,
     Handle,
-    ImageUnavailable,
+    ImageUnavailableError,
     LogSink,
-    RuntimeFailure,
 )
 
 T = TypeVar("T")
@@ -107,11 +107,9 @@ def create_kwargs(
         docker.types.Mount("/vela/src", workspace, type="bind"),
         docker.types.Mount(OUTPUTS_DIR, outputs_dir, type="bind"),
     ]
-    for v in spec.volumes:
+    for m in spec.mounts:
         mounts.append(
-            docker.types.Mount(
-                v.destination, v.source, type="bind", read_only=v.access_mode != "rw"
-            )
+            docker.types.Mount(m.destination, m.source, type="bind", read_only=m.read_only)
         )
     kwargs: dict[str, Any] = {
         "image": spec.image,
@@ -287,11 +285,11 @@ def _explain(exc: BaseException) -> str:
 @contextlib.contextmanager
 def engine_errors() -> Iterator[None]:
     """The runtime's boundary: every engine or transport error raised inside becomes a
-    ``RuntimeFailure`` with one sentence; never a raw SDK or transport error past it."""
+    ``EngineError`` with one sentence; never a raw SDK or transport error past it."""
     try:
         yield
     except docker.errors.DockerException as exc:  # first: APIError is also a requests error
-        raise RuntimeFailure(
+        raise EngineError(
             f"the Docker Engine refused: {_explain(exc)}", "see `docker info` and retry"
         ) from exc
     except (
@@ -300,7 +298,7 @@ def engine_errors() -> Iterator[None]:
         ConnectionError,
         TimeoutError,
     ) as exc:
-        raise EngineUnavailable(
+        raise EngineUnavailableError(
             f"the Docker Engine at {docker_host_description()} stopped answering",
             "check that dockerd is running (`docker info`)",
         ) from exc
@@ -357,11 +355,11 @@ class DockerRuntime:
     @property
     def client(self) -> Any:
         if self._client is None:
-            raise RuntimeFailure("the Docker runtime is not connected")
+            raise EngineError("the Docker runtime is not connected")
         return self._client
 
     def connect(self) -> None:
-        """Blocking: reach the engine or raise EngineUnavailable with what to do."""
+        """Blocking: reach the engine or raise EngineUnavailableError with what to do."""
         where = docker_host_description()
         try:
             client = docker.from_env(timeout=300)
@@ -373,9 +371,11 @@ class DockerRuntime:
                 hint = "add yourself to the `docker` group, or run with access to the socket"
             elif os.environ.get("DOCKER_HOST"):
                 hint = "check DOCKER_HOST, or unset it to use the local socket"
-            raise EngineUnavailable(f"cannot reach the Docker Engine at {where}", hint) from exc
+            raise EngineUnavailableError(
+                f"cannot reach the Docker Engine at {where}", hint
+            ) from exc
         except requests.exceptions.RequestException as exc:
-            raise EngineUnavailable(
+            raise EngineUnavailableError(
                 f"cannot reach the Docker Engine at {where}",
                 "start Docker and retry; `docker info` must answer",
             ) from exc
@@ -414,7 +414,7 @@ class DockerRuntime:
         except docker.errors.APIError as exc:
             if exc.status_code is None or not 400 <= exc.status_code < 500:
                 raise
-            raise ImageUnavailable(  # the engine cannot even parse the name
+            raise ImageUnavailableError(  # the engine cannot even parse the name
                 f"step `{label}`: `{image}` is not a valid image name: {_explain(exc)}",
                 "write `name[:tag]` or `name@sha256:...`, the repository in lowercase",
             ) from exc
@@ -423,7 +423,7 @@ class DockerRuntime:
         try:
             self.client.images.pull(image)
         except docker.errors.DockerException as exc:
-            raise ImageUnavailable(
+            raise ImageUnavailableError(
                 f"step `{label}`: pulling image `{image}` failed: {_explain(exc)}",
                 "check the image name and tag, your network, or `docker login` for a private"
                 " registry; or build it locally and set `pull: not_present`",
@@ -436,7 +436,7 @@ class DockerRuntime:
             if not self._image_present(image, label):
                 self._pull(image, label)
         elif policy != "on_start" and not self._image_present(image, label):
-            raise ImageUnavailable(
+            raise ImageUnavailableError(
                 f"step `{label}`: image `{image}` is not present locally and its pull policy"
                 f" is `{policy}`",
                 f"pull or build it first (`docker pull {image}`), or set `pull: not_present`",
@@ -484,7 +484,7 @@ class DockerRuntime:
                 try:
                     container = self.client.containers.create(**kwargs)
                 except docker.errors.ImageNotFound as exc:
-                    raise ImageUnavailable(
+                    raise ImageUnavailableError(
                         f"step `{spec.label}`: image `{spec.image}` not found: {_explain(exc)}",
                         "check the image name, or set a pull policy that fetches it",
                     ) from exc
@@ -503,7 +503,7 @@ class DockerRuntime:
                 handle.streams.append(output)
                 container.start()
             except docker.errors.APIError as exc:
-                raise RuntimeFailure(
+                raise EngineError(
                     f"{spec.kind} `{spec.label}`: the container could not start: {_explain(exc)}",
                     "check the image's entrypoint, user and volumes",
                 ) from exc
@@ -542,13 +542,13 @@ class DockerRuntime:
                     handoff.put(rest)
                 handle.logs_done = time.perf_counter()
 
-        failure: RuntimeFailure | None = None
+        failure: EngineError | None = None
 
         async def reader() -> None:
             nonlocal failure
             try:
                 await self._call(read)
-            except RuntimeFailure as exc:
+            except EngineError as exc:
                 failure = exc
             finally:
                 handoff.close()
@@ -569,7 +569,7 @@ class DockerRuntime:
         try:
             result = await self._call(handle.container.wait)
         except docker.errors.NotFound as exc:
-            raise ContainerGone(
+            raise ContainerGoneError(
                 f"{handle.spec.kind} `{handle.spec.label}`: its container was removed from"
                 " outside velarun",
                 "something else (a `docker rm`, a cleanup script) removed it mid-step",
@@ -656,7 +656,7 @@ class DockerRuntime:
             for network in self.client.networks.list(filters=flt):
                 try:
                     _remove_network(self.client, network)
-                except NetworkStuck:
+                except NetworkStuckError:
                     problems.append(
                         f"network {network.name}: the engine lost count of its endpoints and"
                         f" refuses to remove it; {STUCK_HINT}"
@@ -675,7 +675,7 @@ class DockerRuntime:
                             problems.append(f"volume {volume.name}: {_explain(exc)}")
                         time.sleep(0.2)
             if problems:
-                raise RuntimeFailure(
+                raise EngineError(
                     "could not remove everything: " + "; ".join(problems),
                     f"run `velarun clean --run-id {self.run_id}`",
                 )
@@ -698,7 +698,7 @@ class DockerRuntime:
             self._client.close()
 
 
-class NetworkStuck(Exception):
+class NetworkStuckError(Exception):
     """The engine lost count of a network's endpoints: it lists none, yet refuses to remove
     it for "active endpoints". A Docker Engine defect (moby#42119; Docker 20.10 here drifts in
     about 1 of 10 rounds of 50 containers started at once); only a dockerd restart releases
@@ -717,7 +717,7 @@ STUCK_HINT = (
 def _remove_network(client: Any, network: Any, attempts: int = 50) -> None:
     """Remove a network, releasing endpoints the engine still holds (it releases them
     asynchronously under load, and keeps stale ones after a container vanished). Raises
-    ``NetworkStuck`` when the engine refuses although the network has no endpoint left."""
+    ``NetworkStuckError`` when the engine refuses although the network has no endpoint left."""
     empty_refusals = 0
     for attempt in range(attempts):
         try:
@@ -736,7 +736,7 @@ def _remove_network(client: Any, network: Any, attempts: int = 50) -> None:
             if not endpoints and "active endpoints" in _explain(exc):
                 empty_refusals += 1
                 if empty_refusals >= 10:  # two seconds with nothing attached: not a delay
-                    raise NetworkStuck(network.name) from exc
+                    raise NetworkStuckError(network.name) from exc
             if attempt == attempts - 1:
                 raise
             for endpoint in endpoints:
@@ -791,7 +791,7 @@ class Cleaned:
     running: tuple[str, ...]
     """Run ids left alone because the velarun that owns them is still running."""
     stuck: tuple[str, ...] = ()
-    """Empty networks the engine refuses to remove (``NetworkStuck``)."""
+    """Empty networks the engine refuses to remove (``NetworkStuckError``)."""
 
 
 def clean(run_id: str | None = None, *, include_running: bool = False) -> Cleaned:
@@ -840,7 +840,7 @@ def _clean(client: Any, run_id: str | None, include_running: bool) -> Cleaned:
             try:
                 _remove_network(client, n, attempts=20)
                 counts[1] += 1
-            except NetworkStuck:
+            except NetworkStuckError:
                 stuck.append(n.name)
             except docker.errors.APIError as exc:
                 problems.append(f"network {n.name}: {_explain(exc)}")

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import anyio
 
-from velarun.runtime import ContainerGone, ContainerSpec, LogSink, RuntimeFailure
+from velarun.runtime import ContainerGoneError, ContainerSpec, EngineError, LogSink
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +68,7 @@ class FakeRuntime:
     async def prepare_images(self, specs: list[ContainerSpec]) -> None:
         self._event("prepare_images", ",".join(s.label for s in specs))
         if self.image_error is not None:
-            raise RuntimeFailure(self.image_error)
+            raise EngineError(self.image_error)
 
     async def start(self, spec: ContainerSpec) -> FakeHandle:
         assert self._setup and not self._torn_down, "start outside setup..teardown"
@@ -76,7 +76,7 @@ class FakeRuntime:
         self.env_seen[spec.label] = dict(spec.environment)
         self._event("start", spec.label)
         if behaviour.start_error is not None:
-            raise RuntimeFailure(behaviour.start_error)
+            raise EngineError(behaviour.start_error)
         handle = FakeHandle(spec, behaviour)
         self.handles.append(handle)
         return handle
@@ -95,7 +95,9 @@ class FakeRuntime:
             else:
                 await anyio.sleep(handle.behaviour.delay)
                 if handle.behaviour.gone:
-                    raise ContainerGone(f"step `{handle.spec.label}`: its container was removed")
+                    raise ContainerGoneError(
+                        f"step `{handle.spec.label}`: its container was removed"
+                    )
                 if handle.exit_code is None:
                     handle.exit_code = handle.behaviour.exit_code
                     self.outputs.update(handle.behaviour.outputs)

@@ -22,6 +22,7 @@ from velarun.compile.envsubst import (
     _Text,
     substitute,
 )
+from velarun.errors import VelarunError
 
 
 def params(values: dict[str, str]) -> Callable[[str], str]:
@@ -401,8 +402,8 @@ def test_errors(text: str, message: str) -> None:
     assert str(info.value) == message
 
 
-def test_error_is_a_value_error() -> None:
-    assert issubclass(SubstitutionError, ValueError)
+def test_error_is_a_velarun_error() -> None:
+    assert issubclass(SubstitutionError, VelarunError)
 
 
 def test_nesting_is_bounded() -> None:

@@ -17,9 +17,9 @@ import urllib3.exceptions
 
 from velarun.compile.plan import PlannedStep
 from velarun.dotenv import parse_dotenv
-from velarun.load.model import Ruleset, Ulimit, Volume
+from velarun.load.model import Ruleset
 from velarun.report import prefix
-from velarun.runtime import ContainerSpec, RuntimeFailure
+from velarun.runtime import ContainerSpec, EngineError, Mount, Ulimit
 from velarun.runtime.docker import (
     DockerRuntime,
     FrameSplitter,
@@ -67,7 +67,7 @@ def test_create_kwargs() -> None:
         user="1000",
         working_dir="/vela/src",
         ulimits=(Ulimit("nofile", 1024, 2048),),
-        volumes=(Volume("/host/cache", "/cache", "rw"), Volume("/etc/ssl", "/etc/ssl", "ro")),
+        mounts=(Mount("/host/cache", "/cache", read_only=False), Mount("/etc/ssl", "/etc/ssl")),
     )
     kw = create_kwargs(
         s, run_id="r1", name="n", volume="v", network="net", workspace="/ws", outputs_dir="/out"
@@ -235,7 +235,7 @@ def test_engine_errors_become_runtime_failures_at_the_boundary(
 ) -> None:
     monkeypatch.delenv("DOCKER_HOST", raising=False)
     runtime = DockerRuntime(tmp_path, "abc")
-    with pytest.raises(RuntimeFailure) as caught:
+    with pytest.raises(EngineError) as caught:
         anyio.run(runtime._call, _raise, exc)
     assert f"{caught.value.message} (hint: {caught.value.hint})" == expected
 
@@ -405,6 +405,6 @@ def test_a_network_the_engine_lost_count_of_is_reported_stuck(
     assert slow.removed
     # Empty and refused for good: the engine lost count (moby#42119).
     stuck = FakeNetwork(refusals=1000, attached={})
-    with pytest.raises(rt.NetworkStuck) as caught:
+    with pytest.raises(rt.NetworkStuckError) as caught:
         rt._remove_network(FakeClient(stuck), stuck)
     assert caught.value.name == "velarun-x-network" and stuck.refusals == 1000 - 10

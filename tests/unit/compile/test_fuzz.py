@@ -10,10 +10,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from tests.conftest import ROOT
 from velarun.cli import app
 
 runner = CliRunner()
-FIXTURES = sorted((Path(__file__).parent.parent / "fixtures").rglob("*.yml"))
+FIXTURES = sorted((ROOT / "fixtures").rglob("*.yml"))
 SEEDS = [f.read_text() for f in FIXTURES]
 PIECES = [
     "",

@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from tests.conftest import ROOT
-from tests.test_runtime_units import spec
+from tests.unit.runtime.test_docker_units import spec
 from velarun.output import OutputGone, write_to
 from velarun.report import ConsoleReporter, JsonlReporter
 

@@ -3,16 +3,15 @@ positioned diagnostics, and an invalid outcome always carries at least one error
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.conftest import ROOT
 from velarun.diagnostics import Pos
 from velarun.load import LoadResult, load_bytes
 
-FIXTURES = sorted((Path(__file__).parent.parent / "fixtures").rglob("*.yml"))
+FIXTURES = sorted((ROOT / "fixtures").rglob("*.yml"))
 SEEDS = [f.read_bytes() for f in FIXTURES]
 
 

@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from tests.conftest import ROOT
 from velarun import __version__
 from velarun.cli import app
 
 runner = CliRunner()
-SEEDS = sorted((Path(__file__).parent.parent / "fixtures" / "seed").glob("*.yml"))
+SEEDS = sorted((ROOT / "fixtures" / "seed").glob("*.yml"))
 
 
 @pytest.mark.parametrize("path", SEEDS, ids=[p.name for p in SEEDS])
@@ -34,7 +35,7 @@ def test_valid_file_summary(tmp_path: Path) -> None:
 
 def test_invalid_fixture_exits_2_with_every_problem() -> None:
     path = "fixtures/invalid.vela.yml"
-    root = Path(__file__).parent.parent
+    root = ROOT
     result = runner.invoke(app, ["validate", "--file", str(root / path)])
     assert result.exit_code == 2
     out = result.output.replace(str(root) + "/", "")
@@ -86,7 +87,7 @@ def test_unknown_option_is_usage_error() -> None:
 
 
 def test_version_and_module_entry_point() -> None:
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)}
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     out = subprocess.run(
         [sys.executable, "-m", "velarun", "--version"],
         capture_output=True,
@@ -115,7 +116,7 @@ def test_directory_and_binary_inputs(tmp_path: Path) -> None:
 
 def test_plan_and_validate_do_not_import_what_they_do_not_use() -> None:
     """structlog is imported at velarun's first own message; plan and validate print none."""
-    root = Path(__file__).parent.parent
+    root = ROOT
     code = (
         "import sys\n"
         "from velarun.cli import main\n"

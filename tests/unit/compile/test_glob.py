@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from velarun.compile.glob import BadPatternError, match, validate
+from velarun.errors import VelarunError
 
 ERR = "syntax error in pattern"
 
@@ -149,8 +150,8 @@ def test_go_table_is_complete() -> None:
     assert len(GO_MATCH_TESTS) == 56
 
 
-def test_bad_pattern_error_is_value_error() -> None:
-    assert issubclass(BadPatternError, ValueError)
+def test_bad_pattern_error_is_a_velarun_error() -> None:
+    assert issubclass(BadPatternError, VelarunError)
     assert str(BadPatternError()) == "syntax error in pattern"
 
 
