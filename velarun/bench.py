@@ -13,7 +13,6 @@ import statistics
 import tempfile
 import time
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,8 +23,8 @@ from velarun.compile.compiler import compile_pipeline
 from velarun.compile.plan import Plan
 from velarun.compile.ruledata import build_ruledata
 from velarun.load import load_bytes
-from velarun.runtime import ContainerSpec
-from velarun.schedule import StageOutcome, StepOutcome, run_plan
+from velarun.schedule.reporter import RecordingReporter
+from velarun.schedule.scheduler import run_plan
 
 PHASES = (
     "image resolution",
@@ -37,15 +36,6 @@ PHASES = (
     "remove",
     "teardown",
 )
-
-
-class NullReporter:
-    def stage_started(self, stage: str) -> None: ...
-    def step_started(self, spec: ContainerSpec) -> None: ...
-    def log(self, spec: ContainerSpec, lines: Sequence[str]) -> None: ...
-    def step_finished(self, outcome: StepOutcome) -> None: ...
-    def stage_finished(self, outcome: StageOutcome) -> None: ...
-    def notice(self, message: str) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +88,7 @@ def run_bench(n: int, image: str) -> BenchResult:
         runtime.connect()
         plan = trivial_plan(n, image)
         started = time.perf_counter()
-        outcome = anyio.run(run_plan, plan, runtime, NullReporter())
+        outcome = anyio.run(run_plan, plan, runtime, RecordingReporter(keep_logs=False))
         velarun_total = time.perf_counter() - started
         runtime.close()
         if outcome.status.value != "success":

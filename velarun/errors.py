@@ -34,6 +34,11 @@ class VelarunError(Exception):
         self.message = message
         self.hint = hint
 
+    def render(self) -> str:
+        """What the user reads: ``error: <message>`` and, when there is one, the hint."""
+        text = f"error: {self.message}"
+        return f"{text}\n  hint: {self.hint}" if self.hint else text
+
 
 class UsageError(VelarunError):
     """What the user gave cannot be used (a flag's value, rule data, a selection): exit 2."""

@@ -22,6 +22,7 @@ from velarun.compile.ruledata import (
 from velarun.dotenv import parse_dotenv
 from velarun.errors import UsageError
 from velarun.gitinfo import GitError, GitFacts, read_git
+from velarun.runtime import Mount
 
 
 class InputError(UsageError):
@@ -48,6 +49,23 @@ class RuleInputs:
     repo: Given
     changed_since: str | None = None
     use_git: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class PrepareRequest:
+    """What ``plan`` and ``exec`` are given, before anything is read."""
+
+    path: Path | None
+    """The pipeline file; None: ``.vela.yml``, then ``.vela.yaml``, in the working directory."""
+    rules: RuleInputs
+    env: tuple[str, ...] = ()
+    env_files: tuple[Path, ...] = ()
+    local_env: bool = False
+    secrets: tuple[str, ...] = ()
+    secret_files: tuple[Path, ...] = ()
+    skip_steps: tuple[str, ...] = ()
+    stages: tuple[str, ...] = ()
+    steps: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,3 +213,22 @@ def host_inputs(
         secret_values.update(read_env_file(f, "--secret-file"))
     secret_values.update(pairs(secrets, "--secret"))
     return HostInputs(merged, secret_values, local_env, host)
+
+
+def parse_volume(text: str) -> Mount:
+    """``--volume SRC[:DST[:ro|rw]]``: a host path mounted into every container (``ro`` by
+    default; DST defaults to SRC and must be absolute)."""
+    parts = text.split(":")
+    if len(parts) > 3 or not parts[0]:
+        raise InputError(f"--volume `{text}` is not SRC[:DST[:ro|rw]]")
+    source = str(Path(parts[0]).expanduser().resolve())
+    dest = parts[1] if len(parts) > 1 and parts[1] else parts[0]
+    mode = parts[2] if len(parts) > 2 else "ro"
+    if mode not in ("ro", "rw"):
+        raise InputError(f"--volume `{text}`: mode must be ro or rw")
+    if not dest.startswith("/"):
+        raise InputError(
+            f"--volume `{text}`: the path in the container, `{dest}`, must be absolute",
+            f"write `{parts[0]}:/path/in/container`",
+        )
+    return Mount(source, dest, read_only=mode != "rw")

@@ -1,8 +1,11 @@
 """velarun's own messages (not step output): structlog to stderr, configured once.
 
-``console`` (default): one plain line per message, ``velarun: <message>``, so a person reads it
-next to the step logs. ``json`` (``--log-format json``): one JSON object per line with the
-event, level, UTC timestamp and the bound fields (stage, step, status, ...).
+Every message is an event with a stable name and fields (``step_skipped`` with ``stage``,
+``step``, ``reason``; the run id bound once per run with :func:`bind_run`), never a sentence
+built in the code. ``console`` (default) renders each as one plain line,
+``velarun: <sentence>``, from :data:`SENTENCES`, so a person reads it next to the step logs.
+``json`` (``--log-format json``): one JSON object per line with the event, level, UTC
+timestamp and the fields.
 """
 
 from __future__ import annotations
@@ -26,8 +29,26 @@ class _StderrLogger:
     info = warning = error = msg
 
 
+SENTENCES = {
+    "notice": "{message}",
+    "step_skipped": "skipped {label}: {reason}",
+    "step_ended": "{label} {status}: {reason}",
+}
+"""How the console says each event; an event not listed is shown by its name."""
+
+
 def _console(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> str:
-    return f"velarun: {event_dict['event']}"
+    event = event_dict["event"]
+    template = SENTENCES.get(event)
+    return "velarun: " + (template.format_map(event_dict) if template else event)
+
+
+def bind_run(run_id: str) -> None:
+    """Every message from here on carries ``run_id`` (in the JSON format)."""
+    import structlog
+
+    structlog.contextvars.clear_contextvars()
+    structlog.contextvars.bind_contextvars(run_id=run_id)
 
 
 def configure(fmt: str = "console") -> None:
@@ -45,6 +66,7 @@ def get() -> Any:
         processors: list[Any]
         if _wanted == "json":
             processors = [
+                structlog.contextvars.merge_contextvars,
                 structlog.processors.add_log_level,
                 structlog.processors.TimeStamper(fmt="iso", utc=True),
                 structlog.processors.JSONRenderer(),

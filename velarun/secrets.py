@@ -73,6 +73,11 @@ class Masker:
             ordered = sorted(self._values, key=len, reverse=True)
             self._pattern = re.compile("|".join(re.escape(v) for v in ordered))
 
+    @property
+    def empty(self) -> bool:
+        """Nothing to mask yet."""
+        return self._pattern is None
+
     def mask(self, text: str) -> str:
         if self._pattern is None or not text:
             return text

@@ -22,13 +22,14 @@ from pathlib import Path
 import anyio
 
 from tests.conftest import ROOT, TEST_IMAGE
-from velarun.bench import NullReporter, host_line, run_bench
+from velarun.bench import host_line, run_bench
 from velarun.compile.compiler import compile_pipeline
 from velarun.compile.plan import Plan
 from velarun.compile.ruledata import build_ruledata
 from velarun.load import load_bytes
 from velarun.runtime.docker import DockerRuntime, engine_version
-from velarun.schedule import run_plan
+from velarun.schedule.reporter import RecordingReporter
+from velarun.schedule.scheduler import run_plan
 
 RESULTS = Path(__file__).parent / "results"
 PEER = Path(__file__).parent / ".peer" / "node_modules" / ".bin" / "gitlab-ci-local"
@@ -53,7 +54,7 @@ def run_in_process(plan: Plan, workspace: Path) -> tuple[float, float]:
     runtime = DockerRuntime(workspace, uuid.uuid4().hex[:12])
     runtime.connect()
     t0 = time.perf_counter()
-    outcome = anyio.run(run_plan, plan, runtime, NullReporter())
+    outcome = anyio.run(run_plan, plan, runtime, RecordingReporter(keep_logs=False))
     elapsed = time.perf_counter() - t0
     runtime.close()
     assert outcome.status.value == "success", outcome.error

@@ -339,10 +339,18 @@ def test_log_format_json_puts_velarun_messages_as_json_on_stderr(workspace: Path
     )
     assert proc.returncode == 1
     records = [json.loads(line) for line in proc.stderr.splitlines() if line.startswith("{")]
-    skipped = next(r for r in records if r["event"].startswith("skipped b:"))
+    # Stable event names with fields, the run id bound once: not sentences.
+    skipped = next(r for r in records if r["event"] == "step_skipped")
     assert (skipped["step"], skipped["status"], skipped["level"]) == ("b", "skipped", "info")
-    failed = next(r for r in records if r["event"].startswith("a failure:"))
+    assert skipped["reason"].startswith("the build failed earlier (step `a` failed)")
+    failed = next(r for r in records if r["event"] == "step_ended")
+    assert (failed["step"], failed["status"], failed["reason"]) == (
+        "a",
+        "failure",
+        "exited with code 5",
+    )
     assert failed["level"] == "warning" and failed["timestamp"].endswith("Z")
+    assert len({r["run_id"] for r in records}) == 1
     assert "[step: a] $ exit 5" in proc.stdout
 
 

@@ -19,6 +19,7 @@ from velarun.compile.plan import (
     PlannedStage,
     PlannedStep,
     Pruned,
+    implicit_stage,
 )
 from velarun.compile.ruledata import RuleData
 from velarun.compile.rules import PatternError, Verdict, check_pattern, evaluate, runtime_rules
@@ -288,7 +289,9 @@ class _Compiler:
                 s for step in self.p.steps if (s := self.step(step, None, pruned)) is not None
             )
             self._duplicates(steps)
-            return Plan(self.data, steps=steps, services=services, pruned=tuple(pruned))
+            return Plan(
+                self.data, (implicit_stage(steps),), services=services, pruned=tuple(pruned)
+            )
         kept: list[tuple[Stage, tuple[PlannedStep, ...]]] = []
         for stage in self.p.stages:
             steps = tuple(
@@ -321,7 +324,6 @@ class _Compiler:
             services=services,
             pruned=tuple(pruned),
             dropped_needs=tuple(dropped),
-            is_stages=True,
         )
 
     def _duplicates(self, steps: tuple[PlannedStep, ...]) -> None:

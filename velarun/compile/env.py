@@ -14,8 +14,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from velarun.compile.ruledata import RuleData
+from velarun.runtime.layout import WORKSPACE
 
-WORKSPACE = "/vela/src"
 SERVER_ONLY = "TODO"
 """What `vela exec` puts in variables only a Vela server knows."""
 

@@ -68,6 +68,8 @@ class PlannedStage:
     independent: bool
     steps: tuple[PlannedStep, ...]
     pos: Pos = field(default_factory=lambda: Pos(1, 1))
+    implicit: bool = False
+    """The one stage that holds a steps pipeline's steps (their ``stage`` is None)."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -120,28 +122,41 @@ class DroppedNeed:
     """True: the needed stage existed and was pruned; False: it never existed."""
 
 
+IMPLICIT_STAGE = "steps"
+"""The name of a steps pipeline's one implicit stage (never shown as a stage)."""
+
+
+def implicit_stage(steps: tuple[PlannedStep, ...]) -> PlannedStage:
+    """A steps pipeline as the IR holds it: one stage, no needs, its steps with stage None."""
+    return PlannedStage(IMPLICIT_STAGE, (), False, steps, implicit=True)
+
+
 @dataclass(frozen=True, slots=True)
 class Plan:
+    """Stages in the file's order; a steps pipeline is one implicit stage
+    (:func:`implicit_stage`), so only the JSON writer tells the two shapes apart."""
+
     ruledata: RuleData
     stages: tuple[PlannedStage, ...] = ()
-    steps: tuple[PlannedStep, ...] = ()
     services: tuple[PlannedService, ...] = ()
     pruned: tuple[Pruned, ...] = ()
     dropped_needs: tuple[DroppedNeed, ...] = ()
     diagnostics: tuple[Diagnostic, ...] = ()
-    is_stages: bool = False
+
+    @property
+    def implicit(self) -> bool:
+        """A steps pipeline (its steps in one implicit stage)."""
+        return any(stage.implicit for stage in self.stages)
 
     def all_steps(self) -> tuple[PlannedStep, ...]:
-        if self.is_stages:
-            return tuple(step for stage in self.stages for step in stage.steps)
-        return self.steps
+        return tuple(step for stage in self.stages for step in stage.steps)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"ruledata": self.ruledata.to_json()}
-        if self.is_stages:
-            out["stages"] = [s.to_json() for s in self.stages]
+        if self.implicit:
+            out["steps"] = [s.to_json() for s in self.all_steps()]
         else:
-            out["steps"] = [s.to_json() for s in self.steps]
+            out["stages"] = [s.to_json() for s in self.stages]
         out["services"] = [s.to_json() for s in self.services]
         out["pruned"] = {
             "stages": [{"name": p.name, "reason": p.reason} for p in self.pruned_of("stage")],

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from velarun.compile.plan import Plan, PlannedStage, PlannedStep, Pruned
 from velarun.compile.rules import RuleCheck
-from velarun.load.model import Pipeline, Rules
+from velarun.load.model import Pipeline, Rules, Stage, Step
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,54 +125,65 @@ def render_plan(
         for svc in plan.services:
             lines.append(f"  service {s.bold(svc.name)}  ({svc.image})")
         lines.append("")
-    if plan.is_stages:
-        for i, wave in enumerate(waves(plan.stages), start=1):
-            lines.append(f"wave {i}")
-            for stage in wave:
-                head = f"  stage {s.bold(stage.name)}"
-                if stage.needs:
-                    head += f"  (needs {', '.join(stage.needs)})"
-                if stage.independent:
-                    head += "  [independent]"
-                lines.append(head)
-                lines.extend(f"    {_step_line(step, s)}" for step in stage.steps)
-                lines.extend(f"    {_pruned_line(p, s)}" for p in pruned_steps.get(stage.name, []))
-    else:
+    if plan.implicit:
         lines.append("steps (in order)")
-        lines.extend(f"  {_step_line(step, s)}" for step in plan.steps)
+        lines.extend(f"  {_step_line(step, s)}" for step in plan.all_steps())
         lines.extend(f"  {_pruned_line(p, s)}" for p in pruned_steps.get(None, []))
-    pruned_stages = plan.pruned_of("stage")
-    pruned_services = plan.pruned_of("service")
-    if pruned_stages or pruned_services:
-        lines += ["", "pruned"]
-        for p in pruned_services:
-            lines.append(f"  {_pruned_line(p, s)}")
-        for p in pruned_stages:
-            lines.append(f"  {_pruned_line(p, s)}")
-            lines.extend(f"    {_pruned_line(q, s)}" for q in pruned_steps.get(p.name, []))
+    else:
+        lines.extend(_waves_lines(plan, pruned_steps, s))
+    lines.extend(_pruned_lines(plan, pruned_steps, s))
     found = hazards(plan)
     if found:
         lines += ["", "hazards"]
         lines.extend("  " + s.warn(h) for h in found)
+    lines += ["", _summary_line(plan)]
+    return "\n".join(lines)
+
+
+def _waves_lines(plan: Plan, pruned_steps: dict[str | None, list[Pruned]], s: Style) -> list[str]:
+    lines: list[str] = []
+    for i, wave in enumerate(waves(plan.stages), start=1):
+        lines.append(f"wave {i}")
+        for stage in wave:
+            head = f"  stage {s.bold(stage.name)}"
+            if stage.needs:
+                head += f"  (needs {', '.join(stage.needs)})"
+            if stage.independent:
+                head += "  [independent]"
+            lines.append(head)
+            lines.extend(f"    {_step_line(step, s)}" for step in stage.steps)
+            lines.extend(f"    {_pruned_line(p, s)}" for p in pruned_steps.get(stage.name, []))
+    return lines
+
+
+def _pruned_lines(plan: Plan, pruned_steps: dict[str | None, list[Pruned]], s: Style) -> list[str]:
+    pruned_stages = plan.pruned_of("stage")
+    pruned_services = plan.pruned_of("service")
+    if not (pruned_stages or pruned_services):
+        return []
+    lines = ["", "pruned"]
+    lines.extend(f"  {_pruned_line(p, s)}" for p in pruned_services)
+    for p in pruned_stages:
+        lines.append(f"  {_pruned_line(p, s)}")
+        lines.extend(f"    {_pruned_line(q, s)}" for q in pruned_steps.get(p.name, []))
+    return lines
+
+
+def _summary_line(plan: Plan) -> str:
     n_steps = len(plan.all_steps())
     summary = f"{_plural(n_steps, 'step')} will run"
-    if plan.is_stages:
+    if not plan.implicit:
         summary = f"{_plural(len(plan.stages), 'stage')}, {summary}"
-    if not plan.all_steps():
+    if not n_steps:
         summary = "nothing runs for this rule data"
     counts = [
-        _plural(len(items), kind)
-        for kind, items in (
-            ("stage", pruned_stages),
-            ("step", plan.pruned_of("step")),
-            ("service", pruned_services),
-        )
-        if items
+        _plural(len(plan.pruned_of(kind)), kind)
+        for kind in ("stage", "step", "service")
+        if plan.pruned_of(kind)
     ]
     if counts:
         summary += "; pruned: " + ", ".join(counts)
-    lines += ["", summary]
-    return "\n".join(lines)
+    return summary
 
 
 # -- explain ----------------------------------------------------------------------------------
@@ -216,61 +227,75 @@ def explain(pipeline: Pipeline, plan: Plan, name: str) -> str | None:
 
     ``None`` if nothing has that name.
     """
-    out: list[str] = []
     kept = {(st.stage, st.name): st for st in plan.all_steps()}
     pruned = {(p.stage, p.name): p for p in plan.pruned_of("step")}
-    stage_names = {st.name for st in pipeline.stages}
-    stage_key: tuple[str | None, str]
-    for stage in pipeline.stages or ():
-        if stage.name != name:
-            continue
-        planned = next((st for st in plan.stages if st.name == name), None)
-        verdict = "runs" if planned else "pruned: every step was pruned"
-        out.append(f"stage `{name}`: {verdict}")
-        if stage.needs:
-            out.append(f"  needs as written: {', '.join(stage.needs)}")
-        if planned is not None:
-            out.append(
-                f"  needs in the plan: {', '.join(planned.needs) or '(none: starts at once)'}"
-            )
-            for d in plan.dropped_needs:
-                if d.stage == name:
-                    why = "pruned" if d.pruned else "not a stage"
-                    out.append(f"  dropped need: {d.need} ({why})")
-        for step in stage.steps:
-            stage_key = (stage.name, step.name)
-            if stage_key in kept:
-                out.append(f"  step `{step.name}`: runs")
-            elif stage_key in pruned:
-                out.append(f"  step `{step.name}`: pruned, {pruned[stage_key].reason}")
-    steps = [
-        (stage.name if pipeline.stages else None, st)
-        for stage in (pipeline.stages or ())
-        for st in stage.steps
-    ] or [(None, st) for st in pipeline.steps]
+    out: list[str] = []
+    for stage in pipeline.stages:
+        if stage.name == name:
+            out.extend(_explain_stage(stage, plan, kept, pruned))
+    steps: list[tuple[str | None, Step]] = [
+        (stage.name, st) for stage in pipeline.stages for st in stage.steps
+    ]
+    steps = steps or [(None, st) for st in pipeline.steps]
     for stage_name, step in steps:
-        if step.name != name:
-            continue
-        key = (stage_name, step.name)
-        where = f"step `{step.name}`" + (f" in stage `{stage_name}`" if stage_name else "")
-        if out:
-            out.append("")
-        if key in kept:
-            planned_step = kept[key]
-            out.append(f"{where}: runs")
-            rs = planned_step.ruleset
-            if rs.empty():
-                out.append("  no ruleset: runs on every event")
-            out.extend(_explain_checks(planned_step.checks, rs.if_, rs.unless))
-            if planned_step.runtime_note:
-                out.append(f"  at run time: {planned_step.runtime_note}")
-        elif key in pruned:
-            p = pruned[key]
-            out.append(f"{where}: pruned")
-            out.extend(_explain_checks(p.checks, step.ruleset.if_, step.ruleset.unless))
-            out.append(f"  verdict: pruned, {p.reason}")
-        else:
-            out.append(f"{where}: not compiled (see the diagnostics)")
-    if not out and name not in stage_names:
+        if step.name == name:
+            if out:
+                out.append("")
+            out.extend(_explain_step(stage_name, step, kept, pruned))
+    if not out and name not in {st.name for st in pipeline.stages}:
         return None
     return "\n".join(out)
+
+
+_Key = tuple[str | None, str]
+
+
+def _explain_stage(
+    stage: Stage, plan: Plan, kept: dict[_Key, PlannedStep], pruned: dict[_Key, Pruned]
+) -> list[str]:
+    planned = next((st for st in plan.stages if st.name == stage.name), None)
+    verdict = "runs" if planned else "pruned: every step was pruned"
+    out = [f"stage `{stage.name}`: {verdict}"]
+    if stage.needs:
+        out.append(f"  needs as written: {', '.join(stage.needs)}")
+    if planned is not None:
+        out.append(f"  needs in the plan: {', '.join(planned.needs) or '(none: starts at once)'}")
+        for d in plan.dropped_needs:
+            if d.stage == stage.name:
+                why = "pruned" if d.pruned else "not a stage"
+                out.append(f"  dropped need: {d.need} ({why})")
+    for step in stage.steps:
+        key = (stage.name, step.name)
+        if key in kept:
+            out.append(f"  step `{step.name}`: runs")
+        elif key in pruned:
+            out.append(f"  step `{step.name}`: pruned, {pruned[key].reason}")
+    return out
+
+
+def _explain_step(
+    stage_name: str | None,
+    step: Step,
+    kept: dict[_Key, PlannedStep],
+    pruned: dict[_Key, Pruned],
+) -> list[str]:
+    key = (stage_name, step.name)
+    where = f"step `{step.name}`" + (f" in stage `{stage_name}`" if stage_name else "")
+    if key in kept:
+        planned = kept[key]
+        out = [f"{where}: runs"]
+        rs = planned.ruleset
+        if rs.empty():
+            out.append("  no ruleset: runs on every event")
+        out.extend(_explain_checks(planned.checks, rs.if_, rs.unless))
+        if planned.runtime_note:
+            out.append(f"  at run time: {planned.runtime_note}")
+        return out
+    if key in pruned:
+        p = pruned[key]
+        return [
+            f"{where}: pruned",
+            *_explain_checks(p.checks, step.ruleset.if_, step.ruleset.unless),
+            f"  verdict: pruned, {p.reason}",
+        ]
+    return [f"{where}: not compiled (see the diagnostics)"]

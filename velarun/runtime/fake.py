@@ -12,7 +12,13 @@ from dataclasses import dataclass, field
 
 import anyio
 
-from velarun.runtime import ContainerGoneError, ContainerSpec, EngineError, LogSink
+from velarun.runtime import (
+    ContainerGoneError,
+    ContainerSpec,
+    EngineError,
+    EngineUnavailableError,
+    LogSink,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,10 +50,12 @@ class FakeRuntime:
         behaviours: dict[str, FakeStep] | None = None,
         *,
         image_error: str | None = None,
+        connect_error: str | None = None,
         run_id: str = "fake",
     ) -> None:
         self.behaviours = behaviours or {}
         self.image_error = image_error
+        self.connect_error = connect_error
         self.run_id = run_id
         self.events: list[tuple[str, str]] = []
         self.handles: list[FakeHandle] = []
@@ -59,6 +67,15 @@ class FakeRuntime:
 
     def _event(self, kind: str, label: str = "") -> None:
         self.events.append((kind, label))
+
+    def connect(self) -> None:
+        """Blocking, before the run: ``connect_error`` is an engine nobody can reach."""
+        self._event("connect")
+        if self.connect_error is not None:
+            raise EngineUnavailableError(self.connect_error, "start the fake engine")
+
+    def close(self) -> None:
+        self._event("close")
 
     async def setup(self) -> None:
         assert not self._setup, "setup called twice"

@@ -8,7 +8,7 @@ from velarun.compile.ruledata import build_ruledata
 from velarun.compile.rules import PatternError, check_pattern, evaluate, match_rule
 from velarun.load import load_bytes
 from velarun.load.model import Ruleset
-from velarun.schedule import should_run
+from velarun.schedule.runtime_rules import should_run
 
 
 def ruleset(yaml_body: str) -> Ruleset:

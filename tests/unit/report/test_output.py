@@ -10,9 +10,10 @@ import sys
 import pytest
 
 from tests.conftest import ROOT
-from tests.unit.runtime.test_docker_units import spec
+from tests.unit.helpers import spec
 from velarun.output import OutputGone, write_to
-from velarun.report import ConsoleReporter, JsonlReporter
+from velarun.report.console import ConsoleReporter
+from velarun.report.jsonl import JsonlReporter
 
 
 class ClosedAfter(io.StringIO):
@@ -125,6 +126,6 @@ def test_use_color(stream: io.StringIO, env: dict[str, str], expected: bool) -> 
     ],
 )
 def test_junit_text_drops_terminal_escapes_and_what_xml_forbids(raw: str, kept: str) -> None:
-    from velarun.report import xml_text
+    from velarun.report.junit import xml_text
 
     assert xml_text(raw) == kept

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,11 +14,9 @@ import pytest
 import requests.exceptions
 import urllib3.exceptions
 
-from velarun.compile.plan import PlannedStep
+from tests.unit.helpers import spec
 from velarun.dotenv import parse_dotenv
-from velarun.load.model import Ruleset
-from velarun.report import prefix
-from velarun.runtime import ContainerSpec, EngineError, Mount, Ulimit
+from velarun.runtime import EngineError, Mount, Ulimit
 from velarun.runtime.docker import (
     DockerRuntime,
     FrameSplitter,
@@ -28,19 +25,6 @@ from velarun.runtime.docker import (
     container_name,
     create_kwargs,
 )
-from velarun.schedule import RunOptions, image_privileged, step_spec
-
-
-def spec(**kw: object) -> ContainerSpec:
-    base: dict[str, object] = {
-        "kind": "step",
-        "name": "unit",
-        "stage": "test",
-        "image": "img",
-        "pull": "never",
-    }
-    base.update(kw)
-    return ContainerSpec(**base)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
@@ -127,52 +111,6 @@ def test_parse_dotenv() -> None:
     }
 
 
-@pytest.mark.parametrize(
-    ("image", "patterns", "privileged"),
-    [
-        ("docker:dind", ["docker*"], True),
-        ("docker.io/library/docker:dind", ["docker*"], True),
-        ("target/vela-docker:latest", ["target/vela-docker"], True),
-        ("alpine", ["docker*"], False),
-        ("alpine", [], False),
-    ],
-)
-def test_privileged_images(image: str, patterns: list[str], privileged: bool) -> None:
-    assert image_privileged(image, patterns) is privileged
-
-
-def test_step_spec_commands_become_vela_script_and_privileged_needs_the_flag() -> None:
-    step = PlannedStep(
-        name="s",
-        stage=None,
-        image="docker:dind",
-        pull="not_present",
-        commands=("echo hi",),
-        entrypoint=(),
-        environment={"A": "1"},
-        ruleset=Ruleset(),
-        privileged=True,
-    )
-    s = step_spec(step, {}, RunOptions())
-    assert s.entrypoint == ("/bin/sh", "-c")
-    assert s.command == ("echo $VELA_BUILD_SCRIPT | base64 -d | /bin/sh -e",)
-    assert s.environment["SHELL"] == "/bin/sh" and s.environment["HOME"] == "/root"
-    assert s.privileged is False  # `privileged: true` alone is ignored, as Vela's runtime does
-    assert step_spec(step, {}, RunOptions(privileged_images=("docker*",))).privileged is True
-
-
-@pytest.mark.parametrize(
-    ("kw", "text"),
-    [
-        ({}, "[stage: test][step: unit]"),
-        ({"stage": None}, "[step: unit]"),
-        ({"kind": "service", "stage": None, "name": "db"}, "[service: db]"),
-    ],
-)
-def test_log_prefixes_like_vela(kw: dict[str, object], text: str) -> None:
-    assert prefix(spec(**kw)) == text
-
-
 def test_line_assembler_keeps_a_20_mb_line_without_newline_in_linear_time() -> None:
     a = LineAssembler()
     out: list[str] = []
@@ -182,24 +120,6 @@ def test_line_assembler_keeps_a_20_mb_line_without_newline_in_linear_time() -> N
     out += a.close()
     assert len(out) == 1 and len(out[0]) == 20 * 1024 * 1024 + 6
     assert out[0].endswith("\ufffd\x00tail")
-
-
-def test_capture_keeps_a_bounded_tail_per_step() -> None:
-    from velarun.report import CaptureReporter, ConsoleReporter
-
-    class Sink(io.StringIO):
-        def isatty(self) -> bool:
-            return False
-
-    capture = CaptureReporter(ConsoleReporter(out=Sink(), err=Sink()))
-    s = spec()
-    for i in range(300_000):
-        capture.log(s, [f"line {i:06d}"])
-    kept = capture.lines[s.label]
-    assert kept[-1] == "line 299999"
-    assert sum(len(x) + 1 for x in kept) <= CaptureReporter.MAX_BYTES
-    capture.log(s, ["y" * 3_000_000])
-    assert list(capture.lines[s.label]) == ["[...] " + "y" * 1_000_000]
 
 
 def _raise(exc: BaseException) -> None:

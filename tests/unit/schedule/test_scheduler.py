@@ -7,7 +7,6 @@ log (starts, exits, kills, removals) — never on wall-clock time.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,40 +18,10 @@ from velarun.compile.compiler import compile_pipeline
 from velarun.compile.plan import Plan
 from velarun.compile.ruledata import build_ruledata
 from velarun.load import load_bytes
-from velarun.runtime import ContainerSpec
 from velarun.runtime.fake import FakeRuntime, FakeStep
-from velarun.schedule import (
-    RunOutcome,
-    StageOutcome,
-    StepOutcome,
-    exit_code,
-    run_plan,
-)
-
-
-class Recorder:
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-        self.finished: list[StepOutcome] = []
-        self.notices: list[str] = []
-
-    def stage_started(self, stage: str) -> None:
-        pass
-
-    def step_started(self, spec: ContainerSpec) -> None:
-        pass
-
-    def log(self, spec: ContainerSpec, lines: Sequence[str]) -> None:
-        self.lines.extend(f"{spec.label}: {line}" for line in lines)
-
-    def step_finished(self, outcome: StepOutcome) -> None:
-        self.finished.append(outcome)
-
-    def stage_finished(self, outcome: StageOutcome) -> None:
-        pass
-
-    def notice(self, message: str) -> None:
-        self.notices.append(message)
+from velarun.schedule.outcome import RunOutcome, exit_code
+from velarun.schedule.reporter import RecordingReporter
+from velarun.schedule.scheduler import run_plan
 
 
 def compile_text(text: str, **data: Any) -> Plan:
@@ -68,7 +37,7 @@ def compile_file(path: Path, **data: Any) -> Plan:
 
 
 def run(plan: Plan, fake: FakeRuntime, cancel_after: float | None = None) -> RunOutcome:
-    recorder = Recorder()
+    recorder = RecordingReporter()
 
     async def main() -> RunOutcome:
         scope = anyio.CancelScope()
@@ -252,7 +221,10 @@ steps:
     outcome = run(compile_text(text), FakeRuntime({"flaky": FakeStep(exit_code=1)}))
     assert statuses(outcome) == {"flaky": "failure", "next": "success", "handler": "skipped"}
     assert outcome.status.value == "success" and exit_code(outcome) == 0
-    assert outcome.steps[0].reason == "exited with code 1; `continue: true` keeps the build going"
+    assert (
+        outcome.all_steps()[0].reason
+        == "exited with code 1; `continue: true` keeps the build going"
+    )
 
 
 def test_steps_pipeline_skips_after_failure_and_runs_handlers() -> None:
@@ -280,7 +252,7 @@ steps:
     plan = compile_text(text, paths=("README.md",))
     outcome = run(plan, FakeRuntime())
     assert statuses(outcome) == {"docs": "skipped"}
-    assert outcome.steps[0].reason == (
+    assert outcome.all_steps()[0].reason == (
         "ruleset at run time (build status success): no changed files given, so path `*.md`"
         " cannot match"
     )
@@ -406,7 +378,7 @@ steps:
     outcome = run(compile_text(text), FakeRuntime({"a": FakeStep(exit_code=137)}))
     assert statuses(outcome) == {"a": "killed", "b": "skipped", "c": "success"}
     assert outcome.status.value == "failure" and exit_code(outcome) == 1
-    assert outcome.steps[0].reason == (
+    assert outcome.all_steps()[0].reason == (
         "killed (exit 137: SIGKILL from outside velarun, or out of memory)"
     )
 

@@ -1,0 +1,122 @@
+"""``velarun exec``: run the pipeline, each step in its own container, like the Vela server.
+
+The command reads its options and hands them to :mod:`velarun.lifecycle` with the engine to
+run on: Docker, unless the caller passes another through click's ``obj`` (``Deps``), as the
+tests do with the FakeRuntime.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from velarun.cli.boundary import exit_now, guarded
+from velarun.cli.options import with_prepare_options
+from velarun.errors import UsageError
+from velarun.inputs import PrepareRequest
+
+if TYPE_CHECKING:
+    from velarun.lifecycle import Engine, OpenRuntime
+
+SecretOpt = Annotated[
+    list[str] | None,
+    typer.Option("--secret", help="NAME=VALUE for a step secret (repeatable).", show_default=False),
+]
+SecretFileOpt = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--secret-file", help="KEY=VALUE file of secrets (repeatable).", show_default=False
+    ),
+]
+VolumeOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--volume",
+        "-v",
+        envvar="VELA_VOLUMES",
+        help="SRC[:DST[:ro|rw]] mounted into every container (repeatable; default ro).",
+        show_default=False,
+    ),
+]
+PrivilegedOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--privileged-images",
+        envvar="VELA_PRIVILEGED_IMAGES",
+        help="Images (globs) allowed to run privileged (repeatable, comma-separated).",
+        show_default=False,
+    ),
+]
+ReportOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--report", help="Write the run report JSON here, on every outcome.", show_default=False
+    ),
+]
+OutputOpt = Annotated[
+    str, typer.Option("--output", help="text (prefixed logs) or jsonl (one JSON event per line).")
+]
+JunitOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--junit",
+        help="Write JUnit XML here: a testsuite per stage, a testcase per step.",
+        show_default=False,
+    ),
+]
+
+
+def docker_runtime(run_id: str) -> Engine:
+    from velarun.runtime.docker import DockerRuntime
+
+    return DockerRuntime(Path.cwd(), run_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Deps:
+    """What ``exec`` runs on; ``runner.invoke(app, args, obj=Deps(...))`` replaces it."""
+
+    open_runtime: OpenRuntime = docker_runtime
+    run_id: str | None = None
+
+
+@guarded
+@with_prepare_options
+def exec_(
+    ctx: typer.Context,
+    request: PrepareRequest,
+    secret: SecretOpt = None,
+    secret_file: SecretFileOpt = None,
+    volume: VolumeOpt = None,
+    privileged_images: PrivilegedOpt = None,
+    report: ReportOpt = None,
+    output: OutputOpt = "text",
+    junit: JunitOpt = None,
+) -> None:
+    """Run the pipeline locally, each step in its own Docker container, like the Vela server.
+
+    Exit 0 if the build succeeds, 1 if a step fails, 2 for an invalid pipeline or missing
+    secrets, 3 when Docker or an image is unavailable, 130 when interrupted.
+    """
+    from dataclasses import replace
+
+    from velarun.inputs import parse_volume
+    from velarun.lifecycle import ExecRequest, execute
+
+    if output not in ("text", "jsonl"):
+        raise UsageError(f"--output `{output}` is not text or jsonl")
+    deps = ctx.obj if isinstance(ctx.obj, Deps) else Deps()
+    exec_request = ExecRequest(
+        replace(request, secrets=tuple(secret or ()), secret_files=tuple(secret_file or ())),
+        volumes=tuple(parse_volume(v) for v in volume or []),
+        privileged_images=tuple(
+            p.strip() for item in privileged_images or [] for p in item.split(",") if p.strip()
+        ),
+        report=report,
+        junit=junit,
+        output=output,
+    )
+    exit_now(execute(exec_request, deps.open_runtime, run_id=deps.run_id))

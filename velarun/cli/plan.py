@@ -1,0 +1,111 @@
+"""``velarun plan``: what would run for the rule data, what was pruned and why."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from velarun.cli.boundary import guarded
+from velarun.cli.options import with_prepare_options
+from velarun.errors import UsageError
+from velarun.inputs import PrepareRequest
+
+if TYPE_CHECKING:
+    from velarun.lifecycle import Prepared
+    from velarun.load.model import Pipeline
+
+FormatOpt = Annotated[
+    str, typer.Option("--format", help="text (for people) or json (the plan contract).")
+]
+ExplainOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--explain",
+        help="Explain the verdict for one step or stage: each rule, datum and result.",
+        show_default=False,
+    ),
+]
+EventsOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--events",
+        help="Truth table: which steps each event runs, e.g. push,pull_request,tag:v1.2.3.",
+        show_default=False,
+    ),
+]
+
+
+@guarded
+@with_prepare_options
+def plan(
+    ctx: typer.Context,
+    request: PrepareRequest,
+    output_format: FormatOpt = "text",
+    explain_name: ExplainOpt = None,
+    events: EventsOpt = None,
+) -> None:
+    """Compile the pipeline for the rule data and show what would run, what was pruned and why.
+
+    Needs no Docker. Exit 0 with a plan, 2 if the pipeline or the rule data is invalid.
+    """
+    from velarun.lifecycle import prepare
+
+    if output_format not in ("text", "json"):
+        raise UsageError(f"--format `{output_format}` is not text or json")
+    prepared = prepare(request)
+    for warning in prepared.ruledata.warnings:
+        typer.echo(f"warning: {warning}", err=True)
+    if events is not None:
+        from velarun.compile.truth import truth_table
+
+        typer.echo(truth_table(_pipeline(prepared), prepared.ruledata.data, events))
+    elif explain_name is not None:
+        typer.echo(_explain(prepared, explain_name))
+    elif output_format == "json":
+        _print_json(prepared)
+    else:
+        _print_text(prepared)
+
+
+def _pipeline(prepared: Prepared) -> Pipeline:
+    assert prepared.loaded.pipeline is not None  # prepare() refuses a pipeline with errors
+    return prepared.loaded.pipeline
+
+
+def _explain(prepared: Prepared, name: str) -> str:
+    from velarun.compile.render import explain
+
+    pipeline = _pipeline(prepared)
+    text = explain(pipeline, prepared.plan, name)
+    if text is None:
+        names = sorted({s.name for s in pipeline.all_steps()})
+        names += sorted(st.name for st in pipeline.stages)
+        raise UsageError(
+            f"no step or stage is named `{name}`", "names: " + ", ".join(f"`{n}`" for n in names)
+        )
+    return text
+
+
+def _print_json(prepared: Prepared) -> None:
+    import json
+
+    from velarun.gcpause import gc_paused
+
+    for line in prepared.ruledata.header():
+        typer.echo(line, err=True)
+    with gc_paused():
+        typer.echo(json.dumps(prepared.plan.to_json(), indent=2))
+
+
+def _print_text(prepared: Prepared) -> None:
+    from velarun.compile.render import Style, render_plan
+    from velarun.diagnostics import render_all
+    from velarun.output import use_color
+
+    path = prepared.loaded.path
+    if prepared.compiled.diagnostics:
+        typer.echo(render_all(prepared.compiled.diagnostics, path), err=True)
+    style = Style(color=use_color(sys.stdout))
+    typer.echo(render_plan(prepared.plan, path, style, header=prepared.ruledata.header()))

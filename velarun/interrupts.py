@@ -1,0 +1,100 @@
+"""What stops a run, and running a build so that whatever stops it still ends it cleanly.
+
+Ctrl-C, SIGTERM and SIGHUP (the terminal closed; not when velarun was started under
+``nohup``) cancel the build: containers are killed, cleanup runs (shielded, bounded in time),
+the build is ``canceled``. A second signal is acknowledged while cleanup goes on. So is the
+output's reader going away (``velarun exec | head``): the SIGPIPE that would end another tool.
+"""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+import anyio
+
+from velarun.output import OutputGone
+
+T = TypeVar("T")
+
+
+def stop_signals() -> tuple[signal.Signals, ...]:
+    """Ctrl-C, SIGTERM, and SIGHUP unless it was ignored from the start (``nohup``)."""
+    stops = [signal.SIGINT, signal.SIGTERM]
+    if signal.getsignal(signal.SIGHUP) is not signal.SIG_IGN:
+        stops.append(signal.SIGHUP)
+    return tuple(stops)
+
+
+def interrupt_on(stops: tuple[signal.Signals, ...]) -> None:
+    """Until a run's own handling takes over, every stop signal interrupts like Ctrl-C."""
+    for signum in stops:
+        if signum != signal.SIGINT:
+            signal.signal(signum, signal.default_int_handler)
+
+
+def ignore(stops: tuple[signal.Signals, ...]) -> None:
+    """The run is over and cleaned up: nothing may interrupt writing its results."""
+    for signum in stops:
+        signal.signal(signum, signal.SIG_IGN)
+
+
+@dataclass
+class Stopped:
+    """Why a run was stopped from outside, in order: signal names or ``output closed``."""
+
+    by: list[str] = field(default_factory=list)
+
+
+def run_until_stopped(
+    run: Callable[[anyio.CancelScope], Awaitable[T]],
+    stops: tuple[signal.Signals, ...],
+    gone: OutputGone,
+    say: Callable[[str], None],
+) -> tuple[T, Stopped]:
+    """Run ``run(scope)`` under anyio; the first stop cancels ``scope`` (the run cleans up and
+    returns), later ones are acknowledged. ``say`` tells the user what happens."""
+    stopped = Stopped()
+    results: list[T] = []
+
+    def stop(why: str, first: str) -> None:
+        stopped.by.append(why)
+        if len(stopped.by) == 1:
+            say(first)
+            scope.cancel()
+        elif why != "output closed":
+            say(f"{why} again: cleanup is already bounded; removing what it can")
+
+    scope = anyio.CancelScope()
+
+    async def main() -> None:
+        # Opened before the run starts, so no signal can reach a default handler mid-run.
+        with anyio.open_signal_receiver(*stops) as signals:
+            async with anyio.create_task_group() as tg:
+
+                async def watch() -> None:
+                    async for signum in signals:
+                        name = signal.Signals(signum).name
+                        stop(name, f"{name}: stopping the build, killing containers, cleaning up")
+
+                gone.then(
+                    lambda: stop(
+                        "output closed",
+                        "the output was closed (broken pipe): stopping the build, killing"
+                        " containers, cleaning up",
+                    )
+                )
+                tg.start_soon(watch)
+                results.append(await run(scope))
+                tg.cancel_scope.cancel()
+        ignore(stops)  # the receiver restored the defaults
+
+    try:
+        anyio.run(main)
+    except KeyboardInterrupt:  # in the instant between the receiver's exit and ignore()
+        if not results:
+            raise
+        stopped.by.append("SIGINT")
+    return results[0], stopped

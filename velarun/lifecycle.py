@@ -1,0 +1,257 @@
+"""The life of ``velarun exec``: prepare → secrets → run under signals → results → exit code.
+
+It receives the engine to run on (:data:`OpenRuntime`), so the whole command runs on the
+FakeRuntime in tests exactly as on Docker. :func:`prepare` (rule data, host inputs, load,
+compile, selection) is shared with ``plan``. User mistakes raise :class:`~velarun.errors.
+UsageError` before anything starts; a failed step is an outcome; the engine failing is an
+outcome with status ``error``.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol, TextIO
+
+from velarun.compile.compiler import CompileOptions, CompileResult, compile_pipeline
+from velarun.compile.plan import Plan
+from velarun.compile.render import hazards
+from velarun.compile.select import select
+from velarun.diagnostics import Diagnostic, render_all
+from velarun.errors import ExitCode, UsageError
+from velarun.inputs import (
+    HostInputs,
+    PrepareRequest,
+    ResolvedRuleData,
+    host_inputs,
+    resolve_ruledata,
+)
+from velarun.load import LoadResult, find_pipeline, load_file
+from velarun.output import OutputGone, write_to
+from velarun.runtime import EngineError, Mount, Runtime
+from velarun.schedule.containers import RunOptions
+from velarun.schedule.outcome import BuildStatus, RunOutcome, not_started
+from velarun.secrets import Masker, all_values, describe_missing, resolve_secrets
+
+if TYPE_CHECKING:
+    from velarun.report.live import RunReporter
+
+
+class InvalidPipelineError(UsageError):
+    """The pipeline has errors: shown as its positioned diagnostics, nothing else."""
+
+    def __init__(self, diagnostics: tuple[Diagnostic, ...], path: str) -> None:
+        super().__init__(render_all(diagnostics, path))
+
+    def render(self) -> str:
+        return self.message
+
+
+class MissingSecretsError(UsageError):
+    """Steps need secrets nobody gave: all of them are listed, with how to pass them."""
+
+    def render(self) -> str:
+        return "error: " + self.message
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    loaded: LoadResult
+    compiled: CompileResult
+    plan: Plan
+    """The compiled plan after ``--stage``/``--step``/``--skip-step``."""
+    ruledata: ResolvedRuleData
+    host: HostInputs
+
+
+def prepare(request: PrepareRequest) -> Prepared:
+    """Rule data (with sources), host inputs, load, compile, select; raises UsageError (an
+    InvalidPipelineError for a pipeline with errors) on any problem."""
+    resolved = resolve_ruledata(request.rules, Path.cwd())
+    host = host_inputs(
+        env=list(request.env),
+        env_files=list(request.env_files),
+        secrets=list(request.secrets),
+        secret_files=list(request.secret_files),
+        local_env=request.local_env,
+    )
+    loaded = load_file(request.path or find_pipeline(Path(".")))
+    if not loaded.ok or loaded.pipeline is None:
+        raise InvalidPipelineError(loaded.diagnostics, loaded.path)
+    result = compile_pipeline(
+        loaded.pipeline,
+        resolved.data,
+        CompileOptions(extra_env=host.env),
+        load_diagnostics=loaded.diagnostics,
+    )
+    if not result.ok or result.plan is None:
+        raise InvalidPipelineError(result.diagnostics, loaded.path)
+    chosen = select(
+        result.plan, skip_steps=request.skip_steps, stages=request.stages, steps=request.steps
+    )
+    return Prepared(loaded, result, chosen, resolved, host)
+
+
+class Engine(Runtime, Protocol):
+    """A runtime to connect to first (blocking; raises EngineError) and close at the end."""
+
+    def connect(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+OpenRuntime = Callable[[str], Engine]
+"""Makes the engine a run uses, given the run id."""
+
+
+@dataclass(frozen=True, slots=True)
+class ExecRequest:
+    prepare: PrepareRequest
+    volumes: tuple[Mount, ...] = ()
+    privileged_images: tuple[str, ...] = ()
+    report: Path | None = None
+    junit: Path | None = None
+    output: str = "text"
+    """``text`` (prefixed logs) or ``jsonl`` (one JSON event per line)."""
+
+
+def check_results(request: ExecRequest) -> None:
+    """``--report``/``--junit`` that could never be written are refused before the run."""
+    from velarun.report.document import cannot_write
+
+    for flag, path in (("--report", request.report), ("--junit", request.junit)):
+        if path is not None and (problem := cannot_write(path)) is not None:
+            raise UsageError(
+                f"{flag} {path}: {problem}", "choose a file in a directory you can write"
+            )
+
+
+def execute(
+    request: ExecRequest,
+    open_runtime: OpenRuntime,
+    *,
+    run_id: str | None = None,
+    err: TextIO | None = None,
+) -> ExitCode:
+    """The whole ``exec``; the build's output goes to stdout, velarun's lines to ``err``."""
+    from velarun import interrupts, log
+    from velarun.report.capture import CaptureReporter
+    from velarun.report.masking import MaskingReporter, mask_outcome
+
+    err = err or sys.stderr
+    run_id = run_id or uuid.uuid4().hex[:12]
+    log.bind_run(run_id)
+    check_results(request)
+    stops = interrupts.stop_signals()
+    interrupts.interrupt_on(stops)  # nothing exists yet: a signal ends it like Ctrl-C
+    plan: Plan | None = None
+    try:
+        prepared = prepare(request.prepare)
+        plan = prepared.plan
+        secret_env, missing = resolve_secrets(plan, prepared.host)
+        if missing:
+            raise MissingSecretsError(describe_missing(missing))
+        masker = Masker(all_values(secret_env))
+        gone = OutputGone()  # `velarun exec | head`: the reader of the output went away
+        capture = CaptureReporter(_reporter(request.output, gone))
+        reporter = MaskingReporter(capture, masker)
+        _announce(prepared, reporter)
+        options = RunOptions(request.volumes, request.privileged_images, secret_env)
+        outcome = _run(plan, open_runtime(run_id), reporter, options, gone, stops)
+    except KeyboardInterrupt:
+        write_to(err, "velarun: interrupted before any container was created\n")
+        if request.report is not None:
+            why = "interrupted" if plan else "interrupted before the pipeline was compiled"
+            canceled = not_started(plan, why, status=BuildStatus.CANCELED)
+            _write_results(request, canceled, {}, err)
+        return ExitCode.INTERRUPTED
+    interrupts.ignore(stops)  # the run is over and cleaned up: finish writing the results
+    reporter.build_finished(outcome)
+    for value in outcome.masked:
+        masker.add(value)
+    written = _write_results(request, mask_outcome(outcome, masker), capture.lines, err)
+    return outcome.exit_code if written else ExitCode.ENVIRONMENT
+
+
+def _reporter(output: str, gone: OutputGone) -> RunReporter:
+    from velarun.report.console import ConsoleReporter
+    from velarun.report.jsonl import JsonlReporter
+
+    if output == "jsonl":
+        return JsonlReporter(on_closed=gone)
+    return ConsoleReporter(on_closed=gone)
+
+
+def _announce(prepared: Prepared, reporter: RunReporter) -> None:
+    """The rule data and where it came from, the plan, and what the rulesets removed before
+    anything runs (Vela stays silent about it)."""
+    for line in prepared.ruledata.header():
+        reporter.notice(line)
+    for warning in prepared.ruledata.warnings:
+        reporter.notice(f"warning: {warning}")
+    plan = prepared.plan
+    reporter.plan_ready(plan.to_json())
+    for pruned in plan.pruned:
+        where = f"{pruned.stage}/{pruned.name}" if pruned.stage else pruned.name
+        reporter.notice(f"pruned {pruned.kind} {where}: {pruned.reason}")
+    for hazard in hazards(plan):
+        reporter.notice(f"needs: {hazard}")
+
+
+def _run(
+    plan: Plan,
+    runtime: Engine,
+    reporter: RunReporter,
+    options: RunOptions,
+    gone: OutputGone,
+    stops: tuple[signal.Signals, ...],
+) -> RunOutcome:
+    """Connect, run under signals, close. An engine that cannot be reached is an outcome."""
+    from velarun import interrupts
+    from velarun.schedule.scheduler import run_plan
+
+    try:
+        runtime.connect()
+    except EngineError as exc:
+        return not_started(plan, exc.message, exc.hint or "")
+    outcome, stopped = interrupts.run_until_stopped(
+        lambda scope: run_plan(plan, runtime, reporter, options, cancel_scope=scope),
+        stops,
+        gone,
+        reporter.notice,
+    )
+    runtime.close()
+    if stopped.by and outcome.status != BuildStatus.CANCELED:
+        outcome = replace(outcome, status=BuildStatus.CANCELED)
+    return outcome
+
+
+def _write_results(
+    request: ExecRequest,
+    outcome: RunOutcome,
+    lines: Mapping[str, Iterable[str]],
+    err: TextIO,
+) -> bool:
+    """Write ``--report`` and ``--junit``; a failure (the disk filled up, the directory went
+    away) is one line on ``err``, not a traceback, and the run then exits 3."""
+    from velarun.report.document import write_report
+    from velarun.report.junit import write_junit
+
+    def attempt(flag: str, path: Path, write: Callable[[Path], None]) -> bool:
+        try:
+            write(path)
+        except OSError as exc:
+            write_to(err, f"velarun: {flag}: could not write `{path}`: {exc.strerror or exc}\n")
+            return False
+        return True
+
+    written = True
+    if request.report is not None:
+        written &= attempt("--report", request.report, lambda p: write_report(p, outcome))
+    if request.junit is not None:
+        written &= attempt("--junit", request.junit, lambda p: write_junit(p, outcome, lines))
+    return written

@@ -1,0 +1,88 @@
+"""Prefixed live logs on stdout (Vela's ``[stage: s][step: x] line``) and velarun's own
+lines on stderr, through structlog. Masking happens before: see :mod:`velarun.report.masking`."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any, TextIO
+
+from velarun import log
+from velarun.output import Closable, use_color, write_to
+from velarun.report.live import prefix
+from velarun.report.summary import render_summary
+from velarun.runtime import ContainerSpec
+from velarun.schedule.outcome import RunOutcome, StageOutcome, StepOutcome, StepStatus
+
+_COLORS = ("36", "35", "34", "32", "33", "96", "95", "94")
+
+
+class ConsoleReporter:
+    """Step output on ``out`` (stdout), velarun's own lines on ``err`` (stderr)."""
+
+    def __init__(
+        self,
+        out: TextIO | None = None,
+        err: TextIO | None = None,
+        *,
+        color: bool | None = None,
+        on_closed: Callable[[], None] | None = None,
+    ) -> None:
+        self.out = out or sys.stdout
+        self.err = err or sys.stderr
+        self.color = use_color(self.out) if color is None else color
+        self._colors: dict[str, str] = {}
+        self._put = Closable(self.out, on_closed).put
+
+    def _prefix(self, spec: ContainerSpec) -> str:
+        text = prefix(spec)
+        if not self.color:
+            return text
+        code = self._colors.setdefault(text, _COLORS[len(self._colors) % len(_COLORS)])
+        return f"\x1b[{code}m{text}\x1b[0m"
+
+    def plan_ready(self, plan: dict[str, Any]) -> None:
+        pass
+
+    def stage_started(self, stage: str) -> None:
+        pass
+
+    def step_started(self, spec: ContainerSpec) -> None:
+        self._put(f"{self._prefix(spec)} > {spec.kind} started ({spec.image})\n")
+
+    def log(self, spec: ContainerSpec, lines: Sequence[str]) -> None:
+        head = self._prefix(spec)
+        # A batch at a time, flushed: prompt even through a pipe, not a write per line.
+        self._put("".join(f"{head} {line}\n" for line in lines))
+
+    def step_finished(self, outcome: StepOutcome) -> None:
+        self._put("")  # stdout first: the step's last lines come before what is said of it
+        step = log.get().bind(stage=outcome.stage, step=outcome.name)
+        if outcome.status is StepStatus.SKIPPED:
+            step.info(
+                "step_skipped",
+                label=outcome.label,
+                status=outcome.status.value,
+                reason=outcome.reason,
+            )
+        elif outcome.status is not StepStatus.SUCCESS:
+            step.warning(
+                "step_ended",
+                label=outcome.label,
+                status=outcome.status.value,
+                reason=outcome.reason,
+            )
+
+    def stage_finished(self, outcome: StageOutcome) -> None:
+        pass
+
+    def notice(self, message: str) -> None:
+        self._put("")
+        log.get().info("notice", message=message)
+
+    def masked_outputs(self, values: Sequence[str]) -> None:
+        pass
+
+    def build_finished(self, outcome: RunOutcome) -> None:
+        self._put("")
+        write_to(self.err, render_summary(outcome, color=self.color and use_color(self.err)) + "\n")
