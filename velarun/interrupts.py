@@ -58,18 +58,19 @@ def run_until_stopped(
     returns), later ones are acknowledged. ``say`` tells the user what happens."""
     stopped = Stopped()
     results: list[T] = []
+    scopes: list[anyio.CancelScope] = []  # made inside the event loop
 
     def stop(why: str, first: str) -> None:
         stopped.by.append(why)
         if len(stopped.by) == 1:
             say(first)
-            scope.cancel()
+            scopes[0].cancel()
         elif why != "output closed":
             say(f"{why} again: cleanup is already bounded; removing what it can")
 
-    scope = anyio.CancelScope()
-
     async def main() -> None:
+        scope = anyio.CancelScope()
+        scopes.append(scope)
         # Opened before the run starts, so no signal can reach a default handler mid-run.
         with anyio.open_signal_receiver(*stops) as signals:
             async with anyio.create_task_group() as tg:

@@ -292,6 +292,21 @@ class _Compiler:
             return Plan(
                 self.data, (implicit_stage(steps),), services=services, pruned=tuple(pruned)
             )
+        planned, dropped = self._stages(pruned)
+        self._duplicates(tuple(s for stage in planned for s in stage.steps))
+        return Plan(
+            self.data,
+            stages=planned,
+            services=services,
+            pruned=tuple(pruned),
+            dropped_needs=dropped,
+        )
+
+    def _stages(
+        self, pruned: list[Pruned]
+    ) -> tuple[tuple[PlannedStage, ...], tuple[DroppedNeed, ...]]:
+        """The stages that keep a step, with their ``needs`` on stages that stay; the rest
+        is added to ``pruned``, and every ``needs`` edge that no longer waits is returned."""
         kept: list[tuple[Stage, tuple[PlannedStep, ...]]] = []
         for stage in self.p.stages:
             steps = tuple(
@@ -317,14 +332,7 @@ class _Compiler:
             planned.append(
                 PlannedStage(stage.name, tuple(needs), stage.independent, steps, stage.pos)
             )
-        self._duplicates(tuple(s for stage in planned for s in stage.steps))
-        return Plan(
-            self.data,
-            stages=tuple(planned),
-            services=services,
-            pruned=tuple(pruned),
-            dropped_needs=tuple(dropped),
-        )
+        return tuple(planned), tuple(dropped)
 
     def _duplicates(self, steps: tuple[PlannedStep, ...]) -> None:
         """After purge, step names must be unique (the server's ``ValidatePipeline``)."""

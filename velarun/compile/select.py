@@ -42,22 +42,37 @@ def select(
     roots = set(stages) | {owner[n] for n in steps if n in owner}
     wanted = _closure(plan, roots) if roots else {st.name for st in plan.stages}
     pruned = list(plan.pruned)
-    out: list[PlannedStage] = []
-    for stage in plan.stages:
-        if stage.name not in wanted:
-            why = "not needed by --stage/--step " + ", ".join(sorted((*stages, *steps)))
-            pruned.append(Pruned("stage", stage.name, None, why))
-            continue
-        # --step limits its own stage to the steps named; stages it needs run whole.
-        limit = stage.name not in stages and any(owner.get(n) == stage.name for n in steps)
-        kept = _kept_steps(stage, skip_steps, steps if limit else None, pruned)
-        if kept or stage.implicit:
-            out.append(replace(stage, steps=kept))
-        else:
-            pruned.append(Pruned("stage", stage.name, None, "every step was deselected"))
+    out = [
+        kept
+        for stage in plan.stages
+        if (kept := _select_stage(stage, wanted, owner, skip_steps, stages, steps, pruned))
+    ]
     names = {st.name for st in out}
     out = [replace(st, needs=tuple(n for n in st.needs if n in names)) for st in out]
     return replace(plan, stages=tuple(out), pruned=tuple(pruned))
+
+
+def _select_stage(
+    stage: PlannedStage,
+    wanted: set[str],
+    owner: dict[str, str],
+    skip_steps: tuple[str, ...],
+    stages: tuple[str, ...],
+    steps: tuple[str, ...],
+    pruned: list[Pruned],
+) -> PlannedStage | None:
+    """The stage with the steps that stay, or None (added to ``pruned`` with the reason)."""
+    if stage.name not in wanted:
+        why = "not needed by --stage/--step " + ", ".join(sorted((*stages, *steps)))
+        pruned.append(Pruned("stage", stage.name, None, why))
+        return None
+    # --step limits its own stage to the steps named; stages it needs run whole.
+    limit = stage.name not in stages and any(owner.get(n) == stage.name for n in steps)
+    kept = _kept_steps(stage, skip_steps, steps if limit else None, pruned)
+    if kept or stage.implicit:
+        return replace(stage, steps=kept)
+    pruned.append(Pruned("stage", stage.name, None, "every step was deselected"))
+    return None
 
 
 def _check_names(
