@@ -76,6 +76,10 @@ class ResolvedRuleData:
 
     def header(self) -> list[str]:
         """One line per datum and where it came from."""
+        return [f"rule data: {k:<7} {v}  ({source})" for k, v, source in self.rows()]
+
+    def rows(self) -> list[tuple[str, str, str]]:
+        """(datum, value as shown, where it came from), in the header's order."""
         d = self.data
         paths = (
             f"{len(d.paths)} file{'s' if len(d.paths) != 1 else ''}"
@@ -96,7 +100,7 @@ class ResolvedRuleData:
             rows.append(("target", d.target))
         if d.comment:
             rows.append(("comment", repr(d.comment)))
-        return [f"rule data: {k:<7} {v}  ({self.sources.get(k, 'default')})" for k, v in rows]
+        return [(k, v, self.sources.get(k, "default")) for k, v in rows]
 
 
 def resolve_ruledata(inputs: RuleInputs, cwd: Path) -> ResolvedRuleData:

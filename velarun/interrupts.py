@@ -52,21 +52,25 @@ def run_until_stopped(
     run: Callable[[anyio.CancelScope], Awaitable[T]],
     stops: tuple[signal.Signals, ...],
     gone: OutputGone,
-    say: Callable[[str], None],
+    say: Callable[..., None],
 ) -> tuple[T, Stopped]:
     """Run ``run(scope)`` under anyio; the first stop cancels ``scope`` (the run cleans up and
-    returns), later ones are acknowledged. ``say`` tells the user what happens."""
+    returns), later ones are acknowledged. ``say(event, **fields)`` tells the user (a
+    reporter's ``notice``)."""
     stopped = Stopped()
     results: list[T] = []
     scopes: list[anyio.CancelScope] = []  # made inside the event loop
 
-    def stop(why: str, first: str) -> None:
+    def stop(why: str) -> None:
         stopped.by.append(why)
         if len(stopped.by) == 1:
-            say(first)
+            if why == "output closed":
+                say("output_closed")
+            else:
+                say("stopping", signal=why)
             scopes[0].cancel()
         elif why != "output closed":
-            say(f"{why} again: cleanup is already bounded; removing what it can")
+            say("stopping_again", signal=why)
 
     async def main() -> None:
         scope = anyio.CancelScope()
@@ -77,16 +81,9 @@ def run_until_stopped(
 
                 async def watch() -> None:
                     async for signum in signals:
-                        name = signal.Signals(signum).name
-                        stop(name, f"{name}: stopping the build, killing containers, cleaning up")
+                        stop(signal.Signals(signum).name)
 
-                gone.then(
-                    lambda: stop(
-                        "output closed",
-                        "the output was closed (broken pipe): stopping the build, killing"
-                        " containers, cleaning up",
-                    )
-                )
+                gone.then(lambda: stop("output closed"))
                 tg.start_soon(watch)
                 results.append(await run(scope))
                 tg.cancel_scope.cancel()

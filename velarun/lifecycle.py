@@ -189,17 +189,17 @@ def _reporter(output: str, gone: OutputGone) -> RunReporter:
 def _announce(prepared: Prepared, reporter: RunReporter) -> None:
     """The rule data and where it came from, the plan, and what the rulesets removed before
     anything runs (Vela stays silent about it)."""
-    for line in prepared.ruledata.header():
-        reporter.notice(line)
+    for datum, value, source in prepared.ruledata.rows():
+        reporter.notice("rule_data", datum=datum, value=value, source=source)
     for warning in prepared.ruledata.warnings:
-        reporter.notice(f"warning: {warning}")
+        reporter.notice("warning", message=warning)
     plan = prepared.plan
     reporter.plan_ready(plan.to_json())
     for pruned in plan.pruned:
         where = f"{pruned.stage}/{pruned.name}" if pruned.stage else pruned.name
-        reporter.notice(f"pruned {pruned.kind} {where}: {pruned.reason}")
+        reporter.notice("pruned", kind=pruned.kind, name=where, reason=pruned.reason)
     for hazard in hazards(plan):
-        reporter.notice(f"needs: {hazard}")
+        reporter.notice("needs_changed", hazard=hazard)
 
 
 def _run(

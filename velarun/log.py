@@ -11,7 +11,7 @@ timestamp and the fields.
 from __future__ import annotations
 
 import sys
-from collections.abc import MutableMapping
+from collections.abc import Mapping, MutableMapping
 from typing import Any
 
 from velarun.output import write_to
@@ -30,17 +30,29 @@ class _StderrLogger:
 
 
 SENTENCES = {
-    "notice": "{message}",
+    "rule_data": "rule data: {datum:<7} {value}  ({source})",
+    "warning": "warning: {message}",
+    "pruned": "pruned {kind} {name}: {reason}",
+    "needs_changed": "needs: {hazard}",
     "step_skipped": "skipped {label}: {reason}",
     "step_ended": "{label} {status}: {reason}",
+    "cleanup_failed": "cleanup: {error}",
+    "stopping": "{signal}: stopping the build, killing containers, cleaning up",
+    "stopping_again": "{signal} again: cleanup is already bounded; removing what it can",
+    "output_closed": "the output was closed (broken pipe): stopping the build, killing"
+    " containers, cleaning up",
 }
 """How the console says each event; an event not listed is shown by its name."""
 
 
-def _console(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> str:
-    event = event_dict["event"]
+def sentence(event: str, fields: Mapping[str, Any]) -> str:
+    """The event as a person reads it (without the ``velarun:`` prefix)."""
     template = SENTENCES.get(event)
-    return "velarun: " + (template.format_map(event_dict) if template else event)
+    return template.format_map(fields) if template else event
+
+
+def _console(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> str:
+    return "velarun: " + sentence(event_dict["event"], event_dict)
 
 
 def bind_run(run_id: str) -> None:

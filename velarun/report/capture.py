@@ -50,8 +50,8 @@ class CaptureReporter:
     def stage_finished(self, outcome: StageOutcome) -> None:
         self.inner.stage_finished(outcome)
 
-    def notice(self, message: str) -> None:
-        self.inner.notice(message)
+    def notice(self, event: str, **fields: str) -> None:
+        self.inner.notice(event, **fields)
 
     def masked_outputs(self, values: Sequence[str]) -> None:
         self.inner.masked_outputs(values)

@@ -76,9 +76,9 @@ class ConsoleReporter:
     def stage_finished(self, outcome: StageOutcome) -> None:
         pass
 
-    def notice(self, message: str) -> None:
+    def notice(self, event: str, **fields: str) -> None:
         self._put("")
-        log.get().info("notice", message=message)
+        log.get().info(event, **fields)
 
     def masked_outputs(self, values: Sequence[str]) -> None:
         pass

@@ -72,8 +72,8 @@ class JsonlReporter:
     def stage_finished(self, outcome: StageOutcome) -> None:
         self._emit("stage_finished", stage=outcome.name, status=outcome.status.value)
 
-    def notice(self, message: str) -> None:
-        log.get().info("notice", message=message)
+    def notice(self, event: str, **fields: str) -> None:
+        log.get().info(event, **fields)
 
     def masked_outputs(self, values: Sequence[str]) -> None:
         pass

@@ -69,8 +69,9 @@ class MaskingReporter:
     def stage_finished(self, outcome: StageOutcome) -> None:
         self.inner.stage_finished(mask_stage(outcome, self.masker))
 
-    def notice(self, message: str) -> None:
-        self.inner.notice(self.masker.mask(message))
+    def notice(self, event: str, **fields: str) -> None:
+        mask = self.masker.mask
+        self.inner.notice(event, **{k: mask(v) for k, v in fields.items()})
 
     def masked_outputs(self, values: Sequence[str]) -> None:
         for value in values:  # kept here: never passed on

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
+from velarun.log import sentence
 from velarun.runtime import ContainerSpec
 from velarun.schedule.outcome import StageOutcome, StepOutcome
 
@@ -28,7 +29,9 @@ class Reporter(Protocol):
 
     def stage_finished(self, outcome: StageOutcome) -> None: ...
 
-    def notice(self, message: str) -> None: ...
+    def notice(self, event: str, **fields: str) -> None:
+        """Something velarun says about the run: an event name (``pruned``, ``stopping``...)
+        with its fields; :data:`velarun.log.SENTENCES` says how a person reads it."""
 
     def masked_outputs(self, values: Sequence[str]) -> None:
         """Values a step wrote to ``$VELA_MASKED_OUTPUTS``: mask them from now on."""
@@ -62,8 +65,8 @@ class RecordingReporter:
     def stage_finished(self, outcome: StageOutcome) -> None:
         self.events.append(("stage_finished", outcome.name))
 
-    def notice(self, message: str) -> None:
-        self.notices.append(message)
+    def notice(self, event: str, **fields: str) -> None:
+        self.notices.append(sentence(event, fields))
 
     def masked_outputs(self, values: Sequence[str]) -> None:
         self.masked.extend(values)

@@ -275,7 +275,7 @@ async def _cleanup(run: _Run) -> None:
         try:
             await run.runtime.teardown()
         except EngineError as exc:
-            run.reporter.notice(f"cleanup: {exc.message}")
+            run.reporter.notice("cleanup_failed", error=exc.message)
 
 
 async def _remove_quietly(runtime: Runtime, handle: Handle) -> None:

@@ -51,14 +51,14 @@ def test_everything_shown_is_masked_and_masked_outputs_are_learned() -> None:
     reporter.log(spec(), ["tok one", "two"])
     reporter.masked_outputs(["later"])
     reporter.log(spec(), ["later tok"])
-    reporter.notice("said tok")
+    reporter.notice("warning", message="said tok")
     reporter.step_finished(StepOutcome("a", None, StepStatus.FAILURE, 1, "tok failed"))
     reporter.build_finished(outcome("later", "tok"))
     assert inner.plans == [{"steps": [{"environment": {"T": "***"}}]}]
     assert inner.images == ["registry/***:1"]
     assert inner.lines == ["test/unit: *** one", "test/unit: two", "test/unit: *** ***"]
     assert inner.masked == []  # the values themselves are never passed on
-    assert inner.notices == ["said ***"]
+    assert inner.notices == ["warning: said ***"]
     assert inner.finished[0].reason == "*** failed"
     final = inner.outcomes[0]
     assert (final.all_steps()[0].reason, final.error, final.hint) == ("***", "***", "***")
