@@ -87,7 +87,7 @@ def parallel_floor(k: int, workspace: Path) -> float:
     import docker
 
     from velarun.runtime import ContainerSpec
-    from velarun.runtime.docker import create_kwargs, labels
+    from velarun.runtime.docker_labels import create_kwargs, labels
 
     client = docker.from_env()
     run_id = f"pfloor{uuid.uuid4().hex[:8]}"

@@ -1,7 +1,8 @@
 """Phase 4, runtime: the seam between the scheduler and a container engine.
 
 :class:`Runtime` is the protocol; :mod:`velarun.runtime.docker` implements it on the Docker
-Engine and :mod:`velarun.runtime.fake` deterministically for scheduler tests. A container that
+Engine (its parts in the other ``docker_*`` modules, the only ones that import the docker SDK)
+and :mod:`velarun.runtime.fake` deterministically for scheduler tests. A container that
 exits non-zero is an exit code, never an exception; exceptions (:class:`EngineError` and its
 subclasses) mean the infrastructure failed.
 """
