@@ -3,15 +3,14 @@
 Every blocking SDK call runs in a worker thread that can be abandoned on cancellation
 (``abandon_on_cancel=True``); the shielded cleanup then kills and removes the container, which
 unblocks the abandoned thread. Log readers and waiters use their own capacity limiter, so many
-parallel steps cannot use up anyio's default 40 threads. A container's output is read from an
-attach socket opened before it starts (as `docker run` does), see
-:mod:`velarun.runtime.docker_logs`.
+parallel steps cannot use up anyio's default 40 threads. Every call passes the error boundary
+of :mod:`velarun.runtime.docker_errors`, told what the call acts on.
 
 Per run: a bridge network (each container reachable by its step or service name), a volume at
 ``/vela``, the working directory bind-mounted at ``/vela/src``, and a host directory at
-``/vela/outputs`` for ``$VELA_OUTPUTS``. Everything carries the label
-``io.velarun.run-id=<id>`` and a name starting ``velarun-<id>-``, and ``io.velarun.owner`` (the
-velarun process) so that ``clean`` leaves a run in progress alone.
+``/vela/outputs`` for ``$VELA_OUTPUTS``, all labelled as :mod:`velarun.runtime.docker_labels`
+says. A container's output is read from an attach socket opened before it starts (as `docker
+run` does), see :mod:`velarun.runtime.docker_logs`.
 """
 
 from __future__ import annotations
@@ -35,7 +34,6 @@ import docker.errors
 
 from velarun.dotenv import parse_dotenv
 from velarun.runtime import (
-    ContainerGoneError,
     ContainerSpec,
     EngineError,
     Handle,
@@ -43,7 +41,7 @@ from velarun.runtime import (
     LogSink,
 )
 from velarun.runtime.docker_clean import STUCK_HINT, clean, remove_labelled
-from velarun.runtime.docker_errors import connect, engine_errors, explain
+from velarun.runtime.docker_errors import ENGINE, Call, Op, connect, engine_errors
 from velarun.runtime.docker_labels import (
     container_name,
     create_kwargs,
@@ -68,8 +66,28 @@ class DockerHandle:
     waited: float | None = None
     logs_done: float | None = None
 
+    @property
+    def call(self) -> Call:
+        """A call on this container, for the error boundary."""
+        return Call(Op.CONTAINER, f"{self.spec.kind} `{self.spec.label}`")
+
+
+def _remove_container(container: Any) -> bool:
+    """Blocking: force-remove a container; False when it was gone or going already."""
+    try:
+        container.remove(force=True, v=True)
+    except docker.errors.NotFound:
+        return False  # removed already: from outside, or by a teardown sweep
+    except docker.errors.APIError as exc:
+        if exc.status_code != 409:  # 409: a removal already in progress
+            raise
+        return False
+    return True
+
 
 class DockerRuntime:
+    """The :class:`velarun.runtime.Runtime` protocol on the Docker Engine."""
+
     def __init__(self, workspace: Path, run_id: str) -> None:
         self.workspace = workspace.resolve()
         self.run_id = run_id
@@ -104,10 +122,17 @@ class DockerRuntime:
         with self._lock:
             self.timings.setdefault(phase, []).append(seconds)
 
+    def _since(self, phase: str, started: float) -> float:
+        now = time.perf_counter()
+        self._record(phase, now - started)
+        return now
+
     # -- plumbing ----------------------------------------------------------------------------
 
-    async def _call(self, fn: Callable[..., T], *args: Any, limiter: Any = None) -> T:
-        with engine_errors():
+    async def _call(
+        self, fn: Callable[..., T], *args: Any, call: Call = ENGINE, limiter: Any = None
+    ) -> T:
+        with engine_errors(call):
             return await anyio.to_thread.run_sync(
                 fn, *args, abandon_on_cancel=True, limiter=limiter or self._streams
             )
@@ -126,10 +151,6 @@ class DockerRuntime:
 
     async def setup(self) -> None:
         started = time.perf_counter()
-        await self._setup()
-        self._record("run set-up", time.perf_counter() - started)
-
-    async def _setup(self) -> None:
         self._outputs = Path(tempfile.mkdtemp(prefix=f"velarun-{self.run_id}-outputs-"))
         self._outputs.chmod(0o777)
         (self._outputs / ".env").touch(mode=0o666)
@@ -145,41 +166,29 @@ class DockerRuntime:
                 )
 
         await self._call(create)
+        self._since("run set-up", started)
 
-    def _image_present(self, image: str, label: str) -> bool:
-        try:
-            self.client.images.get(image)
-            return True
-        except docker.errors.ImageNotFound:
-            return False
-        except docker.errors.APIError as exc:
-            if exc.status_code is None or not 400 <= exc.status_code < 500:
-                raise
-            raise ImageUnavailableError(  # the engine cannot even parse the name
-                f"step `{label}`: `{image}` is not a valid image name: {explain(exc)}",
-                "write `name[:tag]` or `name@sha256:...`, the repository in lowercase",
-            ) from exc
+    def _image_present(self, image: str, who: str) -> bool:
+        with engine_errors(Call(Op.IMAGE, who, image)):
+            try:
+                self.client.images.get(image)
+            except docker.errors.ImageNotFound:
+                return False
+        return True
 
-    def _pull(self, image: str, label: str) -> None:
-        try:
+    def _pull(self, image: str, who: str) -> None:
+        with engine_errors(Call(Op.PULL, who, image)):
             self.client.images.pull(image)
-        except docker.errors.DockerException as exc:
-            raise ImageUnavailableError(
-                f"step `{label}`: pulling image `{image}` failed: {explain(exc)}",
-                "check the image name and tag, your network, or `docker login` for a private"
-                " registry; or build it locally and set `pull: not_present`",
-            ) from exc
 
-    def _resolve(self, image: str, policy: str, label: str) -> None:
+    def _resolve(self, image: str, policy: str, who: str) -> None:
         if policy == "always":
-            self._pull(image, label)
+            self._pull(image, who)
         elif policy == "not_present":
-            if not self._image_present(image, label):
-                self._pull(image, label)
-        elif policy != "on_start" and not self._image_present(image, label):
+            if not self._image_present(image, who):
+                self._pull(image, who)
+        elif policy != "on_start" and not self._image_present(image, who):
             raise ImageUnavailableError(
-                f"step `{label}`: image `{image}` is not present locally and its pull policy"
-                f" is `{policy}`",
+                f"{who}: image `{image}` is not present locally and its pull policy is `{policy}`",
                 f"pull or build it first (`docker pull {image}`), or set `pull: not_present`",
             )
 
@@ -190,12 +199,12 @@ class DockerRuntime:
             label = spec.label if spec.kind == "step" else f"service {spec.name}"
             current = wanted.get(spec.image)
             if current is None or (spec.pull == "always" and current[0] != "always"):
-                wanted[spec.image] = (spec.pull, label)
+                wanted[spec.image] = (spec.pull, f"step `{label}`")
         started = time.perf_counter()
         async with anyio.create_task_group() as tg:
-            for image, (policy, label) in wanted.items():
-                tg.start_soon(self._call, self._resolve, image, policy, label)
-        self._record("image resolution", time.perf_counter() - started)
+            for image, (policy, who) in wanted.items():
+                tg.start_soon(self._call, self._resolve, image, policy, who)
+        self._since("image resolution", started)
 
     async def start(self, spec: ContainerSpec) -> DockerHandle:
         assert self._outputs is not None, "start before setup"
@@ -216,22 +225,17 @@ class DockerRuntime:
         kwargs["networking_config"] = {
             self.network: self.client.api.create_endpoint_config(aliases=[spec.name])
         }
+        image_call = Call(Op.CREATE, f"step `{spec.label}`", spec.image)
 
-        def create_and_start() -> Any:
+        def create_and_start() -> None:
             if spec.pull == "on_start":
-                self._pull(spec.image, spec.label)
-            t0 = time.perf_counter()
-            with self._creating():
-                try:
-                    container = self.client.containers.create(**kwargs)
-                except docker.errors.ImageNotFound as exc:
-                    raise ImageUnavailableError(
-                        f"step `{spec.label}`: image `{spec.image}` not found: {explain(exc)}",
-                        "check the image name, or set a pull policy that fetches it",
-                    ) from exc
+                self._pull(spec.image, image_call.who)
+            started = time.perf_counter()
+            with self._creating(), engine_errors(image_call):
+                container = self.client.containers.create(**kwargs)
             handle.container = container
-            t1 = time.perf_counter()
-            try:
+            started = self._since("container create", started)
+            with engine_errors(Call(Op.START, f"{spec.kind} `{spec.label}`")):
                 # Attached before it starts, as `docker run` does: the output streams from its
                 # first byte over a raw socket, far cheaper to read than the logs endpoint.
                 output = self.client.api.attach_socket(
@@ -243,14 +247,7 @@ class DockerRuntime:
                         sock.settimeout(None)  # a quiet step is not a dead engine
                 handle.streams.append(output)
                 container.start()
-            except docker.errors.APIError as exc:
-                raise EngineError(
-                    f"{spec.kind} `{spec.label}`: the container could not start: {explain(exc)}",
-                    "check the image's entrypoint, user and volumes",
-                ) from exc
-            self._record("container create", t1 - t0)
-            self._record("container start", time.perf_counter() - t1)
-            return container
+            self._since("container start", started)
 
         await self._call(create_and_start)
         return handle
@@ -259,7 +256,6 @@ class DockerRuntime:
         assert isinstance(handle, DockerHandle)
         if handle.container is None or not handle.streams:
             return
-
         handoff = LineHandoff()
 
         def read() -> None:
@@ -273,7 +269,7 @@ class DockerRuntime:
         async def reader() -> None:
             nonlocal failure
             try:
-                await self._call(read)
+                await self._call(read, call=handle.call)
             except EngineError as exc:
                 failure = exc
             finally:
@@ -288,34 +284,31 @@ class DockerRuntime:
             self._record("log drain", max(0.0, handle.logs_done - handle.waited))
 
     async def wait(self, handle: Handle) -> int:
+        """The exit code; :class:`ContainerGoneError` when the container was removed."""
         assert isinstance(handle, DockerHandle)
         if handle.container is None:
             return 1
         started = time.perf_counter()
-        try:
-            result = await self._call(handle.container.wait)
-        except docker.errors.NotFound as exc:
-            raise ContainerGoneError(
-                f"{handle.spec.kind} `{handle.spec.label}`: its container was removed from"
-                " outside velarun",
-                "something else (a `docker rm`, a cleanup script) removed it mid-step",
-            ) from exc
-        handle.waited = time.perf_counter()
-        self._record("wait", handle.waited - started)
+        result = await self._call(handle.container.wait, call=handle.call)
+        handle.waited = self._since("wait", started)
         return int(result.get("StatusCode", 1))
 
     async def kill(self, handle: Handle) -> None:
         assert isinstance(handle, DockerHandle)
-        if handle.container is None:
+        container = handle.container
+        if container is None:
             return
 
         def kill() -> None:
             try:
-                handle.container.kill()
-            except docker.errors.APIError:
-                pass  # already stopped or gone
+                container.kill()
+            except docker.errors.NotFound:
+                pass  # gone already
+            except docker.errors.APIError as exc:
+                if exc.status_code != 409:  # 409: not running
+                    raise
 
-        await self._call(kill)
+        await self._call(kill, call=handle.call)
 
     async def remove(self, handle: Handle) -> None:
         assert isinstance(handle, DockerHandle)
@@ -323,27 +316,18 @@ class DockerRuntime:
             with contextlib.suppress(Exception):
                 stream.close()
         container = handle.container
-        if container is None:
-            # A create that may have completed in an abandoned thread: remove by name.
-            def by_name() -> None:
-                with contextlib.suppress(docker.errors.APIError):
-                    self.client.containers.get(handle.name).remove(force=True, v=True)
-
-            await self._call(by_name)
-            return
 
         def remove() -> None:
-            t0 = time.perf_counter()
-            try:
-                container.remove(force=True, v=True)
-                self._record("remove", time.perf_counter() - t0)
-            except docker.errors.NotFound:
-                pass
-            except docker.errors.APIError as exc:
-                if exc.status_code != 409:  # removal already in progress
-                    raise
+            if container is None:
+                # A create that may have completed in an abandoned thread: remove by name.
+                with contextlib.suppress(docker.errors.NotFound):
+                    _remove_container(self.client.containers.get(handle.name))
+                return
+            started = time.perf_counter()
+            if _remove_container(container):
+                self._since("remove", started)
 
-        await self._call(remove)
+        await self._call(remove, call=handle.call)
 
     async def read_outputs(self) -> tuple[dict[str, str], dict[str, str]]:
         if self._outputs is None:
@@ -363,37 +347,38 @@ class DockerRuntime:
         try:
             await self._teardown()
         finally:
-            self._record("teardown", time.perf_counter() - started)
+            self._since("teardown", started)
+
+    def _sweep(self) -> None:
+        """Blocking: remove everything labelled with this run, or say what is left."""
+        done = remove_labelled(
+            self.client,
+            self.run_id,
+            include_running=True,
+            network_attempts=50,
+            volume_attempts=50,
+        )
+        problems = list(done.problems)
+        problems += [
+            f"network {name}: the engine lost count of its endpoints and refuses to remove it;"
+            f" {STUCK_HINT}"
+            for name in done.stuck
+        ]
+        if problems:
+            raise EngineError(
+                "could not remove everything: " + "; ".join(problems),
+                f"run `velarun clean --run-id {self.run_id}`",
+            )
 
     async def _teardown(self) -> None:
-        def sweep() -> None:
-            done = remove_labelled(
-                self.client,
-                self.run_id,
-                include_running=True,
-                network_attempts=50,
-                volume_attempts=50,
-            )
-            problems = list(done.problems)
-            problems += [
-                f"network {name}: the engine lost count of its endpoints and refuses to remove"
-                f" it; {STUCK_HINT}"
-                for name in done.stuck
-            ]
-            if problems:
-                raise EngineError(
-                    "could not remove everything: " + "; ".join(problems),
-                    f"run `velarun clean --run-id {self.run_id}`",
-                )
-
         try:
             if self._client is not None:
-                await self._call(sweep)  # removing containers also ends abandoned waits
+                await self._call(self._sweep)  # removing containers also ends abandoned waits
                 if self._in_flight > 0:  # only after a cancellation abandoned calls
                     with anyio.move_on_after(10):
                         while self._in_flight > 0:
                             await anyio.sleep(0.05)
-                    await self._call(sweep)  # whatever an abandoned call created meanwhile
+                    await self._call(self._sweep)  # whatever an abandoned call created meanwhile
         finally:
             if self._outputs is not None:
                 shutil.rmtree(self._outputs, ignore_errors=True)
