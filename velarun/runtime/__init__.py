@@ -19,6 +19,14 @@ LogSink = Callable[[Sequence[str]], Awaitable[None]]
 """Receives a container's output: batches of complete lines, in order."""
 
 
+class PhaseObserver(Protocol):
+    """Told how long each phase of a run took (``velarun bench``). Phases: ``run set-up``,
+    ``image resolution``, ``container create``, ``container start``, ``wait``, ``log drain``,
+    ``remove``, ``teardown``. May be called from worker threads."""
+
+    def phase(self, name: str, seconds: float) -> None: ...
+
+
 class EngineError(EnvironmentFailureError):
     """Infrastructure failed (exit code 3): the engine, an image, a container."""
 

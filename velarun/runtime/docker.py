@@ -16,9 +16,7 @@ run` does), see :mod:`velarun.runtime.docker_logs`.
 from __future__ import annotations
 
 import contextlib
-import os
 import shutil
-import signal
 import tempfile
 import threading
 import time
@@ -29,7 +27,6 @@ from typing import Any, TypeVar
 
 import anyio
 import anyio.to_thread
-import docker
 import docker.errors
 
 from velarun.dotenv import parse_dotenv
@@ -39,8 +36,9 @@ from velarun.runtime import (
     Handle,
     ImageUnavailableError,
     LogSink,
+    PhaseObserver,
 )
-from velarun.runtime.docker_clean import STUCK_HINT, clean, remove_labelled
+from velarun.runtime.docker_clean import STUCK_HINT, remove_labelled
 from velarun.runtime.docker_errors import ENGINE, Call, Op, connect, engine_errors
 from velarun.runtime.docker_labels import (
     container_name,
@@ -55,6 +53,30 @@ T = TypeVar("T")
 _STREAM_LIMITER_SIZE = 1024
 OUTPUTS_LIMIT = 10 * 1024 * 1024
 """Vela reads at most 10 MB of outputs."""
+
+
+class _Clock:
+    """Times phases for an observer; without one it reads no clock and tells no one."""
+
+    __slots__ = ("observer",)
+
+    def __init__(self, observer: PhaseObserver | None) -> None:
+        self.observer = observer
+
+    def now(self) -> float:
+        return time.perf_counter() if self.observer is not None else 0.0
+
+    def since(self, phase: str, started: float) -> float:
+        """Tell the observer that ``phase`` took from ``started`` until now; return now."""
+        if self.observer is None:
+            return 0.0
+        now = time.perf_counter()
+        self.observer.phase(phase, now - started)
+        return now
+
+    def record(self, phase: str, seconds: float) -> None:
+        if self.observer is not None:
+            self.observer.phase(phase, seconds)
 
 
 @dataclass(eq=False)
@@ -88,7 +110,7 @@ def _remove_container(container: Any) -> bool:
 class DockerRuntime:
     """The :class:`velarun.runtime.Runtime` protocol on the Docker Engine."""
 
-    def __init__(self, workspace: Path, run_id: str) -> None:
+    def __init__(self, workspace: Path, run_id: str, observer: PhaseObserver | None = None) -> None:
         self.workspace = workspace.resolve()
         self.run_id = run_id
         self.owner = owner_token()
@@ -100,9 +122,7 @@ class DockerRuntime:
         self._streams = anyio.CapacityLimiter(_STREAM_LIMITER_SIZE)
         self._lock = threading.Lock()
         self._in_flight = 0
-        self.timings: dict[str, list[float]] = {}
-        """Seconds per phase (setup, image resolution, create, start, wait, log drain,
-        remove, teardown), for ``velarun bench``."""
+        self._clock = _Clock(observer)
 
     @contextlib.contextmanager
     def _creating(self) -> Iterator[None]:
@@ -117,15 +137,6 @@ class DockerRuntime:
         finally:
             with self._lock:
                 self._in_flight -= 1
-
-    def _record(self, phase: str, seconds: float) -> None:
-        with self._lock:
-            self.timings.setdefault(phase, []).append(seconds)
-
-    def _since(self, phase: str, started: float) -> float:
-        now = time.perf_counter()
-        self._record(phase, now - started)
-        return now
 
     # -- plumbing ----------------------------------------------------------------------------
 
@@ -150,7 +161,7 @@ class DockerRuntime:
     # -- the protocol ------------------------------------------------------------------------
 
     async def setup(self) -> None:
-        started = time.perf_counter()
+        started = self._clock.now()
         self._outputs = Path(tempfile.mkdtemp(prefix=f"velarun-{self.run_id}-outputs-"))
         self._outputs.chmod(0o777)
         (self._outputs / ".env").touch(mode=0o666)
@@ -166,7 +177,7 @@ class DockerRuntime:
                 )
 
         await self._call(create)
-        self._since("run set-up", started)
+        self._clock.since("run set-up", started)
 
     def _image_present(self, image: str, who: str) -> bool:
         with engine_errors(Call(Op.IMAGE, who, image)):
@@ -200,11 +211,11 @@ class DockerRuntime:
             current = wanted.get(spec.image)
             if current is None or (spec.pull == "always" and current[0] != "always"):
                 wanted[spec.image] = (spec.pull, f"step `{label}`")
-        started = time.perf_counter()
+        started = self._clock.now()
         async with anyio.create_task_group() as tg:
             for image, (policy, who) in wanted.items():
                 tg.start_soon(self._call, self._resolve, image, policy, who)
-        self._since("image resolution", started)
+        self._clock.since("image resolution", started)
 
     async def start(self, spec: ContainerSpec) -> DockerHandle:
         assert self._outputs is not None, "start before setup"
@@ -230,11 +241,11 @@ class DockerRuntime:
         def create_and_start() -> None:
             if spec.pull == "on_start":
                 self._pull(spec.image, image_call.who)
-            started = time.perf_counter()
+            started = self._clock.now()
             with self._creating(), engine_errors(image_call):
                 container = self.client.containers.create(**kwargs)
             handle.container = container
-            started = self._since("container create", started)
+            started = self._clock.since("container create", started)
             with engine_errors(Call(Op.START, f"{spec.kind} `{spec.label}`")):
                 # Attached before it starts, as `docker run` does: the output streams from its
                 # first byte over a raw socket, far cheaper to read than the logs endpoint.
@@ -247,7 +258,7 @@ class DockerRuntime:
                         sock.settimeout(None)  # a quiet step is not a dead engine
                 handle.streams.append(output)
                 container.start()
-            self._since("container start", started)
+            self._clock.since("container start", started)
 
         await self._call(create_and_start)
         return handle
@@ -259,10 +270,7 @@ class DockerRuntime:
         handoff = LineHandoff()
 
         def read() -> None:
-            try:
-                read_attached(handle.streams[0], handoff)
-            finally:
-                handle.logs_done = time.perf_counter()
+            read_attached(handle.streams[0], handoff)
 
         failure: EngineError | None = None
 
@@ -280,17 +288,24 @@ class DockerRuntime:
             await handoff.drain(sink)
         if failure is not None:
             raise failure
+        handle.logs_done = self._clock.now()
+        self._log_drain(handle)
+
+    def _log_drain(self, handle: DockerHandle) -> None:
+        """How long the last lines took to arrive after the container ended: told by whichever
+        of ``logs`` and ``wait`` ends second (both run in the event loop)."""
         if handle.waited is not None and handle.logs_done is not None:
-            self._record("log drain", max(0.0, handle.logs_done - handle.waited))
+            self._clock.record("log drain", max(0.0, handle.logs_done - handle.waited))
 
     async def wait(self, handle: Handle) -> int:
         """The exit code; :class:`ContainerGoneError` when the container was removed."""
         assert isinstance(handle, DockerHandle)
         if handle.container is None:
             return 1
-        started = time.perf_counter()
+        started = self._clock.now()
         result = await self._call(handle.container.wait, call=handle.call)
-        handle.waited = self._since("wait", started)
+        handle.waited = self._clock.since("wait", started)
+        self._log_drain(handle)
         return int(result.get("StatusCode", 1))
 
     async def kill(self, handle: Handle) -> None:
@@ -323,9 +338,9 @@ class DockerRuntime:
                 with contextlib.suppress(docker.errors.NotFound):
                     _remove_container(self.client.containers.get(handle.name))
                 return
-            started = time.perf_counter()
+            started = self._clock.now()
             if _remove_container(container):
-                self._since("remove", started)
+                self._clock.since("remove", started)
 
         await self._call(remove, call=handle.call)
 
@@ -343,11 +358,11 @@ class DockerRuntime:
         return read(".env"), read("masked.env")
 
     async def teardown(self) -> None:
-        started = time.perf_counter()
+        started = self._clock.now()
         try:
             await self._teardown()
         finally:
-            self._since("teardown", started)
+            self._clock.since("teardown", started)
 
     def _sweep(self) -> None:
         """Blocking: remove everything labelled with this run, or say what is left."""
@@ -387,107 +402,3 @@ class DockerRuntime:
     def close(self) -> None:
         if self._client is not None:
             self._client.close()
-
-
-@contextlib.contextmanager
-def _interrupts_between_calls() -> Iterator[Callable[[], None]]:
-    """Ctrl-C held back while a blocking Docker call is in flight (a create interrupted
-    mid-request may still create, after any sweep), raised at the next ``checkpoint()``."""
-    pending = False
-
-    def hold(_signum: int, _frame: Any) -> None:
-        nonlocal pending
-        pending = True
-
-    def checkpoint() -> None:
-        nonlocal pending
-        if pending:
-            pending = False
-            raise KeyboardInterrupt
-
-    try:
-        previous = signal.signal(signal.SIGINT, hold)
-    except ValueError:  # not the main thread: nothing to hold back
-        yield lambda: None
-        return
-    try:
-        yield checkpoint
-    finally:
-        signal.signal(signal.SIGINT, previous)
-    checkpoint()
-
-
-def floor_cycles(image: str, n: int, workspace: Path) -> dict[str, list[float]]:
-    """The floor for ``velarun bench``: ``n`` bare create/start/wait/remove cycles of ``image``
-    running ``true``, with the same network and mounts a run uses. Seconds per phase.
-    Interrupted (Ctrl-C between two calls), it removes what it created and re-raises."""
-    client = docker.from_env()
-    run_id = f"bench{os.getpid()}"
-    owner = owner_token()
-    lab = labels(run_id, owner=owner)
-    timings: dict[str, list[float]] = {}
-    outputs = Path(tempfile.mkdtemp(prefix=f"velarun-{run_id}-outputs-"))
-
-    def rec(phase: str, t0: float) -> float:
-        now = time.perf_counter()
-        timings.setdefault(phase, []).append(now - t0)
-        return now
-
-    try:
-        with _interrupts_between_calls() as checkpoint:
-            t = time.perf_counter()
-            network_name, volume_name = f"velarun-{run_id}-network", f"velarun-{run_id}-vela"
-            network = client.networks.create(network_name, labels=lab)
-            volume = client.volumes.create(volume_name, labels=lab)
-            rec("run set-up", t)
-            for i in range(n):
-                checkpoint()
-                spec = ContainerSpec(
-                    "step",
-                    f"floor{i}",
-                    None,
-                    image,
-                    "never",
-                    command=("true",),
-                    working_dir="/vela/src",
-                )
-                kwargs = create_kwargs(
-                    spec,
-                    run_id=run_id,
-                    name=f"velarun-{run_id}-floor-{i}",
-                    volume=volume_name,
-                    network=network_name,
-                    workspace=str(workspace.resolve()),
-                    outputs_dir=str(outputs),
-                    owner=owner,
-                )
-                t = time.perf_counter()
-                container = client.containers.create(**kwargs)
-                t = rec("container create", t)
-                container.start()
-                t = rec("container start", t)
-                container.wait()
-                t = rec("wait", t)
-                container.remove(force=True, v=True)
-                rec("remove", t)
-            t = time.perf_counter()
-            network.remove()
-            volume.remove(force=True)
-            shutil.rmtree(outputs, ignore_errors=True)
-            rec("teardown", t)
-    except BaseException:  # interrupted or failed: remove whatever carries the label
-        with contextlib.suppress(Exception):
-            clean(run_id, include_running=True)  # this process is the owner, still running
-        raise
-    finally:
-        shutil.rmtree(outputs, ignore_errors=True)
-        client.close()
-    return timings
-
-
-def engine_version() -> str:
-    client = docker.from_env()
-    try:
-        return str(client.version().get("Version", "unknown"))
-    finally:
-        client.close()

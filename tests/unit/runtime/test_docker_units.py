@@ -17,7 +17,7 @@ import urllib3.exceptions
 from tests.unit.helpers import spec
 from velarun.dotenv import parse_dotenv
 from velarun.runtime import EngineError, Mount, Ulimit, docker_clean
-from velarun.runtime.docker import DockerRuntime
+from velarun.runtime.docker import DockerHandle, DockerRuntime
 from velarun.runtime.docker_labels import container_name, create_kwargs, owner_token, still_running
 from velarun.runtime.docker_logs import FrameSplitter, LineAssembler, LineHandoff
 
@@ -319,3 +319,36 @@ def test_a_network_the_engine_lost_count_of_is_reported_stuck(
     with pytest.raises(docker_clean.NetworkStuckError) as caught:
         docker_clean.remove_network(FakeClient(stuck), stuck)
     assert caught.value.name == "velarun-x-network" and stuck.refusals == 1000 - 10
+
+
+class ExitedContainer:
+    id = "c1"
+
+    def wait(self) -> dict[str, int]:
+        return {"StatusCode": 3}
+
+    def remove(self, force: bool, v: bool) -> None:
+        pass
+
+
+class Phases:
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def phase(self, name: str, seconds: float) -> None:
+        assert seconds >= 0
+        self.seen.append(name)
+
+
+@pytest.mark.parametrize("observer", [None, Phases()])
+def test_phases_go_to_the_observer_if_there_is_one(tmp_path: Path, observer: Phases | None) -> None:
+    runtime = DockerRuntime(tmp_path, "abc", observer=observer)
+    handle = DockerHandle(spec(), "n", ExitedContainer())
+
+    async def main() -> None:
+        assert await runtime.wait(handle) == 3
+        await runtime.remove(handle)
+
+    anyio.run(main)
+    if observer is not None:
+        assert observer.seen == ["wait", "remove"]
