@@ -81,6 +81,8 @@ class _Clock:
 
 @dataclass(eq=False)
 class DockerHandle:
+    """A step's or service's container: its attach stream, and when it ended (for timing)."""
+
     spec: ContainerSpec
     name: str
     container: Any = None
