@@ -47,6 +47,7 @@ from velarun.runtime.docker_labels import (
     owner_token,
 )
 from velarun.runtime.docker_logs import LineHandoff, read_attached
+from velarun.runtime.layout import MASKED_OUTPUTS_FILE, OUTPUTS_FILE
 
 T = TypeVar("T")
 
@@ -166,8 +167,8 @@ class DockerRuntime:
         started = self._clock.now()
         self._outputs = Path(tempfile.mkdtemp(prefix=f"velarun-{self.run_id}-outputs-"))
         self._outputs.chmod(0o777)
-        (self._outputs / ".env").touch(mode=0o666)
-        (self._outputs / "masked.env").touch(mode=0o666)
+        (self._outputs / OUTPUTS_FILE).touch(mode=0o666)
+        (self._outputs / MASKED_OUTPUTS_FILE).touch(mode=0o666)
 
         def create() -> None:
             with self._creating():
@@ -357,7 +358,7 @@ class DockerRuntime:
             except OSError:
                 return {}
 
-        return read(".env"), read("masked.env")
+        return read(OUTPUTS_FILE), read(MASKED_OUTPUTS_FILE)
 
     async def teardown(self) -> None:
         started = self._clock.now()

@@ -19,6 +19,7 @@ from velarun.runtime import ContainerSpec, PhaseObserver
 from velarun.runtime.docker_clean import clean
 from velarun.runtime.docker_errors import connect, engine_errors
 from velarun.runtime.docker_labels import create_kwargs, labels, owner_token
+from velarun.runtime.layout import WORKSPACE
 
 
 class Floor:
@@ -54,7 +55,7 @@ class Floor:
     def cycle(self, image: str, i: int) -> None:
         """Create, start, wait for and remove one container of ``image`` running ``true``."""
         spec = ContainerSpec(
-            "step", f"floor{i}", None, image, "never", command=("true",), working_dir="/vela/src"
+            "step", f"floor{i}", None, image, "never", command=("true",), working_dir=WORKSPACE
         )
         kwargs = create_kwargs(
             spec,

@@ -18,12 +18,12 @@ import docker.types
 
 from velarun import __version__
 from velarun.runtime import ContainerSpec
+from velarun.runtime.layout import OUTPUTS_DIR, VELA, WORKSPACE
 
 LABEL = "io.velarun.run-id"
 OWNER_LABEL = "io.velarun.owner"
 """``<host>:<pid>:<process start time>`` of the velarun that created the resource, so that
 ``clean`` can leave a run that is still going alone (a pid alone could have been reused)."""
-OUTPUTS_DIR = "/vela/outputs"
 _NAME_OK = re.compile(r"[^a-zA-Z0-9_.-]+")
 
 
@@ -63,8 +63,8 @@ def create_kwargs(
 ) -> dict[str, Any]:
     """The SDK ``containers.create`` keyword arguments for a spec (pure, unit-tested)."""
     mounts = [
-        docker.types.Mount("/vela", volume, type="volume"),
-        docker.types.Mount("/vela/src", workspace, type="bind"),
+        docker.types.Mount(VELA, volume, type="volume"),
+        docker.types.Mount(WORKSPACE, workspace, type="bind"),
         docker.types.Mount(OUTPUTS_DIR, outputs_dir, type="bind"),
     ]
     for m in spec.mounts:
