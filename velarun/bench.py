@@ -1,20 +1,26 @@
 """``velarun bench``: per-phase timings of N trivial steps next to the floor, in one run.
 
 The floor is N bare SDK create/start/wait/remove cycles of the same image with the same network
-and mounts (:func:`velarun.runtime.docker.floor_cycles`). Both sides include their run set-up
-and teardown; velarun also pays for image resolution and log draining, which the floor skips.
+and mounts (:func:`floor_cycles`, on :class:`velarun.runtime.docker_bench.Floor`). Both sides
+report their phases to a :class:`PhaseTimings` observer and include their run set-up and
+teardown; velarun also pays for image resolution and log draining, which the floor skips.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
+import signal
 import statistics
 import tempfile
+import threading
 import time
 import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import anyio
 
@@ -78,13 +84,78 @@ def host_line(engine: str) -> str:
     )
 
 
+class PhaseTimings:
+    """A :class:`velarun.runtime.PhaseObserver` that keeps every phase's seconds."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, list[float]] = {}
+        self._lock = threading.Lock()  # told from worker threads
+
+    def phase(self, name: str, seconds: float) -> None:
+        with self._lock:
+            self.seconds.setdefault(name, []).append(seconds)
+
+
+@contextlib.contextmanager
+def _interrupts_between_calls() -> Iterator[Callable[[], None]]:
+    """Ctrl-C held back while a blocking Docker call is in flight (a create interrupted
+    mid-request may still create, after any sweep), raised at the next ``checkpoint()``."""
+    pending = False
+
+    def hold(_signum: int, _frame: Any) -> None:
+        nonlocal pending
+        pending = True
+
+    def checkpoint() -> None:
+        nonlocal pending
+        if pending:
+            pending = False
+            raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGINT, hold)
+    except ValueError:  # not the main thread: nothing to hold back
+        yield lambda: None
+        return
+    try:
+        yield checkpoint
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    checkpoint()
+
+
+def floor_cycles(image: str, n: int, workspace: Path) -> dict[str, list[float]]:
+    """The floor: ``n`` bare create/start/wait/remove cycles of ``image`` running ``true``,
+    with the same network and mounts a run uses. Seconds per phase. Interrupted (Ctrl-C
+    between two calls), it removes what it created and re-raises."""
+    from velarun.runtime.docker_bench import Floor
+
+    timings = PhaseTimings()
+    floor = Floor(workspace, timings)
+    try:
+        with _interrupts_between_calls() as checkpoint:
+            floor.set_up()
+            for i in range(n):
+                checkpoint()
+                floor.cycle(image, i)
+            floor.tear_down()
+    except BaseException:  # interrupted or failed: remove whatever carries the label
+        floor.remove_everything()
+        raise
+    finally:
+        floor.close()
+    return timings.seconds
+
+
 def run_bench(n: int, image: str) -> BenchResult:
     """Blocking: velarun's run of ``n`` steps, then the floor, on the same engine."""
-    from velarun.runtime.docker import DockerRuntime, engine_version, floor_cycles
+    from velarun.runtime.docker import DockerRuntime
+    from velarun.runtime.docker_bench import engine_version
 
     with tempfile.TemporaryDirectory(prefix="velarun-bench-") as tmp:
         workspace = Path(tmp)
-        runtime = DockerRuntime(workspace, uuid.uuid4().hex[:12])
+        timings = PhaseTimings()
+        runtime = DockerRuntime(workspace, uuid.uuid4().hex[:12], observer=timings)
         runtime.connect()
         plan = trivial_plan(n, image)
         started = time.perf_counter()
@@ -97,7 +168,7 @@ def run_bench(n: int, image: str) -> BenchResult:
         floor = floor_cycles(image, n, workspace)
         floor_total = time.perf_counter() - started
         return BenchResult(
-            n, runtime.timings, floor, velarun_total, floor_total, host_line(engine_version())
+            n, timings.seconds, floor, velarun_total, floor_total, host_line(engine_version())
         )
 
 

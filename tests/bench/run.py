@@ -27,7 +27,8 @@ from velarun.compile.compiler import compile_pipeline
 from velarun.compile.plan import Plan
 from velarun.compile.ruledata import build_ruledata
 from velarun.load import load_bytes
-from velarun.runtime.docker import DockerRuntime, engine_version
+from velarun.runtime.docker import DockerRuntime
+from velarun.runtime.docker_bench import engine_version
 from velarun.schedule.reporter import RecordingReporter
 from velarun.schedule.scheduler import run_plan
 
@@ -87,7 +88,7 @@ def parallel_floor(k: int, workspace: Path) -> float:
     import docker
 
     from velarun.runtime import ContainerSpec
-    from velarun.runtime.docker import create_kwargs, labels
+    from velarun.runtime.docker_labels import create_kwargs, labels
 
     client = docker.from_env()
     run_id = f"pfloor{uuid.uuid4().hex[:8]}"

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,8 +16,10 @@ import docker
 import pytest
 
 from tests.conftest import ROOT, TEST_IMAGE
+from tests.integration.dockerproxy import DockerProxy
 
 LABEL = "io.velarun.run-id"
+ENGINE_SOCKET = "/var/run/docker.sock"
 
 
 @pytest.fixture(scope="session")
@@ -89,3 +93,15 @@ def start_until(
             return proc
     proc.kill()
     raise AssertionError(f"velarun ended before printing {marker!r}")
+
+
+@pytest.fixture
+def proxy() -> Iterator[DockerProxy]:
+    """A DockerProxy in front of the engine (point velarun at it with ``DOCKER_HOST``)."""
+    # A short directory of its own: a Unix socket path must stay under 108 bytes.
+    where = Path(tempfile.mkdtemp(prefix="velarun-proxy-", dir="/tmp"))
+    try:
+        with DockerProxy(ENGINE_SOCKET, where / "docker.sock") as p:
+            yield p
+    finally:
+        shutil.rmtree(where, ignore_errors=True)

@@ -13,14 +13,11 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,7 +29,6 @@ from tests.integration.dockerproxy import DockerProxy
 
 pytestmark = pytest.mark.docker
 IMG = TEST_IMAGE
-ENGINE_SOCKET = "/var/run/docker.sock"
 
 
 def pipeline(pull: str, step_commands: str) -> str:
@@ -98,17 +94,6 @@ SIGNALS = {
     "SIGINT twice": (signal.SIGINT, signal.SIGINT),
     "SIGTERM then SIGINT": (signal.SIGTERM, signal.SIGINT),
 }
-
-
-@pytest.fixture
-def proxy() -> Iterator[DockerProxy]:
-    # A short directory of its own: a Unix socket path must stay under 108 bytes.
-    where = Path(tempfile.mkdtemp(prefix="velarun-proxy-", dir="/tmp"))
-    try:
-        with DockerProxy(ENGINE_SOCKET, where / "docker.sock") as p:
-            yield p
-    finally:
-        shutil.rmtree(where, ignore_errors=True)
 
 
 @pytest.mark.parametrize("signals", SIGNALS.values(), ids=SIGNALS.keys())

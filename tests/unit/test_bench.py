@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from velarun.bench import BenchResult, render
+import os
+import signal
+import threading
+from pathlib import Path
+from typing import ClassVar, cast
+
+import pytest
+
+from velarun.bench import BenchResult, PhaseTimings, floor_cycles, render
+from velarun.runtime import PhaseObserver, docker_bench
 
 
 def test_render_per_phase_table_and_ratio() -> None:
@@ -46,3 +55,77 @@ def test_render_per_phase_table_and_ratio() -> None:
         "\n"
         "per step, everything included: velarun 450 ms, floor 400 ms, ratio 1.12x"
     )
+
+
+class FakeFloor:
+    """The floor's Docker side, without Docker: each phase takes no time."""
+
+    instances: ClassVar[list[FakeFloor]] = []
+
+    def __init__(self, _workspace: Path, observer: PhaseObserver) -> None:
+        self.observer = observer
+        self.interrupt_in_cycle: int | None = None
+        self.removed = self.closed = False
+        FakeFloor.instances.append(self)
+
+    def set_up(self) -> None:
+        self.observer.phase("run set-up", 0.0)
+
+    def cycle(self, _image: str, i: int) -> None:
+        for phase in ("container create", "container start", "wait", "remove"):
+            self.observer.phase(phase, 0.0)
+        if i == self.interrupt_in_cycle:
+            os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C while a Docker call is in flight
+
+    def tear_down(self) -> None:
+        self.observer.phase("teardown", 0.0)
+
+    def remove_everything(self) -> None:
+        self.removed = True
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_floor_cycles_times_each_phase(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(docker_bench, "Floor", FakeFloor)
+    timings = floor_cycles("img", 3, tmp_path)
+    assert {phase: len(seconds) for phase, seconds in timings.items()} == {
+        "run set-up": 1,
+        "container create": 3,
+        "container start": 3,
+        "wait": 3,
+        "remove": 3,
+        "teardown": 1,
+    }
+    assert FakeFloor.instances[-1].closed and not FakeFloor.instances[-1].removed
+
+
+def test_floor_ctrl_c_waits_for_the_call_then_removes_everything(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    class Interrupted(FakeFloor):
+        def __init__(self, workspace: Path, observer: PhaseObserver) -> None:
+            super().__init__(workspace, observer)
+            self.interrupt_in_cycle = 1
+
+    monkeypatch.setattr(docker_bench, "Floor", Interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        floor_cycles("img", 5, tmp_path)
+    floor = FakeFloor.instances[-1]
+    assert floor.removed and floor.closed
+    assert len(cast(PhaseTimings, floor.observer).seconds["remove"]) == 2  # cycle 1 finished
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_phase_timings_collects_from_threads() -> None:
+    timings = PhaseTimings()
+    threads = [
+        threading.Thread(target=lambda: [timings.phase("wait", 0.001) for _ in range(1000)])
+        for _ in range(4)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(timings.seconds["wait"]) == 4000

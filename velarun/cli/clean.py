@@ -23,8 +23,9 @@ IncludeRunningOpt = Annotated[
 def clean(run_id: RunIdOpt = None, include_running: IncludeRunningOpt = False) -> None:
     """Remove every container, network and volume that velarun runs left behind (crashes).
     Runs still in progress on this machine are left alone unless --include-running."""
-    from velarun.runtime.docker import STUCK_HINT, DockerRuntime
-    from velarun.runtime.docker import clean as clean_engine
+    from velarun.runtime.docker import DockerRuntime
+    from velarun.runtime.docker_clean import STUCK_HINT
+    from velarun.runtime.docker_clean import clean as clean_engine
 
     probe = DockerRuntime(Path.cwd(), run_id or "clean")
     probe.connect()  # an unreachable engine: its own error, exit 3

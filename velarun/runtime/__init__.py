@@ -1,7 +1,8 @@
 """Phase 4, runtime: the seam between the scheduler and a container engine.
 
 :class:`Runtime` is the protocol; :mod:`velarun.runtime.docker` implements it on the Docker
-Engine and :mod:`velarun.runtime.fake` deterministically for scheduler tests. A container that
+Engine (its parts in the other ``docker_*`` modules, the only ones that import the docker SDK)
+and :mod:`velarun.runtime.fake` deterministically for scheduler tests. A container that
 exits non-zero is an exit code, never an exception; exceptions (:class:`EngineError` and its
 subclasses) mean the infrastructure failed.
 """
@@ -16,6 +17,14 @@ from velarun.errors import EnvironmentFailureError
 
 LogSink = Callable[[Sequence[str]], Awaitable[None]]
 """Receives a container's output: batches of complete lines, in order."""
+
+
+class PhaseObserver(Protocol):
+    """Told how long each phase of a run took (``velarun bench``). Phases: ``run set-up``,
+    ``image resolution``, ``container create``, ``container start``, ``wait``, ``log drain``,
+    ``remove``, ``teardown``. May be called from worker threads."""
+
+    def phase(self, name: str, seconds: float) -> None: ...
 
 
 class EngineError(EnvironmentFailureError):

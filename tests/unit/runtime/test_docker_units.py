@@ -16,15 +16,10 @@ import urllib3.exceptions
 
 from tests.unit.helpers import spec
 from velarun.dotenv import parse_dotenv
-from velarun.runtime import EngineError, Mount, Ulimit
-from velarun.runtime.docker import (
-    DockerRuntime,
-    FrameSplitter,
-    LineAssembler,
-    LineHandoff,
-    container_name,
-    create_kwargs,
-)
+from velarun.runtime import EngineError, Mount, Ulimit, docker_clean
+from velarun.runtime.docker import DockerHandle, DockerRuntime
+from velarun.runtime.docker_labels import container_name, create_kwargs, owner_token, still_running
+from velarun.runtime.docker_logs import FrameSplitter, LineAssembler, LineHandoff
 
 
 @pytest.mark.parametrize(
@@ -253,8 +248,6 @@ def test_still_running_knows_this_process_and_nothing_else() -> None:
     import socket
     import subprocess
 
-    from velarun.runtime.docker import owner_token, still_running
-
     me = owner_token()
     host, pid, started = me.split(":")
     assert (host, pid) == (socket.gethostname(), str(os.getpid())) and started.isdigit()
@@ -311,20 +304,51 @@ class FakeClient:
 def test_a_network_the_engine_lost_count_of_is_reported_stuck(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from velarun.runtime import docker as rt
-
-    monkeypatch.setattr(rt.time, "sleep", lambda _s: None)
+    monkeypatch.setattr(docker_clean.time, "sleep", lambda _s: None)
     # Endpoints still attached: force-disconnected, then the removal goes through.
     busy = FakeNetwork(refusals=3, attached={"c1": {"Name": "velarun-x-a-1"}})
     client = FakeClient(busy)
-    rt._remove_network(client, busy)
+    docker_clean.remove_network(client, busy)
     assert busy.removed and client.api.disconnected == ["c1"]
     # Released asynchronously: empty, refused a few times, then removed.
     slow = FakeNetwork(refusals=5, attached={})
-    rt._remove_network(FakeClient(slow), slow)
+    docker_clean.remove_network(FakeClient(slow), slow)
     assert slow.removed
     # Empty and refused for good: the engine lost count (moby#42119).
     stuck = FakeNetwork(refusals=1000, attached={})
-    with pytest.raises(rt.NetworkStuckError) as caught:
-        rt._remove_network(FakeClient(stuck), stuck)
+    with pytest.raises(docker_clean.NetworkStuckError) as caught:
+        docker_clean.remove_network(FakeClient(stuck), stuck)
     assert caught.value.name == "velarun-x-network" and stuck.refusals == 1000 - 10
+
+
+class ExitedContainer:
+    id = "c1"
+
+    def wait(self) -> dict[str, int]:
+        return {"StatusCode": 3}
+
+    def remove(self, force: bool, v: bool) -> None:
+        pass
+
+
+class Phases:
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def phase(self, name: str, seconds: float) -> None:
+        assert seconds >= 0
+        self.seen.append(name)
+
+
+@pytest.mark.parametrize("observer", [None, Phases()])
+def test_phases_go_to_the_observer_if_there_is_one(tmp_path: Path, observer: Phases | None) -> None:
+    runtime = DockerRuntime(tmp_path, "abc", observer=observer)
+    handle = DockerHandle(spec(), "n", ExitedContainer())
+
+    async def main() -> None:
+        assert await runtime.wait(handle) == 3
+        await runtime.remove(handle)
+
+    anyio.run(main)
+    if observer is not None:
+        assert observer.seen == ["wait", "remove"]

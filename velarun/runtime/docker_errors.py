@@ -1,0 +1,197 @@
+"""The Docker runtime's error boundary: SDK and transport errors become velarun's, once, here.
+
+Modelled on httpx's ``map_httpcore_exceptions``: one table from exception types to handlers,
+looked up along the exception's MRO, so the most specific type decides. A handler also knows
+what the failed call was doing (:class:`Call`): a 404 on a started container means that
+container is gone (:class:`ContainerGoneError`), a 404 on an image at create means the image
+is missing (:class:`ImageUnavailableError`), any error of a pull means the pull failed. What is
+not an engine or transport error (velarun's own errors, bugs) passes through untouched.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import docker
+import docker.errors
+import requests.exceptions
+import urllib3.exceptions
+
+from velarun.runtime import (
+    ContainerGoneError,
+    EngineError,
+    EngineUnavailableError,
+    ImageUnavailableError,
+)
+
+
+class Op(enum.Enum):
+    """What a call to the engine does, as far as its errors are concerned."""
+
+    ENGINE = "engine"
+    """Anything else: networks, volumes, listing, teardown."""
+    CONNECT = "connect"
+    IMAGE = "image"
+    """Inspecting an image (is it present?)."""
+    PULL = "pull"
+    CREATE = "create"
+    START = "start"
+    """Attaching to and starting a created container."""
+    CONTAINER = "container"
+    """A call on a started container: wait, logs, kill, remove."""
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """A call to the engine, described so that its failure can name what failed."""
+
+    op: Op = Op.ENGINE
+    who: str = ""
+    """The step or service it is for, as messages name it (``step `a/b```)."""
+    image: str = ""
+
+
+ENGINE = Call()
+
+
+def explain(exc: BaseException) -> str:
+    """The engine's own sentence for an error, else the error's text."""
+    if isinstance(exc, docker.errors.APIError):
+        return str(exc.explanation or exc)
+    return str(exc) or type(exc).__name__
+
+
+def docker_host_description() -> str:
+    host = os.environ.get("DOCKER_HOST")
+    return host if host else "unix:///var/run/docker.sock"
+
+
+def _refused(exc: BaseException) -> EngineError:
+    return EngineError(f"the Docker Engine refused: {explain(exc)}", "see `docker info` and retry")
+
+
+def _cannot_connect(exc: BaseException) -> EngineError:
+    text = str(exc)
+    hint = "start Docker (`sudo systemctl start docker` or Docker Desktop) and retry"
+    if "Permission denied" in text or "PermissionError" in text:
+        hint = "add yourself to the `docker` group, or run with access to the socket"
+    elif os.environ.get("DOCKER_HOST"):
+        hint = "check DOCKER_HOST, or unset it to use the local socket"
+    return EngineUnavailableError(
+        f"cannot reach the Docker Engine at {docker_host_description()}", hint
+    )
+
+
+def _pull_failed(exc: BaseException, call: Call) -> EngineError:
+    return ImageUnavailableError(
+        f"{call.who}: pulling image `{call.image}` failed: {explain(exc)}",
+        "check the image name and tag, your network, or `docker login` for a private"
+        " registry; or build it locally and set `pull: not_present`",
+    )
+
+
+def _unreachable(_exc: BaseException, call: Call) -> EngineError:
+    if call.op is Op.CONNECT:
+        return EngineUnavailableError(
+            f"cannot reach the Docker Engine at {docker_host_description()}",
+            "start Docker and retry; `docker info` must answer",
+        )
+    return EngineUnavailableError(
+        f"the Docker Engine at {docker_host_description()} stopped answering",
+        "check that dockerd is running (`docker info`)",
+    )
+
+
+def _docker_error(exc: BaseException, call: Call) -> EngineError:
+    if call.op is Op.CONNECT:
+        return _cannot_connect(exc)
+    if call.op is Op.PULL:
+        return _pull_failed(exc, call)
+    return _refused(exc)
+
+
+def _api_error(exc: BaseException, call: Call) -> EngineError:
+    assert isinstance(exc, docker.errors.APIError)
+    if call.op is Op.START:
+        return EngineError(
+            f"{call.who}: the container could not start: {explain(exc)}",
+            "check the image's entrypoint, user and volumes",
+        )
+    status = exc.status_code
+    if call.op is Op.IMAGE and status is not None and 400 <= status < 500:
+        return ImageUnavailableError(  # the engine cannot even parse the name
+            f"{call.who}: `{call.image}` is not a valid image name: {explain(exc)}",
+            "write `name[:tag]` or `name@sha256:...`, the repository in lowercase",
+        )
+    return _docker_error(exc, call)
+
+
+def _not_found(exc: BaseException, call: Call) -> EngineError:
+    if call.op is Op.CONTAINER:
+        return ContainerGoneError(
+            f"{call.who}: its container was removed from outside velarun",
+            "something else (a `docker rm`, a cleanup script) removed it mid-step",
+        )
+    return _api_error(exc, call)
+
+
+def _image_not_found(exc: BaseException, call: Call) -> EngineError:
+    if call.op is Op.CREATE:
+        return ImageUnavailableError(
+            f"{call.who}: image `{call.image}` not found: {explain(exc)}",
+            "check the image name, or set a pull policy that fetches it",
+        )
+    return _not_found(exc, call)
+
+
+MAPPING: dict[type[BaseException], Callable[[BaseException, Call], EngineError]] = {
+    docker.errors.ImageNotFound: _image_not_found,
+    docker.errors.NotFound: _not_found,
+    # Before the transport rows: an APIError is also a requests error.
+    docker.errors.APIError: _api_error,
+    docker.errors.DockerException: _docker_error,
+    requests.exceptions.RequestException: _unreachable,  # refused, reset, cut short
+    urllib3.exceptions.HTTPError: _unreachable,  # the same, raised while a stream is read
+    ConnectionError: _unreachable,
+    TimeoutError: _unreachable,
+}
+"""Exception type -> handler; the first of the exception's MRO found here decides."""
+
+
+def map_error(exc: BaseException, call: Call = ENGINE) -> EngineError | None:
+    """The velarun error for an engine or transport error; None for anything else."""
+    for cls in type(exc).__mro__:
+        handler = MAPPING.get(cls)
+        if handler is not None:
+            return handler(exc, call)
+    return None
+
+
+@contextlib.contextmanager
+def engine_errors(call: Call = ENGINE) -> Iterator[None]:
+    """The boundary: an engine or transport error raised inside leaves as the most specific
+    :class:`EngineError` for ``call``; never a raw SDK or transport error past it."""
+    try:
+        yield
+    except Exception as exc:
+        mapped = map_error(exc, call)
+        if mapped is None:
+            raise
+        raise mapped from exc
+
+
+def connect(timeout: int = 300) -> docker.DockerClient:
+    """Blocking: a client that the engine answered, or :class:`EngineUnavailableError`
+    saying what to do."""
+    with engine_errors(Call(Op.CONNECT)):
+        client = docker.from_env(timeout=timeout)
+        try:
+            client.ping()
+        except BaseException:
+            client.close()
+            raise
+    return client
