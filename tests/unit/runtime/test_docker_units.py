@@ -145,7 +145,7 @@ ENGINE_GONE = (
         ),
     ],
 )
-def test_engine_errors_become_runtime_failures_at_the_boundary(
+def test_engine_and_transport_errors_become_one_sentence_at_the_boundary(
     exc: BaseException, expected: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.delenv("DOCKER_HOST", raising=False)
