@@ -1,11 +1,12 @@
 """Port of ``github.com/drone/envsubst`` v1.0.3, the ``${VAR}`` substitution of the Vela compiler.
 
 Vela (``compiler/native/substitute.go``) runs ``envsubst.Eval(text, mapper)`` over each step.
-This module reproduces that library (packages ``parse``, ``path`` and the root package's
-``eval.go``, ``template.go`` and ``funcs.go``) rule for rule, quirks included. It works on the
-UTF-8 bytes of the text, as Go does, so byte offsets, lengths and invalid sequences behave the
-same; the result is decoded the Go way (each byte of an invalid sequence becomes U+FFFD; lone
-surrogates, which a Go string cannot hold, pass through).
+This module reproduces that library (package ``parse`` and the root package's ``eval.go``,
+``template.go`` and ``funcs.go``; its ``path`` package is ``glob.match_bytes`` without a
+separator) rule for rule, quirks included. It works on the UTF-8 bytes of the text, as Go
+does, so byte offsets, lengths and invalid sequences behave the same; the result is decoded the
+Go way (each byte of an invalid sequence becomes U+FFFD; lone surrogates, which a Go string
+cannot hold, pass through).
 
 Text outside ``${...}``:
 
@@ -23,9 +24,9 @@ References, where ``v`` is what ``mapping(name)`` returns (names are letters, di
   (simple per-character case mapping).  Any other mix of up to two ``^``/``,`` (``${v^,}``)
   gives v unchanged.
 * ``${v#p}`` ``${v##p}`` ``${v%p}`` ``${v%%p}`` -> remove the shortest / longest prefix / suffix
-  matching the glob ``p`` (drone's copy of Go ``path.Match``: ``*`` also crosses ``/``, ``?``,
-  ``[...]``, ``\\`` escapes).  A malformed glob leaves v unchanged.  For suffixes both v and
-  ``p`` are reversed rune by rune, so a class like ``[a-z]`` reads as ``]z-a[``.
+  matching the glob ``p`` (drone's copy of Go's ``path.Match``, where ``*`` and ``?`` also
+  match ``/``).  A malformed glob leaves v unchanged.  For suffixes both v and ``p`` are
+  reversed rune by rune, so a class like ``[a-z]`` reads as ``]z-a[``.
 * ``${v/s/r}`` ``${v//s/r}`` -> replace the first / every occurrence of the plain substring
   ``s``; ``${v/#s/r}`` ``${v/%s/r}`` -> replace ``s`` when v starts / ends with it.  ``${v/s/}``
   deletes, but ``${v/#s/}`` and ``${v/%s/}`` leave v unchanged.  In ``s`` and ``r`` the
@@ -47,10 +48,12 @@ of nested ``${...}``).  Any other input is substituted; nothing else is raised.
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from velarun.compile import gostrings
+from velarun.compile.glob import BadPatternError, match_bytes
+from velarun.compile.gostrings import decode, decode_rune, from_text, to_text
 from velarun.errors import VelarunError
 
 __all__ = ["MAX_NESTING", "SubstitutionError", "substitute"]
@@ -71,92 +74,9 @@ ERR_PARSE_FUNC_SUBSTITUTION = "unable to parse substitution within function"
 ERR_PARSE_DEFAULT_FUNCTION = "unable to parse default function"
 
 # --------------------------------------------------------------------------------------------
-# UTF-8 the Go way: an invalid byte decodes as U+FFFD of width 1.
-
-_EOF = 0  # the scanner's eof rune; a NUL in the text reads the same
-_RUNE_ERROR = 0xFFFD
-
-
-def _rune_len(lead: int) -> int:
-    if lead < 0x80:
-        return 1
-    if 0xC2 <= lead <= 0xDF:
-        return 2
-    if 0xE0 <= lead <= 0xEF:
-        return 3
-    if 0xF0 <= lead <= 0xF4:
-        return 4
-    return 0
-
-
-def _decode_rune(buf: bytes | bytearray, pos: int) -> tuple[int, int]:
-    """``utf8.DecodeRune(buf[pos:])`` for a non-empty remainder."""
-    lead = buf[pos]
-    n = _rune_len(lead)
-    if n == 1:
-        return lead, 1
-    if n == 0:
-        return _RUNE_ERROR, 1
-    try:
-        return ord(bytes(buf[pos : pos + n]).decode("utf-8")), n
-    except UnicodeDecodeError:
-        return _RUNE_ERROR, 1
-
-
-def _go_decode(b: bytes) -> str:
-    """Bytes to text as Go's ``[]rune(s)`` does it."""
-    try:
-        return b.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    out: list[str] = []
-    pos = 0
-    while pos < len(b):
-        r, n = _decode_rune(b, pos)
-        out.append(chr(r))
-        pos += n
-    return "".join(out)
-
-
-def _output_decode(b: bytes) -> str:
-    """The result as text: Go-style, except that lone surrogates of the input come back."""
-    try:
-        return b.decode("utf-8", "surrogatepass")
-    except UnicodeDecodeError:
-        pass
-    out: list[str] = []
-    pos = 0
-    while pos < len(b):
-        r, n = _decode_rune(b, pos)
-        if r == _RUNE_ERROR and n == 1 and b[pos] == 0xED:
-            try:
-                out.append(b[pos : pos + 3].decode("utf-8", "surrogatepass"))
-                pos += 3
-                continue
-            except UnicodeDecodeError:
-                pass
-        out.append(chr(r))
-        pos += n
-    return "".join(out)
-
-
-def _split_runes(b: bytes) -> list[bytes]:
-    out: list[bytes] = []
-    pos = 0
-    while pos < len(b):
-        _, n = _decode_rune(b, pos)
-        out.append(b[pos : pos + n])
-        pos += n
-    return out
-
-
-def _encode(s: str) -> bytes:
-    return s.encode("utf-8", "surrogatepass")
-
-
-# --------------------------------------------------------------------------------------------
 # parse/scan.go
 
+_EOF = 0  # the scanner's eof rune; a NUL in the text reads the same
 _T_ILLEGAL, _T_EOF, _T_IDENT, _T_LBRACK, _T_RBRACK = range(5)
 
 _SCAN_IDENT = 1
@@ -251,7 +171,7 @@ class _Scanner:
         if self.pos >= len(self.buf):
             self.width = 0
             return _EOF
-        r, self.width = _decode_rune(self.buf, self.pos)
+        r, self.width = decode_rune(self.buf, self.pos, len(self.buf))
         self.pos += self.width
         return r
 
@@ -359,7 +279,7 @@ class _Parser:
         s.mode = _SCAN_IDENT
         if s.scan() != _T_IDENT:
             raise SubstitutionError(error)
-        return _name(s.string())
+        return decode(s.string())
 
     def parse(self) -> list[_Node]:
         # parseAny, as a loop: Go recurses once per token, which the result does not show.
@@ -494,7 +414,7 @@ class _Parser:
         func_name = self.expect_ident(_accept_one_hash)
 
         self.expect_ident(_accept_ident)
-        node = _Func(_name(s.string()), func_name)
+        node = _Func(decode(s.string()), func_name)
         self.consume_rbrack()
         return node
 
@@ -504,147 +424,10 @@ class _Parser:
             raise SubstitutionError(ERR_BAD_SUBSTITUTION)
 
 
-def _name(b: bytes) -> str:
-    return _go_decode(b)
-
-
-# --------------------------------------------------------------------------------------------
-# path/match.go: drone's copy of Go's path.Match, where `*` also matches `/`.
-
-
-class _BadPatternError(Exception):
-    pass
-
-
-_STAR, _QUESTION, _LBRACKET, _RBRACKET = ord("*"), ord("?"), ord("["), ord("]")
-_CARET_NEG, _DASH = ord("^"), ord("-")
-
-
-def _match(pattern: bytes, name: bytes) -> bool:
-    while pattern:
-        star, chunk, pattern = _scan_chunk(pattern)
-        if star and not chunk:
-            return True
-        t, ok = _match_chunk(chunk, name)
-        if ok and (not t or pattern):
-            name = t
-            continue
-        if star:
-            matched = False
-            for i in range(len(name)):
-                t, ok = _match_chunk(chunk, name[i + 1 :])
-                if ok:
-                    if not pattern and t:
-                        continue
-                    name = t
-                    matched = True
-                    break
-            if matched:
-                continue
-        return False
-    return not name
-
-
-def _scan_chunk(pattern: bytes) -> tuple[bool, bytes, bytes]:
-    star = False
-    while pattern and pattern[0] == _STAR:
-        pattern = pattern[1:]
-        star = True
-    in_range = False
-    i = 0
-    while i < len(pattern):
-        c = pattern[i]
-        if c == _BACKSLASH:
-            if i + 1 < len(pattern):
-                i += 1
-        elif c == _LBRACKET:
-            in_range = True
-        elif c == _RBRACKET:
-            in_range = False
-        elif c == _STAR and not in_range:
-            break
-        i += 1
-    return star, pattern[:i], pattern[i:]
-
-
-def _match_chunk(chunk: bytes, s: bytes) -> tuple[bytes, bool]:
-    while chunk:
-        if not s:
-            return b"", False
-        c = chunk[0]
-        if c == _LBRACKET:
-            r, n = _decode_rune(s, 0)
-            s = s[n:]
-            chunk = chunk[1:]
-            not_negated = True
-            if chunk and chunk[0] == _CARET_NEG:
-                not_negated = False
-                chunk = chunk[1:]
-            match = False
-            nrange = 0
-            while True:
-                if chunk and chunk[0] == _RBRACKET and nrange > 0:
-                    chunk = chunk[1:]
-                    break
-                lo, chunk = _get_esc(chunk)
-                hi = lo
-                if chunk[0] == _DASH:
-                    hi, chunk = _get_esc(chunk[1:])
-                if lo <= r <= hi:
-                    match = True
-                nrange += 1
-            if match != not_negated:
-                return b"", False
-        elif c == _QUESTION:
-            _, n = _decode_rune(s, 0)
-            s = s[n:]
-            chunk = chunk[1:]
-        else:
-            if c == _BACKSLASH:
-                chunk = chunk[1:]
-                if not chunk:
-                    raise _BadPatternError
-            if chunk[0] != s[0]:
-                return b"", False
-            s = s[1:]
-            chunk = chunk[1:]
-    return s, True
-
-
-def _get_esc(chunk: bytes) -> tuple[int, bytes]:
-    if not chunk or chunk[0] in (_DASH, _RBRACKET):
-        raise _BadPatternError
-    if chunk[0] == _BACKSLASH:
-        chunk = chunk[1:]
-        if not chunk:
-            raise _BadPatternError
-    r, n = _decode_rune(chunk, 0)
-    if r == _RUNE_ERROR and n == 1:
-        raise _BadPatternError
-    rest = chunk[n:]
-    if not rest:
-        raise _BadPatternError
-    return r, rest
-
-
 # --------------------------------------------------------------------------------------------
 # funcs.go
 
 _SubstituteFunc = Callable[[bytes, list[bytes]], bytes]
-
-
-def _simple_upper(c: str) -> str:
-    # Go's unicode.ToUpper maps one rune to one rune; Python's full mapping may give several.
-    u = c.upper()
-    if len(u) == 1:
-        return u
-    t = c.title()
-    return t if len(t) == 1 else c
-
-
-def _simple_lower(c: str) -> str:
-    low = c.lower()
-    return low if len(low) == 1 else low[0]  # only U+0130 lowers to two runes: Go gives 'i'
 
 
 def _to_len(s: bytes, args: list[bytes]) -> bytes:
@@ -652,29 +435,25 @@ def _to_len(s: bytes, args: list[bytes]) -> bytes:
 
 
 def _to_lower(s: bytes, args: list[bytes]) -> bytes:
-    if s.isascii():
-        return s.lower()
-    return _encode("".join(map(_simple_lower, _go_decode(s))))
+    return gostrings.to_lower(s)
 
 
 def _to_upper(s: bytes, args: list[bytes]) -> bytes:
-    if s.isascii():
-        return s.upper()
-    return _encode("".join(map(_simple_upper, _go_decode(s))))
+    return gostrings.to_upper(s)
 
 
 def _to_lower_first(s: bytes, args: list[bytes]) -> bytes:
     if not s:
         return s
-    r, n = _decode_rune(s, 0)
-    return _encode(_simple_lower(chr(r))) + s[n:]
+    r, n = decode_rune(s, 0, len(s))
+    return gostrings.to_lower_rune(chr(r)).encode() + s[n:]
 
 
 def _to_upper_first(s: bytes, args: list[bytes]) -> bytes:
     if not s:
         return s
-    r, n = _decode_rune(s, 0)
-    return _encode(_simple_upper(chr(r))) + s[n:]
+    r, n = decode_rune(s, 0, len(s))
+    return gostrings.to_upper_rune(chr(r)).encode() + s[n:]
 
 
 def _to_default(s: bytes, args: list[bytes]) -> bytes:
@@ -683,36 +462,20 @@ def _to_default(s: bytes, args: list[bytes]) -> bytes:
     return s
 
 
-_ATOI = re.compile(rb"[+-]?[0-9]+")
-_INT64_MIN, _INT64_MAX = -(1 << 63), (1 << 63) - 1
-
-
-def _atoi(b: bytes) -> int | None:
-    """``strconv.Atoi`` on a 64-bit platform; None where it returns an error."""
-    if not _ATOI.fullmatch(b):
-        return None
-    v = int(b)
-    return v if _INT64_MIN <= v <= _INT64_MAX else None
-
-
-def _wrap_int64(v: int) -> int:
-    return ((v - _INT64_MIN) % (1 << 64)) + _INT64_MIN
-
-
 def _to_substr(s: bytes, args: list[bytes]) -> bytes:
     if not args:
         return s
-    pos = _atoi(args[0])
+    pos = gostrings.atoi(args[0])
     if pos is None:
         return s
     if pos < 0:
         pos = max(len(s) + pos, 0)
     if len(args) == 1:
         return s[pos:] if pos < len(s) else b""
-    length = _atoi(args[1])
+    length = gostrings.atoi(args[1])
     if length is None:
         return s
-    end = _wrap_int64(pos + length)
+    end = gostrings.wrap_int64(pos + length)
     if end >= len(s):
         return s[pos:] if pos < len(s) else b""
     if end < pos:
@@ -722,35 +485,23 @@ def _to_substr(s: bytes, args: list[bytes]) -> bytes:
     return s[pos:end]
 
 
-def _go_replace(s: bytes, old: bytes, new: bytes, n: int) -> bytes:
-    """``strings.Replace`` with n = 1 or n = -1 (all)."""
-    if old == new or n == 0:
-        return s
-    if not old:
-        # an empty pattern matches before every rune and at the end
-        if n == 1:
-            return new + s
-        return new + new.join(_split_runes(s)) + new if s else new
-    return s.replace(old, new, n if n > 0 else -1)
-
-
 def _replace_all(s: bytes, args: list[bytes]) -> bytes:
     if not args:
         return s
-    return _go_replace(s, args[0], args[1] if len(args) > 1 else b"", -1)
+    return gostrings.replace(s, args[0], args[1] if len(args) > 1 else b"", -1)
 
 
 def _replace_first(s: bytes, args: list[bytes]) -> bytes:
     if not args:
         return s
-    return _go_replace(s, args[0], args[1] if len(args) > 1 else b"", 1)
+    return gostrings.replace(s, args[0], args[1] if len(args) > 1 else b"", 1)
 
 
 def _replace_prefix(s: bytes, args: list[bytes]) -> bytes:
     if len(args) != 2:
         return s
     if s.startswith(args[0]):
-        return _go_replace(s, args[0], args[1], 1)
+        return gostrings.replace(s, args[0], args[1], 1)
     return s
 
 
@@ -763,52 +514,31 @@ def _replace_suffix(s: bytes, args: list[bytes]) -> bytes:
 
 
 def _reverse(b: bytes) -> bytes:
-    return _go_decode(b)[::-1].encode("utf-8")
+    return decode(b)[::-1].encode("utf-8")
 
 
-def _trim_shortest(s: bytes, arg: bytes) -> bytes:
-    shortest = b""
-    for i in range(len(s)):
-        prefix = s[: len(s) - i]
-        try:
-            matched = _match(arg, prefix)
-        except _BadPatternError:
-            return s
-        if matched:
-            shortest = prefix
-    return s[len(shortest) :] if shortest else s
-
-
-def _trim_longest(s: bytes, arg: bytes) -> bytes:
-    for i in range(len(s)):
-        prefix = s[: len(s) - i]
-        try:
-            matched = _match(arg, prefix)
-        except _BadPatternError:
-            return s
-        if matched:
-            return s[len(prefix) :]
-    return s
-
-
-def _trim_shortest_prefix(s: bytes, args: list[bytes]) -> bytes:
-    return _trim_shortest(s, args[0]) if args else s
-
-
-def _trim_longest_prefix(s: bytes, args: list[bytes]) -> bytes:
-    return _trim_longest(s, args[0]) if args else s
-
-
-def _trim_shortest_suffix(s: bytes, args: list[bytes]) -> bytes:
+def _trim(s: bytes, args: list[bytes], *, longest: bool, suffix: bool) -> bytes:
+    """``#`` / ``##``: remove the shortest / longest prefix that the glob matches; ``%`` /
+    ``%%``: the same on v and the glob reversed rune by rune."""
     if not args:
         return s
-    return _reverse(_trim_shortest(_reverse(s), _reverse(args[0])))
+    if suffix:
+        return _reverse(_trim_prefix(_reverse(s), _reverse(args[0]), longest))
+    return _trim_prefix(s, args[0], longest)
 
 
-def _trim_longest_suffix(s: bytes, args: list[bytes]) -> bytes:
-    if not args:
-        return s
-    return _reverse(_trim_longest(_reverse(s), _reverse(args[0])))
+def _trim_prefix(s: bytes, pattern: bytes, longest: bool) -> bytes:
+    cut = 0
+    for end in range(len(s), 0, -1):  # the longest prefix first
+        try:
+            matched = match_bytes(pattern, s[:end], None)  # drone's copy: no separator
+        except BadPatternError:
+            return s
+        if matched:
+            cut = end
+            if longest:
+                break
+    return s[cut:]
 
 
 _FUNCS: dict[str, _SubstituteFunc] = {
@@ -816,10 +546,10 @@ _FUNCS: dict[str, _SubstituteFunc] = {
     ",,": _to_lower,
     "^": _to_upper_first,
     "^^": _to_upper,
-    "#": _trim_shortest_prefix,
-    "##": _trim_longest_prefix,
-    "%": _trim_shortest_suffix,
-    "%%": _trim_longest_suffix,
+    "#": functools.partial(_trim, longest=False, suffix=False),
+    "##": functools.partial(_trim, longest=True, suffix=False),
+    "%": functools.partial(_trim, longest=False, suffix=True),
+    "%%": functools.partial(_trim, longest=True, suffix=True),
     ":": _to_substr,
     "/#": _replace_prefix,
     "/%": _replace_suffix,
@@ -843,7 +573,7 @@ def _eval(node: _Node, mapping: Callable[[str], str]) -> bytes:
     if isinstance(node, _Text):
         return node.value
     args = [_eval(arg, mapping) for arg in node.args]
-    value = _encode(mapping(node.param))
+    value = from_text(mapping(node.param))
     return _lookup_func(node.name, len(args))(value, args)
 
 
@@ -851,7 +581,7 @@ def _eval(node: _Node, mapping: Callable[[str], str]) -> bytes:
 def _parse_cached(text: str) -> tuple[_Text | _Func, ...]:
     """Parse trees are never mutated, so the same text (a command repeated across steps,
     an image tag) is parsed once per process."""
-    return tuple(_Parser(_encode(text)).parse())
+    return tuple(_Parser(from_text(text)).parse())
 
 
 def substitute(text: str, mapping: Callable[[str], str]) -> str:
@@ -862,4 +592,4 @@ def substitute(text: str, mapping: Callable[[str], str]) -> str:
     text cannot be parsed (nothing is substituted then).
     """
     nodes = _parse_cached(text)
-    return _output_decode(b"".join(_eval(node, mapping) for node in nodes))
+    return to_text(b"".join(_eval(node, mapping) for node in nodes))

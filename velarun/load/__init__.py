@@ -11,8 +11,8 @@ from pathlib import Path
 
 from velarun.diagnostics import START, Diagnostic, Pos, error, has_errors, sort_diagnostics
 from velarun.gcpause import gc_paused
-from velarun.load._build import Builder
 from velarun.load._checks import check
+from velarun.load._pipeline import build_pipeline
 from velarun.load._yaml import parse_yaml
 from velarun.load.model import Pipeline
 
@@ -80,9 +80,8 @@ def load_bytes(data: bytes, path: str) -> LoadResult:
                 )
             ]
         return LoadResult(path, None, tuple(sort_diagnostics(diags)))
-    builder = Builder(path)
-    pipeline = builder.pipeline(root)
-    diags += builder.diags
+    pipeline, built = build_pipeline(path, root)
+    diags += built
     if pipeline is not None:
         diags += check(pipeline)
     return LoadResult(path, pipeline, tuple(sort_diagnostics(diags)))

@@ -271,7 +271,7 @@ FUNC_ROWS = [
     ("${e:-${e:-${v^^}}}", "HELLO"),
     ("${e:-$$}", "$$"),
     ("${e:-a:b=c}", "a:b=c"),
-    # remove prefix / suffix (globs; `*` crosses `/`)
+    # remove prefix / suffix (globs with no separator: `*` and `?` also match `/`)
     ("${x#*.}", "b.c"),
     ("${x##*.}", "c"),
     ("${x%.*}", "a.b"),
@@ -288,10 +288,23 @@ FUNC_ROWS = [
     ("${p%/*}", "/a/b"),
     ("${p%%/*}", ""),
     ("${p#/*/}", "b/"),
+    ("${p#?}", "a/b/"),
+    ("${p%?}", "/a/b"),
+    ("${p#/?/}", "b/"),
+    ("${p##/?}", "/b/"),
+    ("${p#*}", "a/b/"),
+    ("${p%%b*}", "/a/"),
     ("${x#*}", ".b.c"),
     ("${x##*}", ""),
     ("${x#[}", "a.b.c"),
     ("${x#\\}", "a.b.c"),
+    # a malformed glob leaves v unchanged, even when its start matches (drone reports the error
+    # only if the match reaches it; a malformed glob can never match, so that cannot show)
+    ("${x#a[}", "a.b.c"),
+    ("${x#a*[}", "a.b.c"),
+    ("${x##x*[}", "a.b.c"),
+    ("${x%%*[}", "a.b.c"),
+    ("${x%c[}", "a.b.c"),
     ("${x#${n}}", "a.b.c"),
     ("${e#*}", ""),
     # replace (plain substrings)

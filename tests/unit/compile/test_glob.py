@@ -1,4 +1,5 @@
-"""velarun.compile.glob against Go's own filepath.Match table, Vela ruleset rows and Go's quirks."""
+"""velarun.compile.glob against Go's own filepath.Match table, Vela ruleset rows and Go's quirks,
+and the separator parameter (``/`` for filepath.Match, None for drone/envsubst's path.Match)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from velarun.compile.glob import BadPatternError, match, validate
+from velarun.compile.glob import SEPARATOR, BadPatternError, match, match_bytes, validate
 from velarun.errors import VelarunError
 
 ERR = "syntax error in pattern"
@@ -144,6 +145,53 @@ def test_match(pattern: str, name: str, expected: bool, error: str | None) -> No
     else:
         assert match(pattern, name) is expected
         validate(pattern)
+
+
+# The separator: (pattern, name, with separator "/" (filepath.Match), with none (drone/envsubst's
+# copy of path.Match)); ERR is a malformed pattern under both. Only `*` and `?` differ.
+SEPARATOR_ROWS: list[tuple[str, str, bool | str, bool | str]] = [
+    ("a*", "ab/c", False, True),
+    ("a*/b", "a/c/b", False, True),
+    ("a*b*c*d*e*/f", "axbxcxdxe/xxx/f", False, True),
+    ("*", "a/b", False, True),  # a trailing `*` takes the rest, `/` and all
+    ("a/*", "a/b/c", False, True),
+    ("*/", "/a/b/", False, True),
+    ("a?b", "a/b", False, True),
+    ("?", "/", False, True),
+    ("??", "☺/", False, True),
+    ("*.go", "a/b.go", False, True),
+    ("docs/*", "docs/sub/a.md", False, True),
+    ("*", "", True, True),
+    ("a*", "abc", True, True),
+    ("a/b", "a/b", True, True),
+    ("[/]", "/", True, True),  # classes match `/` under both
+    ("[^/]", "/", False, False),
+    ("a\\/b", "a/b", True, True),
+    ("a?b", "a☺c", False, False),
+    ("a*[", "a/b", ERR, ERR),
+    ("x*[", "a/b", ERR, ERR),
+    ("*/[]", "a/b", ERR, ERR),
+]
+
+
+def _outcome(pattern: str, name: str, separator: int | None) -> bool | str:
+    try:
+        return match(pattern, name, separator=separator)
+    except BadPatternError as exc:
+        return str(exc)
+
+
+@pytest.mark.parametrize(("pattern", "name", "with_slash", "without"), SEPARATOR_ROWS)
+def test_separator(pattern: str, name: str, with_slash: bool | str, without: bool | str) -> None:
+    assert _outcome(pattern, name, SEPARATOR) == with_slash
+    assert _outcome(pattern, name, None) == without
+
+
+def test_the_default_separator_is_slash() -> None:
+    assert ord("/") == SEPARATOR
+    assert match("a*", "a/b") is match("a*", "a/b", separator=SEPARATOR) is False
+    assert match_bytes(b"a*", b"a/b") is False
+    assert match_bytes(b"a*", b"a/b", None) is True
 
 
 def test_go_table_is_complete() -> None:
