@@ -13,25 +13,10 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT, TEST_IMAGE
+from tests.conftest import ROOT, TEST_IMAGE, git
 
 pytestmark = pytest.mark.docker
 IMG = TEST_IMAGE
-GIT_ENV = {
-    "GIT_AUTHOR_NAME": "Ada Lovelace",
-    "GIT_AUTHOR_EMAIL": "ada@example.com",
-    "GIT_COMMITTER_NAME": "Ada Lovelace",
-    "GIT_COMMITTER_EMAIL": "ada@example.com",
-    "GIT_CONFIG_GLOBAL": "/dev/null",
-    "GIT_CONFIG_NOSYSTEM": "1",
-}
-
-
-def git(cwd: Path, *args: str) -> str:
-    env = {**os.environ, **GIT_ENV}
-    return subprocess.run(
-        ["git", *args], cwd=cwd, env=env, check=True, capture_output=True, text=True
-    ).stdout
 
 
 def run(

@@ -3,41 +3,21 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from tests.conftest import git
 from velarun.cli import app
 
 runner = CliRunner()
-GIT_ENV = {
-    "GIT_AUTHOR_NAME": "Ada Lovelace",
-    "GIT_AUTHOR_EMAIL": "ada@example.com",
-    "GIT_COMMITTER_NAME": "Ada Lovelace",
-    "GIT_COMMITTER_EMAIL": "ada@example.com",
-    "GIT_CONFIG_GLOBAL": "/dev/null",
-    "GIT_CONFIG_NOSYSTEM": "1",
-}
 PIPELINE = """version: "1"
 steps:
   - {name: backend, image: alpine, ruleset: {path: ["src/*"]}, commands: [echo backend]}
   - {name: docs, image: alpine, ruleset: {path: ["docs/*"]}, commands: [echo docs]}
   - {name: release, image: alpine, ruleset: {event: tag, tag: "v*"}, commands: [echo tag]}
 """
-
-
-def git(cwd: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", *args],
-        cwd=cwd,
-        env={**os.environ, **GIT_ENV},
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
 
 
 @pytest.fixture
@@ -63,7 +43,7 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_plan_takes_branch_repo_commit_author_and_paths_from_git(repo: Path) -> None:
-    commit = git(repo, "rev-parse", "HEAD")
+    commit = git(repo, "rev-parse", "HEAD").strip()
     result = runner.invoke(app, ["plan"])
     assert result.exit_code == 0, result.stderr
     head = "\n".join(result.stdout.splitlines()[:9])
