@@ -11,7 +11,7 @@ from __future__ import annotations
 import signal
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import anyio
 
@@ -28,11 +28,23 @@ def stop_signals() -> tuple[signal.Signals, ...]:
     return tuple(stops)
 
 
-def interrupt_on(stops: tuple[signal.Signals, ...]) -> None:
-    """Until a run's own handling takes over, every stop signal interrupts like Ctrl-C."""
+Handlers = dict[signal.Signals, Any]
+
+
+def interrupt_on(stops: tuple[signal.Signals, ...]) -> Handlers:
+    """Until a run's own handling takes over, every stop signal interrupts like Ctrl-C.
+    Returns the handlers it replaced, for :func:`restore`."""
+    previous: Handlers = {}
     for signum in stops:
         if signum != signal.SIGINT:
-            signal.signal(signum, signal.default_int_handler)
+            previous[signum] = signal.signal(signum, signal.default_int_handler)
+    return previous
+
+
+def restore(previous: Handlers) -> None:
+    """The handlers :func:`interrupt_on` replaced, back (the command ends without a run)."""
+    for signum, handler in previous.items():
+        signal.signal(signum, handler)
 
 
 def ignore(stops: tuple[signal.Signals, ...]) -> None:

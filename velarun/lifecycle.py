@@ -22,7 +22,7 @@ from velarun.compile.plan import Plan
 from velarun.compile.render import hazards
 from velarun.compile.select import select
 from velarun.diagnostics import Diagnostic, render_all
-from velarun.errors import ExitCode, UsageError
+from velarun.errors import ExitCode, UsageError, VelarunError
 from velarun.inputs import (
     HostInputs,
     PrepareRequest,
@@ -147,7 +147,7 @@ def execute(
     log.bind_run(run_id)
     check_results(request)
     stops = interrupts.stop_signals()
-    interrupts.interrupt_on(stops)  # nothing exists yet: a signal ends it like Ctrl-C
+    previous = interrupts.interrupt_on(stops)  # nothing exists yet: a signal is Ctrl-C
     plan: Plan | None = None
     try:
         prepared = prepare(request.prepare)
@@ -169,6 +169,9 @@ def execute(
             canceled = not_started(plan, why, status=BuildStatus.CANCELED)
             _write_results(request, canceled, {}, err)
         return ExitCode.INTERRUPTED
+    except VelarunError:  # a user's mistake, found before anything ran
+        interrupts.restore(previous)
+        raise
     interrupts.ignore(stops)  # the run is over and cleaned up: finish writing the results
     reporter.build_finished(outcome)
     for value in outcome.masked:
