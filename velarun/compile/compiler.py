@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 from velarun.compile import envsubst
 from velarun.compile.env import default_env, merge, parameter_env
+from velarun.compile.expr import ExprError
+from velarun.compile.expr import parse as parse_expr
 from velarun.compile.plan import (
     DroppedNeed,
     Plan,
@@ -22,7 +24,15 @@ from velarun.compile.plan import (
     implicit_stage,
 )
 from velarun.compile.ruledata import RuleData
-from velarun.compile.rules import PatternError, Verdict, check_pattern, evaluate, runtime_rules
+from velarun.compile.rules import (
+    EvalError,
+    PatternError,
+    Verdict,
+    check_pattern,
+    error_text,
+    evaluate,
+    runtime_rules,
+)
 from velarun.compile.script import go_quote
 from velarun.diagnostics import Diagnostic, Pos, error, has_errors, sort_diagnostics
 from velarun.gcpause import gc_paused
@@ -42,6 +52,10 @@ Texts = tuple[tuple[Mapping[str, Pos], str], ...]
 the place in a message ("" for the container itself)."""
 
 _TOP_ENV = "the pipeline's `environment`"
+_EVAL_HINT = (
+    "`eval` is an expr-lang expression over the step's environment, whose variables are all"
+    " strings; it must give a bool"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,14 +157,7 @@ class _Compiler:
         """Every pattern checked up front (Vela only errors when it reaches one)."""
         ok = True
         for rules in (ruleset.if_, ruleset.unless):
-            if rules.eval:
-                self.diags.append(
-                    error(
-                        rules.key_pos.get("eval", ruleset.pos or Pos(1, 1)),
-                        f"{where}: `eval` rules are not supported by velarun",
-                        "express the condition with branch/event/path/... rules, or remove it",
-                    )
-                )
+            if rules.eval and not self._check_eval(rules, ruleset, where):
                 ok = False
             for key in RULE_KEYS:
                 for pattern in rules.values(key):
@@ -167,11 +174,28 @@ class _Compiler:
                         ok = False
         return ok
 
-    def _verdict(self, ruleset: Ruleset, where: str) -> Verdict | None:
+    def _check_eval(self, rules: Rules, ruleset: Ruleset, where: str) -> bool:
+        """The expression's syntax, checked up front like the patterns."""
+        try:
+            parse_expr(rules.eval)
+        except ExprError as exc:
+            at = rules.key_pos.get("eval", ruleset.pos or Pos(1, 1))
+            self.diags.append(error(at, f"{where}: {error_text(exc)}", _EVAL_HINT))
+            return False
+        return True
+
+    def _verdict(
+        self, ruleset: Ruleset, where: str, env: Mapping[str, str] | None = None
+    ) -> Verdict | None:
         if not self._check_rules(ruleset, where):
             return None
         try:
-            return evaluate(ruleset, self.data)
+            return evaluate(ruleset, self.data, env)
+        except EvalError as exc:
+            rules = ruleset.if_ if exc.block == "if" else ruleset.unless
+            at = rules.key_pos.get("eval", ruleset.pos or Pos(1, 1))
+            self.diags.append(error(at, f"{where}: {exc.message}", _EVAL_HINT))
+            return None
         except PatternError as exc:  # unreachable after _check_rules; kept as a guard
             self.diags.append(error(ruleset.pos or Pos(1, 1), f"{where}: {exc}"))
             return None
@@ -212,7 +236,12 @@ class _Compiler:
             return self._subst(text, lookup, where, step.key_pos.get(key, step.pos), texts)
 
         ruleset = self._subst_ruleset(step.ruleset, lookup, where, texts)
-        verdict = self._verdict(ruleset, where)
+        # The server substitutes the step, environment included, before it purges; eval
+        # rules read that environment.
+        environment = {
+            k: sub(v, "environment") if "$" in v or "\\" in v else v for k, v in env.items()
+        }
+        verdict = self._verdict(ruleset, where, environment)
         stage_name = stage.name if stage is not None else None
         if verdict is None:
             return None
@@ -227,9 +256,7 @@ class _Compiler:
             pull=step.pull,
             commands=tuple(sub(c, "commands") for c in step.commands),
             entrypoint=tuple(sub(e, "entrypoint") for e in step.entrypoint),
-            environment={
-                k: sub(v, "environment") if "$" in v or "\\" in v else v for k, v in env.items()
-            },
+            environment=environment,
             ruleset=ruleset,
             detach=step.detach,
             privileged=step.privileged,
@@ -258,7 +285,8 @@ class _Compiler:
             return self._subst(text, lookup, where, svc.key_pos.get(key, svc.pos), texts)
 
         ruleset = self._subst_ruleset(svc.ruleset, lookup, where, texts)
-        verdict = self._verdict(ruleset, where)
+        environment = {k: sub(v, "environment") for k, v in env.items()}
+        verdict = self._verdict(ruleset, where, environment)
         if verdict is None:
             return None
         if not verdict.keep:
@@ -269,7 +297,7 @@ class _Compiler:
             image=sub(svc.image, "image"),
             pull=svc.pull,
             entrypoint=tuple(sub(e, "entrypoint") for e in svc.entrypoint),
-            environment={k: sub(v, "environment") for k, v in env.items()},
+            environment=environment,
             ports=svc.ports,
             ulimits=svc.ulimits,
             user=svc.user,

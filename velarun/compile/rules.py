@@ -10,13 +10,17 @@ At compile time (build status ``pending``) ``status`` rules are not evaluated, w
 server's quirks kept: an ``or`` block holding a status rule matches at once, and an
 ``unless`` block holding only status rules evaluates nothing, counts as matched, and prunes.
 
+``eval`` (an expr-lang expression, :mod:`velarun.compile.expr_eval`) runs first in its block,
+against the step's environment, and only when an environment is given (the server's
+``data.Env != nil``); its value short-circuits like any other rule.
+
 Unlike the server, every call records the checks it made (:class:`RuleCheck`) so ``plan`` can
 say why a step was pruned.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -24,6 +28,8 @@ from typing import Any
 import re2
 
 from velarun.compile import glob
+from velarun.compile.expr import ExprError
+from velarun.compile.expr_eval import run as run_eval
 from velarun.compile.ruledata import RuleData
 from velarun.errors import VelarunError
 from velarun.load.model import Rules, Ruleset
@@ -45,6 +51,26 @@ MATCH_ORDER = (
 
 class PatternError(VelarunError):
     """A rule pattern that the matcher rejects (bad glob or bad RE2 regexp)."""
+
+
+class EvalError(VelarunError):
+    """An ``eval`` rule that expr cannot compile or run; the server fails the build with it."""
+
+    def __init__(self, block: str, error: ExprError) -> None:
+        super().__init__(error_text(error))
+        self.block = block
+        self.error = error
+
+
+def error_text(error: ExprError) -> str:
+    """The server's message on one line: ``failed to ... eval of X: message (line:col)``."""
+    text = error.message
+    if error.offset is not None:
+        line, col = error.line_col()
+        text += f" ({line}:{col})"
+    expression = " ".join(error.source.split())
+    phase = error.prefix.split(" eval of ", 1)[0] if error.prefix else "failed to compile"
+    return f"{phase} eval of `{expression}`: {text}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,8 +141,16 @@ def match_rule(
     return None
 
 
+def _eval_check(rules: Rules, block: str, env: Mapping[str, str]) -> RuleCheck:
+    try:
+        matched = run_eval(rules.eval, env)
+    except ExprError as exc:
+        raise EvalError(block, exc) from None
+    return RuleCheck(block, "eval", (rules.eval,), (), "expr", matched)
+
+
 def _match_rules(
-    rules: Rules, block: str, data: RuleData
+    rules: Rules, block: str, data: RuleData, env: Mapping[str, str] | None
 ) -> tuple[bool, list[RuleCheck], RuleCheck | None]:
     """One block: its verdict, the checks made, and the check that decided (if any)."""
     is_or = rules.operator == "or"
@@ -129,6 +163,12 @@ def _match_rules(
         return True, [status_check], status_check
     order = MATCH_ORDER if compile_time else (*MATCH_ORDER, "status")
     match = True  # the server's starting assumption: nothing evaluated means "run"
+    if rules.eval and env is not None:
+        check = _eval_check(rules, block, env)
+        checks.append(check)
+        match = check.matched
+        if match == is_or:
+            return match, checks, check
     for rule in order:
         patterns = rules.values(rule)
         if not patterns:
@@ -158,6 +198,8 @@ def _quote(values: Iterable[str]) -> str:
 
 
 def describe_miss(check: RuleCheck) -> str:
+    if check.rule == "eval":
+        return f"eval `{check.patterns[0]}` is false"
     how = " (regexp)" if check.matcher == "regexp" else ""
     noun = "changed file" if check.rule == "path" else check.rule
     if not check.data:
@@ -168,16 +210,19 @@ def describe_miss(check: RuleCheck) -> str:
 
 
 def describe_hit(check: RuleCheck) -> str:
+    if check.rule == "eval":
+        return f"eval `{check.patterns[0]}` is true"
     return f"{check.rule} `{check.datum}` matches `{check.pattern}`"
 
 
-def evaluate(ruleset: Ruleset, data: RuleData) -> Verdict:
-    """The server's ``Match`` with its reasons. Raises :class:`PatternError`."""
+def evaluate(ruleset: Ruleset, data: RuleData, env: Mapping[str, str] | None = None) -> Verdict:
+    """The server's ``Match`` with its reasons; ``eval`` rules run against ``env`` (skipped
+    when it is None). Raises :class:`PatternError` and :class:`EvalError`."""
     if ruleset.empty():
         return Verdict(True, (), "")
     checks: list[RuleCheck] = []
     if not ruleset.unless.empty():
-        matched, unless_checks, decider = _match_rules(ruleset.unless, "unless", data)
+        matched, unless_checks, decider = _match_rules(ruleset.unless, "unless", data, env)
         checks += unless_checks
         if matched:
             if not any(c.evaluated for c in unless_checks):
@@ -193,7 +238,7 @@ def evaluate(ruleset: Ruleset, data: RuleData) -> Verdict:
             return Verdict(False, tuple(checks), reason)
     if ruleset.if_.empty():
         return Verdict(True, tuple(checks), "")
-    matched, if_checks, decider = _match_rules(ruleset.if_, "if", data)
+    matched, if_checks, decider = _match_rules(ruleset.if_, "if", data, env)
     checks += if_checks
     if matched:
         return Verdict(True, tuple(checks), "")

@@ -22,6 +22,11 @@ def plan_file(tmp_path: Path, text: str, *args: str) -> tuple[int, str, str]:
 
 
 STEP = 'version: "1"\nsteps:\n  - name: a\n    image: alpine\n'
+EVAL_HINT = (
+    "  hint: `eval` is an expr-lang expression over the step's environment, whose variables"
+    " are all strings; it must give a bool\n"
+    "1 error, 0 warnings\n"
+)
 
 
 @pytest.mark.parametrize(
@@ -58,10 +63,24 @@ STEP = 'version: "1"\nsteps:\n  - name: a\n    image: alpine\n'
             "1 error, 0 warnings\n",
         ),
         (
-            "    commands: [echo]\n    ruleset:\n      eval: 'VELA_BUILD_BRANCH == \"main\"'\n",
-            "p.yml:7:13: error: step `a`: `eval` rules are not supported by velarun\n"
-            "  hint: express the condition with branch/event/path/... rules, or remove it\n"
-            "1 error, 0 warnings\n",
+            "    commands: [echo]\n    ruleset:\n      eval: 'VELA_BUILD_BRANCH =='\n",
+            "p.yml:7:13: error: step `a`: failed to compile eval of `VELA_BUILD_BRANCH ==`:"
+            " unexpected token EOF (1:21)\n" + EVAL_HINT,
+        ),
+        (
+            "    commands: [echo]\n    ruleset:\n      eval: 'lower(VELA_BUILD_BRANCH)'\n",
+            "p.yml:7:13: error: step `a`: failed to compile eval of `lower(VELA_BUILD_BRANCH)`:"
+            " expected bool, but got string\n" + EVAL_HINT,
+        ),
+        (
+            "    commands: [echo]\n    ruleset:\n      eval: VELA_BUILD_BRANCH > 5\n",
+            "p.yml:7:13: error: step `a`: failed to compile eval of `VELA_BUILD_BRANCH > 5`:"
+            " invalid operation: > (mismatched types string and int) (1:19)\n" + EVAL_HINT,
+        ),
+        (
+            "    commands: [echo]\n    ruleset:\n      if: {branch: main, eval: 'NOT_SET - 1 > 0'}\n",
+            "p.yml:7:32: error: step `a`: failed to run eval of `NOT_SET - 1 > 0`:"
+            " invalid operation: string - int (1:9)\n" + EVAL_HINT,
         ),
     ],
 )

@@ -1,0 +1,541 @@
+"""The part of expr-lang/expr (v1.17.8, the version the Vela server uses) that ``eval`` rules use:
+its lexer and parser, with expr's operator table and precedence.
+
+The server compiles ``ruleset.eval`` with ``expr.Compile(..., expr.Env(env),
+expr.AllowUndefinedVariables(), expr.AsBool())`` and runs it against the step's environment
+(``compiler/types/pipeline/ruleset.go MatchRules``). :mod:`velarun.compile.expr_eval` checks
+and evaluates the tree built here; :func:`velarun.compile.expr_eval.run` is the entry point.
+
+Supported: literals (numbers in every base expr reads, strings in ``"``, ``'`` or backquotes
+with Go escapes, ``true``/``false``/``nil``, arrays, maps), identifiers, member and index
+access (``a.b``, ``a?.b``, ``a[i]``, ``a[i:j]``), calls, unary ``not``/``!``/``-``/``+``,
+every binary operator of expr's table except the pipe ``|``, ``not in``-style negated
+operators, chained comparisons (``a < b < c``), ``a ? b : c`` and ``a ?: b``. Not supported
+(a syntax error names them): closures and predicates, ``let``, ``if {} else {}``, pipes,
+sequences (``;``), bytes literals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+UNARY = {"not": 50, "!": 50, "-": 90, "+": 90}
+BINARY = {
+    "|": 0,
+    "or": 10,
+    "||": 10,
+    "and": 15,
+    "&&": 15,
+    "==": 20,
+    "!=": 20,
+    "<": 20,
+    ">": 20,
+    ">=": 20,
+    "<=": 20,
+    "in": 20,
+    "matches": 20,
+    "contains": 20,
+    "startsWith": 20,
+    "endsWith": 20,
+    "..": 25,
+    "+": 30,
+    "-": 30,
+    "*": 60,
+    "/": 60,
+    "%": 60,
+    "**": 100,
+    "^": 100,
+    "??": 500,
+}
+"""expr's ``parser/operator`` table: operator -> precedence (``**`` and ``^`` right-associative)."""
+
+RIGHT_ASSOC = frozenset({"**", "^"})
+COMPARISON = frozenset({"<", ">", ">=", "<="})
+NEGATABLE = frozenset({"contains", "matches", "startsWith", "endsWith", "in"})
+WORD_OPERATORS = frozenset(
+    {"not", "in", "or", "and", "matches", "contains", "startsWith", "endsWith", "let", "if", "else"}
+)
+_ESCAPES = {
+    "a": "\a",
+    "b": "\b",
+    "f": "\f",
+    "n": "\n",
+    "r": "\r",
+    "t": "\t",
+    "v": "\v",
+    "\\": "\\",
+}
+
+
+class ExprError(Exception):
+    """An expr error: ``message`` at rune offset ``offset`` of ``source`` (None: no position)."""
+
+    def __init__(
+        self, message: str, offset: int | None = None, source: str = "", prefix: str = ""
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.offset = offset
+        self.source = source
+        self.prefix = prefix
+        """The server's wrapping (``failed to compile eval of ...``), when known."""
+
+    def line_col(self) -> tuple[int, int]:
+        """expr's ``file.Error.Bind``: 1-based line, 1-based column (in runes)."""
+        before = self.source[: self.offset or 0]
+        line = before.count("\n") + 1
+        return line, len(before) - (before.rfind("\n") + 1) + 1
+
+    def __str__(self) -> str:
+        """The server's text: ``prefix: message (line:col)`` and the snippet with a caret."""
+        head = f"{self.prefix}: {self.message}" if self.prefix else self.message
+        if self.offset is None:
+            return head
+        line, col = self.line_col()
+        text = self.source.split("\n")[line - 1]
+        if not text:
+            return head
+        snippet = f"\n | {text.replace(chr(9), ' ')}\n | {'.' * (col - 1)}^"
+        return f"{head} ({line}:{col}){snippet}"
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    kind: str
+    """``Identifier``, ``Number``, ``String``, ``Operator``, ``Bracket`` or ``EOF``."""
+    value: str
+    offset: int
+
+    def __str__(self) -> str:
+        if not self.value:
+            return self.kind
+        return f"{self.kind}({_go_quote(self.value)})"
+
+    def is_(self, kind: str, *values: str) -> bool:
+        return self.kind == kind and (not values or self.value in values)
+
+
+def _go_quote(text: str) -> str:
+    """Go's ``%#v`` of a string (strconv.Quote), for the printable ASCII expr tokens hold."""
+    out = []
+    for ch in text:
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\t":
+            out.append("\\t")
+        elif ch.isprintable():
+            out.append(ch)
+        else:
+            out.append(f"\\u{ord(ch):04x}" if ord(ch) < 0x10000 else f"\\U{ord(ch):08x}")
+    return '"' + "".join(out) + '"'
+
+
+# -- lexer ------------------------------------------------------------------------------------
+
+
+def _is_ident_char(ch: str) -> bool:
+    return ch == "_" or ch == "$" or ch.isalpha() or ch.isdigit()
+
+
+def _unescape(body: str, quote: str, start: int, source: str) -> str:
+    """Go-style escapes in a quoted string (expr's ``unescapeChar``)."""
+    out: list[str] = []
+    i = 0
+    while i < len(body):
+        ch = body[i]
+        if ch != "\\":
+            out.append(ch)
+            i += 1
+            continue
+        esc = body[i + 1] if i + 1 < len(body) else ""
+        if esc in _ESCAPES or esc == quote:
+            out.append(_ESCAPES.get(esc, esc))
+            i += 2
+            continue
+        width = {"x": 2, "u": 4, "U": 8}.get(esc)
+        digits = body[i + 2 : i + 2 + width] if width else body[i + 1 : i + 4]
+        base = 16 if width else 8
+        want = width or 3
+        try:
+            if len(digits) != want:
+                raise ValueError
+            code = int(digits, base)
+            if code > 0x10FFFF or (base == 8 and code > 255):
+                raise ValueError
+        except ValueError:
+            raise ExprError("invalid char escape", start + i, source) from None
+        out.append(chr(code))
+        i += 2 + want if width else 1 + want
+    return "".join(out)
+
+
+def _scan_number(source: str, i: int) -> int:
+    n = len(source)
+    j = i
+    if source.startswith(("0x", "0X", "0o", "0O", "0b", "0B"), i):
+        j += 2
+        while j < n and (source[j].isalnum() or source[j] == "_"):
+            j += 1
+        return j
+    while j < n and (source[j].isdigit() or source[j] == "_"):
+        j += 1
+    if j < n and source[j] == "." and not source.startswith("..", j):
+        j += 1
+        while j < n and (source[j].isdigit() or source[j] == "_"):
+            j += 1
+    if j < n and source[j] in "eE":
+        j += 1
+        if j < n and source[j] in "+-":
+            j += 1
+        while j < n and source[j].isdigit():
+            j += 1
+    return j
+
+
+def _scan_string(source: str, i: int) -> tuple[Token, int]:
+    quote = source[i]
+    j = i + 1
+    while j < len(source) and source[j] != quote:
+        if source[j] == "\\" and quote != "`":
+            j += 1
+        j += 1
+    if j >= len(source):
+        raise ExprError("literal not terminated", i, source)
+    body = source[i + 1 : j]
+    value = body if quote == "`" else _unescape(body, quote, i + 1, source)
+    return Token("String", value, i), j + 1
+
+
+_TWO_RUNE = ("!=", "==", "<=", ">=", "&&", "**", "||", "??", "?.", "..", "::")
+
+
+def _scan_operator(source: str, i: int) -> tuple[Token, int]:
+    if source.startswith("...", i):
+        return Token("Operator", "...", i), i + 3
+    two = source[i : i + 2]
+    if two in _TWO_RUNE:
+        return Token("Operator", two, i), i + 2
+    return Token("Operator", source[i], i), i + 1
+
+
+def tokenize(source: str) -> list[Token]:
+    tokens: list[Token] = []
+    i = 0
+    n = len(source)
+    while i < n:
+        ch = source[i]
+        if ch.isspace():
+            i += 1
+        elif ch in "'\"`":
+            token, i = _scan_string(source, i)
+            tokens.append(token)
+        elif ch.isdigit() or (ch == "." and i + 1 < n and source[i + 1].isdigit()):
+            j = _scan_number(source, i)
+            tokens.append(Token("Number", source[i:j], i))
+            i = j
+        elif source.startswith("//", i):
+            end = source.find("\n", i)
+            i = n if end < 0 else end
+        elif source.startswith("/*", i):
+            end = source.find("*/", i + 2)
+            if end < 0:
+                raise ExprError("unclosed comment", i, source)
+            i = end + 2
+        elif ch in "([{)]}":
+            tokens.append(Token("Bracket", ch, i))
+            i += 1
+        elif _is_ident_char(ch):
+            j = i
+            while j < n and _is_ident_char(source[j]):
+                j += 1
+            word = source[i:j]
+            kind = "Operator" if word in WORD_OPERATORS else "Identifier"
+            tokens.append(Token(kind, word, i))
+            i = j
+        elif ch in "?/#|:,;%+-^&!=*<>.~":
+            token, i = _scan_operator(source, i)
+            tokens.append(token)
+        else:
+            raise ExprError(f"unrecognized character: {_go_rune(ch)}", i, source)
+    tokens.append(Token("EOF", "", n))
+    return tokens
+
+
+def _go_rune(ch: str) -> str:
+    return f"U+{ord(ch):04X} {_go_quote(ch)[1:-1]!r}".replace('"', "'")
+
+
+# -- syntax tree ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    kind: str
+    """``int``, ``float``, ``string``, ``bool``, ``nil``, ``ident``, ``array``, ``map``,
+    ``unary``, ``binary``, ``member``, ``slice``, ``call``, ``cond``."""
+    offset: int
+    value: object = None
+    """The literal, identifier name or operator."""
+    children: tuple[Node, ...] = field(default=())
+    optional: bool = False
+    """``?.``: a member of nil is nil."""
+
+
+# -- parser -----------------------------------------------------------------------------------
+
+
+class _Parser:
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.tokens = tokenize(source)
+        self.i = 0
+
+    @property
+    def current(self) -> Token:
+        return self.tokens[self.i]
+
+    def next(self) -> None:
+        if self.i < len(self.tokens) - 1:
+            self.i += 1
+
+    def error(self, message: str, token: Token | None = None) -> ExprError:
+        at = token if token is not None else self.current
+        return ExprError(message, at.offset, self.source)
+
+    def unexpected(self, token: Token | None = None) -> ExprError:
+        at = token if token is not None else self.current
+        return self.error(f"unexpected token {at}", at)
+
+    def expect(self, kind: str, *values: str) -> None:
+        if not self.current.is_(kind, *values):
+            raise self.unexpected()
+        self.next()
+
+    def parse(self) -> Node:
+        node = self.expression(0)
+        if self.current.is_("Operator", ";"):
+            raise self.error("sequences (`;`) are not supported by velarun")
+        if not self.current.is_("EOF"):
+            raise self.unexpected()
+        return node
+
+    def expression(self, precedence: int) -> Node:
+        if precedence == 0 and self.current.is_("Operator", "let", "if"):
+            raise self.error(f"`{self.current.value}` is not supported by velarun")
+        left = self.primary()
+        previous = ""
+        while self.current.is_("Operator"):
+            op_token = self.current
+            negate = op_token.value == "not"
+            if negate:
+                backup = self.i
+                self.next()
+                if self.current.value not in NEGATABLE or not self.current.is_("Operator"):
+                    raise self.unexpected()
+                if BINARY[self.current.value] < precedence:
+                    self.i = backup
+                    break
+                op_token = self.current
+            op = op_token.value
+            if op not in BINARY or BINARY[op] < precedence:
+                break
+            self.next()
+            if op == "|":
+                raise self.error("pipes (`|`) are not supported by velarun", op_token)
+            if previous == "??" and op != "??":
+                raise self.error(
+                    f"Operator ({op}) and coalesce expressions (??) cannot be mixed."
+                    " Wrap either by parentheses.",
+                    op_token,
+                )
+            if op in COMPARISON:
+                left = self.comparison(left, op_token)
+            else:
+                level = BINARY[op] if op in RIGHT_ASSOC else BINARY[op] + 1
+                right = self.expression(level)
+                left = Node("binary", op_token.offset, op, (left, right))
+                if negate:
+                    left = Node("unary", op_token.offset, "not", (left,))
+            previous = op
+        if precedence == 0:
+            left = self.conditional(left)
+        return left
+
+    def comparison(self, left: Node, op_token: Token) -> Node:
+        """expr's ``parseComparison``: ``a < b < c`` is ``a < b && b < c``."""
+        root: Node | None = None
+        while True:
+            right = self.expression(BINARY[op_token.value] + 1)
+            cmp = Node("binary", op_token.offset, op_token.value, (left, right))
+            root = cmp if root is None else Node("binary", op_token.offset, "&&", (root, cmp))
+            left = right
+            op_token = self.current
+            if not (op_token.is_("Operator") and op_token.value in COMPARISON):
+                break
+            self.next()
+        return root
+
+    def conditional(self, node: Node) -> Node:
+        while self.current.is_("Operator", "?"):
+            self.next()
+            if self.current.is_("Operator", ":"):
+                self.next()
+                first = node
+            else:
+                first = self.expression(0)
+                self.expect("Operator", ":")
+            second = self.expression(0)
+            node = Node("cond", self.current.offset, None, (node, first, second))
+        return node
+
+    def primary(self) -> Node:
+        token = self.current
+        if token.kind == "Operator" and token.value in UNARY:
+            self.next()
+            operand = self.expression(UNARY[token.value])
+            return self.postfix(Node("unary", token.offset, token.value, (operand,)))
+        if token.is_("Bracket", "("):
+            self.next()
+            inner = self.expression(0)
+            self.expect("Bracket", ")")
+            return self.postfix(inner)
+        return self.postfix(self.secondary())
+
+    def secondary(self) -> Node:
+        token = self.current
+        if token.kind == "Identifier":
+            self.next()
+            if token.value in ("true", "false"):
+                return Node("bool", token.offset, token.value == "true")
+            if token.value == "nil":
+                return Node("nil", token.offset)
+            if self.current.is_("Bracket", "("):
+                return Node("call", token.offset, token.value, self.arguments())
+            return Node("ident", token.offset, token.value)
+        if token.kind == "Number":
+            self.next()
+            return self.number(token)
+        if token.kind == "String":
+            self.next()
+            return Node("string", token.offset, token.value)
+        if token.is_("Bracket", "["):
+            return self.array()
+        if token.is_("Bracket", "{"):
+            return self.mapping()
+        raise self.unexpected(token)
+
+    def number(self, token: Token) -> Node:
+        text = token.value.replace("_", "")
+        lower = text.lower()
+        try:
+            if lower.startswith(("0x", "0b", "0o")):
+                value = int(text, 0)
+            elif "." in lower or "e" in lower:
+                number = float(text)
+                if number in (float("inf"), float("-inf")):
+                    raise self.error("float literal is too large", token)
+                return Node("float", token.offset, number)
+            else:
+                value = int(text, 10)
+        except ValueError:
+            raise self.error(f"invalid number literal: {token.value}", token) from None
+        if value > 2**63 - 1:
+            raise self.error("integer literal is too large", token)
+        return Node("int", token.offset, value)
+
+    def arguments(self) -> tuple[Node, ...]:
+        self.expect("Bracket", "(")
+        args: list[Node] = []
+        while not self.current.is_("Bracket", ")"):
+            if args:
+                self.expect("Operator", ",")
+            args.append(self.expression(0))
+        self.expect("Bracket", ")")
+        return tuple(args)
+
+    def array(self) -> Node:
+        token = self.current
+        self.expect("Bracket", "[")
+        items: list[Node] = []
+        while not self.current.is_("Bracket", "]"):
+            if items:
+                self.expect("Operator", ",")
+                if self.current.is_("Bracket", "]"):
+                    break
+            items.append(self.expression(0))
+        self.expect("Bracket", "]")
+        return Node("array", token.offset, None, tuple(items))
+
+    def mapping(self) -> Node:
+        token = self.current
+        self.expect("Bracket", "{")
+        pairs: list[Node] = []
+        while not self.current.is_("Bracket", "}"):
+            if pairs:
+                self.expect("Operator", ",")
+                if self.current.is_("Bracket", "}"):
+                    break
+            key_token = self.current
+            if key_token.kind in ("Identifier", "String", "Number"):
+                self.next()
+                key = Node("string", key_token.offset, key_token.value)
+            else:
+                key = self.expression(0)
+            self.expect("Operator", ":")
+            pairs.append(key)
+            pairs.append(self.expression(0))
+        self.expect("Bracket", "}")
+        return Node("map", token.offset, None, tuple(pairs))
+
+    def postfix(self, node: Node) -> Node:
+        while self.current.kind in ("Operator", "Bracket"):
+            token = self.current
+            if token.value in (".", "?."):
+                self.next()
+                optional = token.value == "?."
+                if optional and self.current.is_("Bracket", "["):
+                    node = self.index(node, self.current, optional=True)
+                    continue
+                prop = self.current
+                self.next()
+                if prop.kind != "Identifier" and not (
+                    prop.kind == "Operator" and prop.value.isidentifier()
+                ):
+                    raise self.error("expected name")
+                if self.current.is_("Bracket", "("):
+                    raise self.error("method calls are not supported by velarun", prop)
+                key = Node("string", prop.offset, prop.value)
+                node = Node("member", prop.offset, None, (node, key), optional)
+            elif token.is_("Bracket", "["):
+                node = self.index(node, token, optional=False)
+            else:
+                break
+        return node
+
+    def index(self, node: Node, token: Token, *, optional: bool) -> Node:
+        self.next()
+        start: Node | None = None
+        if not self.current.is_("Operator", ":"):
+            start = self.expression(0)
+            if not self.current.is_("Operator", ":"):
+                self.expect("Bracket", "]")
+                return Node("member", token.offset, None, (node, start), optional)
+        self.next()
+        end: Node | None = None
+        if not self.current.is_("Bracket", "]"):
+            end = self.expression(0)
+        self.expect("Bracket", "]")
+        nil = Node("nil", token.offset)
+        return Node(
+            "slice",
+            token.offset,
+            (start is not None, end is not None),
+            (node, start or nil, end or nil),
+        )
+
+
+def parse(source: str) -> Node:
+    """The syntax tree of ``source``. Raises :class:`ExprError` positioned as expr does."""
+    return _Parser(source).parse()

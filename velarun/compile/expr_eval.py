@@ -1,0 +1,322 @@
+"""Checking and running an ``eval`` expression as the Vela server does with expr-lang/expr v1.17.8.
+
+The server (``compiler/types/pipeline/ruleset.go MatchRules``) calls ``expr.Compile(eval,
+expr.Env(env), expr.AllowUndefinedVariables(), expr.AsBool())`` then ``expr.Run(program, env)``,
+where ``env`` is the step's environment, a ``map[string]string``. What follows from that:
+
+- every variable of the environment is a ``string`` to expr's type checker; any other name is
+  of unknown type, and at run time reads the map's zero value, ``""`` (not ``nil``);
+- the checker rejects operations whose operand types are known and do not fit
+  (``VELA_BUILD_NUMBER > 5`` compares a string with an int), and a result whose type is known
+  and is not ``bool`` (``expected bool, but got string``);
+- at run time a result of unknown type is converted as expr's ``AsBool`` does: ``nil`` is
+  false, any other non-bool fails (``invalid operation: bool(string)``);
+- ``&&``/``||``/``not``/``?:`` need a bool on the side they test, with Go's
+  ``interface conversion`` message otherwise.
+
+Errors are :class:`~velarun.compile.expr.ExprError`, positioned like expr's; :func:`run` adds
+the server's ``failed to compile eval of ...``/``failed to run eval of ...`` prefix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from velarun.compile.expr import ExprError, Node, parse
+from velarun.compile.expr_run import execute
+from velarun.compile.expr_values import regexp_or_error
+
+UNKNOWN = "unknown"
+NIL = "nil"
+ARRAY = "[]"
+"""Prefix of an array nature; the rest is the element's nature (``[]string``)."""
+
+
+def _nature_name(nature: str) -> str:
+    """expr's ``Nature.String()``."""
+    if nature in (UNKNOWN, NIL):
+        return "unknown"
+    if nature.startswith(ARRAY):
+        return "[]interface {}"
+    if nature == "map":
+        return "map[string]interface {}"
+    return nature
+
+
+# -- static check (expr's checker, for the natures an eval can have) --------------------------
+
+
+def _is_number(n: str) -> bool:
+    return n in ("int", "float64")
+
+
+def _comparable(lt: str, r: str) -> bool:
+    if UNKNOWN in (lt, r) or NIL in (lt, r):
+        return True
+    if _is_number(lt) and _is_number(r):
+        return True
+    if lt.startswith(ARRAY) and r.startswith(ARRAY):
+        return True
+    return lt == r
+
+
+def _maybe(lt: str, r: str, *kinds: str) -> bool:
+    """expr's ``MaybeCompatible``: one side unknown and the other one of ``kinds`` (or both
+    unknown)."""
+    return (
+        (lt == UNKNOWN and r == UNKNOWN)
+        or (lt == UNKNOWN and r in kinds)
+        or (r == UNKNOWN and lt in kinds)
+    )
+
+
+def _promote(lt: str, r: str) -> str:
+    return "int" if lt == r == "int" else "float64"
+
+
+def _arith(op: str, lt: str, r: str) -> str | None:
+    if op == "+" and lt == r == "string":
+        return "string"
+    if op in ("+", "-", "*") and _is_number(lt) and _is_number(r):
+        return _promote(lt, r)
+    if op in ("/", "**", "^") and (
+        (_is_number(lt) and _is_number(r)) or _maybe(lt, r, "int", "float64")
+    ):
+        return "float64"
+    if op == "%" and (lt == r == "int" or _maybe(lt, r, "int")):
+        return "int"
+    kinds = ("int", "float64", "string") if op == "+" else ("int", "float64")
+    if op in ("+", "-", "*") and _maybe(lt, r, *kinds):
+        return UNKNOWN
+    return None
+
+
+def _in_nature(lt: str, r: str) -> str | None:
+    if r == "map" or r == UNKNOWN:
+        return "bool"
+    if r.startswith(ARRAY):
+        if _comparable(lt, r[len(ARRAY) :]):
+            return "bool"
+        raise _CheckFailed(
+            f"cannot use {_nature_name(lt)} as type {_nature_name(r[len(ARRAY) :])} in array"
+        )
+    if lt == UNKNOWN and r == "string":
+        return "bool"
+    return None
+
+
+class _CheckFailed(Exception):
+    pass
+
+
+def _binary_nature(op: str, lt: str, r: str) -> str | None:
+    if op in ("==", "!="):
+        return "bool" if _comparable(lt, r) else None
+    if op in ("or", "||", "and", "&&"):
+        return "bool" if (lt == r == "bool" or _maybe(lt, r, "bool")) else None
+    if op in ("<", ">", "<=", ">="):
+        ok = (_is_number(lt) and _is_number(r)) or lt == r == "string"
+        return "bool" if ok or _maybe(lt, r, "int", "float64", "string") else None
+    if op == "in":
+        return _in_nature(lt, r)
+    if op in ("matches", "contains", "startsWith", "endsWith"):
+        return "bool" if lt == r == "string" or _maybe(lt, r, "string") else None
+    return _range_or_arith(op, lt, r)
+
+
+def _range_or_arith(op: str, lt: str, r: str) -> str | None:
+    if op == "..":
+        return ARRAY + "int" if lt == r == "int" or _maybe(lt, r, "int") else None
+    if op == "??":
+        if lt == NIL:
+            return r
+        return lt if r in (NIL, lt) else UNKNOWN
+    return _arith(op, lt, r)
+
+
+_STRING_FUNCS = {
+    "lower": (1, 1),
+    "upper": (1, 1),
+    "trim": (1, 2),
+    "trimPrefix": (1, 2),
+    "trimSuffix": (1, 2),
+    "hasPrefix": (2, 2),
+    "hasSuffix": (2, 2),
+    "indexOf": (2, 2),
+    "lastIndexOf": (2, 2),
+    "split": (2, 2),
+    "replace": (3, 3),
+}
+_RESULTS = {
+    "len": "int",
+    "hasPrefix": "bool",
+    "hasSuffix": "bool",
+    "indexOf": "int",
+    "lastIndexOf": "int",
+    "split": ARRAY + "string",
+    "string": "string",
+    "int": "int",
+    "float": "float64",
+    "abs": UNKNOWN,
+    "join": "string",
+}
+
+
+class _Checker:
+    def __init__(self, source: str, env: Mapping[str, str]) -> None:
+        self.source = source
+        self.env = env
+
+    def fail(self, node: Node, message: str) -> ExprError:
+        return ExprError(message, node.offset, self.source)
+
+    def visit(self, node: Node) -> str:
+        method: Callable[[Node], str] = getattr(self, "_" + node.kind)
+        return method(node)
+
+    def _int(self, node: Node) -> str:
+        return "int"
+
+    def _float(self, node: Node) -> str:
+        return "float64"
+
+    def _string(self, node: Node) -> str:
+        return "string"
+
+    def _bool(self, node: Node) -> str:
+        return "bool"
+
+    def _nil(self, node: Node) -> str:
+        return NIL
+
+    def _ident(self, node: Node) -> str:
+        return "string" if node.value in self.env else UNKNOWN
+
+    def _array(self, node: Node) -> str:
+        kinds = [self.visit(c) for c in node.children]
+        if len(set(kinds)) <= 1:
+            return ARRAY + (kinds[0] if kinds else UNKNOWN)
+        return ARRAY + UNKNOWN
+
+    def _map(self, node: Node) -> str:
+        for child in node.children:
+            self.visit(child)
+        return "map"
+
+    def _unary(self, node: Node) -> str:
+        nature = self.visit(node.children[0])
+        if node.value in ("not", "!") and nature in ("bool", UNKNOWN):
+            return "bool"
+        if node.value in ("-", "+") and (_is_number(nature) or nature == UNKNOWN):
+            return nature
+        raise self.fail(
+            node, f"invalid operation: {node.value} (mismatched type {_nature_name(nature)})"
+        )
+
+    def _binary(self, node: Node) -> str:
+        lt, r = (self.visit(c) for c in node.children)
+        op = str(node.value)
+        if op == "matches" and node.children[1].kind == "string":
+            _compile_regexp(str(node.children[1].value), node, self.source)
+        try:
+            nature = _binary_nature(op, lt, r)
+        except _CheckFailed as exc:
+            raise self.fail(node, str(exc)) from None
+        if nature is None:
+            raise self.fail(
+                node,
+                f"invalid operation: {op} (mismatched types {_nature_name(lt)} and"
+                f" {_nature_name(r)})",
+            )
+        return nature
+
+    def _member(self, node: Node) -> str:
+        base, _ = (self.visit(c) for c in node.children)
+        if base.startswith(ARRAY):
+            return base[len(ARRAY) :]
+        if base in ("string", UNKNOWN, "map", NIL):
+            return UNKNOWN if base != "string" else "string"
+        raise self.fail(node, f"type {_nature_name(base)} has no field {node.children[1].value}")
+
+    def _slice(self, node: Node) -> str:
+        base = self.visit(node.children[0])
+        for child in node.children[1:]:
+            self.visit(child)
+        if base.startswith(ARRAY) or base in ("string", UNKNOWN):
+            return base
+        raise self.fail(node, f"cannot slice {_nature_name(base)}")
+
+    def _cond(self, node: Node) -> str:
+        cond, first, second = (self.visit(c) for c in node.children)
+        if cond not in ("bool", UNKNOWN):
+            raise ExprError(
+                f"non-bool expression (type {_nature_name(cond)}) used as condition",
+                node.children[0].offset,
+                self.source,
+            )
+        if first == NIL:
+            return second
+        if second == NIL or first == second:
+            return first
+        return UNKNOWN
+
+    def _call(self, node: Node) -> str:
+        args = [self.visit(c) for c in node.children]
+        name = str(node.value)
+        if name == "len":
+            self._arity(node, 1, 1)
+            if not (args[0].startswith(ARRAY) or args[0] in ("string", "map", UNKNOWN)):
+                raise self.fail(node, f"invalid argument for len (type {_nature_name(args[0])})")
+            return "int"
+        if name in _STRING_FUNCS:
+            self._arity(node, *_STRING_FUNCS[name])
+            for i, arg in enumerate(args):
+                if arg not in ("string", UNKNOWN):
+                    raise self.fail(
+                        node.children[i],
+                        f"cannot use {_nature_name(arg)} as argument (type string) to call {name} ",
+                    )
+            return _RESULTS.get(name, "string")
+        if name in _RESULTS:
+            return _RESULTS[name]
+        return UNKNOWN  # an unknown name is of unknown type; calling it fails at run time
+
+    def _arity(self, node: Node, low: int, high: int) -> None:
+        got = len(node.children)
+        if not low <= got <= high:
+            want = str(low) if low == high else f"{low} or {high}"
+            raise self.fail(node, f"invalid number of arguments (expected {want}, got {got})")
+
+
+def _compile_regexp(pattern: str, node: Node, source: str) -> Any:
+    compiled = regexp_or_error(pattern)
+    if isinstance(compiled, str):
+        raise ExprError(f"error parsing regexp: {compiled}", node.offset, source)
+    return compiled
+
+
+def check(source: str, env: Mapping[str, str]) -> Node:
+    """expr.Compile with the server's options: the tree, or an :class:`ExprError`."""
+    tree = parse(source)
+    nature = _Checker(source, env).visit(tree)
+    if nature not in ("bool", UNKNOWN):
+        raise ExprError(f"expected bool, but got {_nature_name(nature)}", None, source)
+    return tree
+
+
+def run(source: str, env: Mapping[str, str]) -> bool:
+    """The server's eval step of ``MatchRules``: the verdict, or an :class:`ExprError` whose
+    message carries the server's prefix."""
+    try:
+        tree = check(source, env)
+    except ExprError as exc:
+        raise _prefixed(exc, f"failed to compile eval of {source}") from None
+    try:
+        return execute(tree, source, env)
+    except ExprError as exc:
+        raise _prefixed(exc, f"failed to run eval of {source}") from None
+
+
+def _prefixed(exc: ExprError, prefix: str) -> ExprError:
+    return ExprError(exc.message, exc.offset, exc.source, prefix)
