@@ -232,20 +232,46 @@ class _Checker:
         return nature
 
     def _member(self, node: Node) -> str:
-        base, _ = (self.visit(c) for c in node.children)
+        base_node, prop_node = node.children
+        base, prop = self.visit(base_node), self.visit(prop_node)
+        if base == UNKNOWN:
+            return UNKNOWN
+        name = prop_node.value if prop_node.kind == "string" else None
+        if base == NIL and name is not None:
+            raise self.fail(node, f"type nil has no field {name}")
+        if base == "map":
+            if prop not in ("string", UNKNOWN):
+                raise self.fail(
+                    prop_node,
+                    f"cannot use {_nature_name(prop)} to get an element from"
+                    " map[string]interface {}",
+                )
+            return UNKNOWN
         if base.startswith(ARRAY):
+            if prop not in ("int", UNKNOWN):
+                raise self.fail(
+                    prop_node,
+                    "array elements can only be selected using an integer"
+                    f" (got {_nature_name(prop)})",
+                )
             return base[len(ARRAY) :]
-        if base in ("string", UNKNOWN, "map", NIL):
-            return UNKNOWN if base != "string" else "string"
-        raise self.fail(node, f"type {_nature_name(base)} has no field {node.children[1].value}")
+        if name is not None:
+            raise self.fail(node, f"type {_nature_name(base)} has no field {name}")
+        raise self.fail(node, f"type {_nature_name(base)}[{_nature_name(prop)}] is undefined")
 
     def _slice(self, node: Node) -> str:
         base = self.visit(node.children[0])
-        for child in node.children[1:]:
-            self.visit(child)
-        if base.startswith(ARRAY) or base in ("string", UNKNOWN):
-            return base
-        raise self.fail(node, f"cannot slice {_nature_name(base)}")
+        if base == UNKNOWN:
+            return UNKNOWN
+        if not (base.startswith(ARRAY) or base == "string"):
+            raise self.fail(node, f"cannot slice {_nature_name(base)}")
+        given = node.value
+        assert isinstance(given, tuple)
+        for child, present in zip(node.children[1:], given, strict=True):
+            index = self.visit(child) if present else "int"
+            if index not in ("int", UNKNOWN):
+                raise self.fail(child, f"non-integer slice index {_nature_name(index)}")
+        return base
 
     def _cond(self, node: Node) -> str:
         cond, first, second = (self.visit(c) for c in node.children)
