@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from velarun.compile import envsubst
 from velarun.compile.env import default_env, merge, parameter_env
+from velarun.compile.eval_check import EVAL_HINT
 from velarun.compile.expr import ExprError
 from velarun.compile.expr import parse as parse_expr
 from velarun.compile.plan import (
@@ -52,10 +53,6 @@ Texts = tuple[tuple[Mapping[str, Pos], str], ...]
 the place in a message ("" for the container itself)."""
 
 _TOP_ENV = "the pipeline's `environment`"
-_EVAL_HINT = (
-    "`eval` is an expr-lang expression over the step's environment, whose variables are all"
-    " strings; it must give a bool"
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,7 +177,7 @@ class _Compiler:
             parse_expr(rules.eval)
         except ExprError as exc:
             at = rules.key_pos.get("eval", ruleset.pos or Pos(1, 1))
-            self.diags.append(error(at, f"{where}: {error_text(exc)}", _EVAL_HINT))
+            self.diags.append(error(at, f"{where}: {error_text(exc)}", EVAL_HINT))
             return False
         return True
 
@@ -194,7 +191,7 @@ class _Compiler:
         except EvalError as exc:
             rules = ruleset.if_ if exc.block == "if" else ruleset.unless
             at = rules.key_pos.get("eval", ruleset.pos or Pos(1, 1))
-            self.diags.append(error(at, f"{where}: {exc.message}", _EVAL_HINT))
+            self.diags.append(error(at, f"{where}: {exc.message}", EVAL_HINT))
             return None
         except PatternError as exc:  # unreachable after _check_rules; kept as a guard
             self.diags.append(error(ruleset.pos or Pos(1, 1), f"{where}: {exc}"))

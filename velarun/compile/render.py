@@ -190,6 +190,8 @@ def _summary_line(plan: Plan) -> str:
 
 
 def _check_line(c: RuleCheck) -> str:
+    if c.rule == "eval":
+        return f"    {'eval':<8} `{c.patterns[0]}`  ->  {'true' if c.matched else 'false'}"
     data = ", ".join(f"`{d}`" for d in c.data) if c.data else "(no data)"
     patterns = ", ".join(f"`{p}`" for p in c.patterns)
     if not c.evaluated:
@@ -216,7 +218,8 @@ def _explain_checks(
             lines.append("    (not reached)")
         lines.extend(_check_line(c) for c in block_checks)
         evaluated = {c.rule for c in block_checks}
-        skipped = [k for k in rules.written() if k not in evaluated]
+        written = ["eval"] * bool(rules.eval) + list(rules.written())
+        skipped = [k for k in written if k not in evaluated]
         if skipped and block_checks:
             lines.append(f"    not evaluated (decided earlier): {', '.join(skipped)}")
     return lines

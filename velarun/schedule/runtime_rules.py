@@ -2,13 +2,17 @@
 
 A step without a ``status`` rule runs only while the build (an ``independent`` stage: the stage
 itself) has not failed; steps with ``status`` rules are matched against it, ``running``
-counting as ``success``, with the worker's narrower rule data.
+counting as ``success``, with the worker's narrower rule data. Their ``eval`` rules run again
+against the step's environment (worker ``internal/step/skip.go``: ``Env: c.Environment``); here
+that is the compiled environment, without the outputs of earlier steps.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from velarun.compile.ruledata import RuleData
-from velarun.compile.rules import PatternError, evaluate
+from velarun.compile.rules import EvalError, PatternError, evaluate
 from velarun.load.model import Ruleset
 
 
@@ -27,16 +31,22 @@ def runtime_ruledata(data: RuleData, status: str) -> RuleData:
     )
 
 
-def should_run(ruleset: Ruleset, status: str, data: RuleData) -> tuple[bool, str]:
-    """The server's ``Container.Execute``: (run?, reason when not)."""
+def should_run(
+    ruleset: Ruleset, status: str, data: RuleData, env: Mapping[str, str] | None = None
+) -> tuple[bool, str]:
+    """The server's ``Container.Execute``: (run?, reason when not); ``eval`` rules run against
+    ``env``. An eval that fails here fails the build on a Vela worker; velarun skips the step
+    and says why."""
     if not ruleset.has_status():
         if status in ("failure", "error"):
             return False, f"the build status is {status} and the step has no status rule"
         return True, ""
     try:
-        verdict = evaluate(ruleset, runtime_ruledata(data, status))
+        verdict = evaluate(ruleset, runtime_ruledata(data, status), env)
     except PatternError as exc:  # patterns were checked at compile time
         return False, str(exc)
+    except EvalError as exc:
+        return False, f"ruleset at run time: {exc.message}"
     if verdict.keep:
         return True, ""
     shown = "success" if status == "running" else status

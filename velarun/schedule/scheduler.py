@@ -117,7 +117,7 @@ def _skip_reason(run: _Run, step: PlannedStep, state: _StageState) -> str | None
     if run.canceled:
         return "the build was canceled"
     status = state.status if state.independent else run.build_status
-    ok, reason = should_run(step.ruleset, status, run.plan.ruledata)
+    ok, reason = should_run(step.ruleset, status, run.plan.ruledata, step.environment)
     if ok:
         return None
     if not step.ruleset.has_status():

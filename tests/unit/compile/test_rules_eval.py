@@ -8,6 +8,7 @@ import pytest
 from tests.unit.compile.test_rules import ruleset
 from velarun.compile.ruledata import build_ruledata
 from velarun.compile.rules import EvalError, PatternError, evaluate
+from velarun.schedule.runtime_rules import should_run
 
 PUSH_MAIN = build_ruledata(event="push", branch="main")
 AUTHOR = "VELA_BUILD_AUTHOR == 'Octocat'"
@@ -113,3 +114,34 @@ def test_the_check_records_expression_and_verdict() -> None:
         True,
     )
     assert branch_check.rule == "branch"
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "env", "runs", "reason"),
+    [
+        # a step with a status rule is matched again while the build runs, eval included
+        ("{status: [success, failure], eval: 'A == \"x\"'}", "failure", {"A": "x"}, True, ""),
+        (
+            "{status: [success, failure], eval: 'A == \"x\"'}",
+            "running",
+            {"A": "y"},
+            False,
+            'ruleset at run time (build status success): eval `A == "x"` is false',
+        ),
+        # compile time keeps an or+status step without running eval; the worker runs it
+        (
+            "{operator: or, status: failure, eval: '1 + bad-eval'}",
+            "failure",
+            {},
+            False,
+            "ruleset at run time: failed to run eval of `1 + bad-eval`: invalid operation:"
+            " int + string (1:3)",
+        ),
+        # without a status rule only the build status counts, as on the worker
+        ("{eval: 'false'}", "running", {}, True, ""),
+    ],
+)
+def test_eval_at_run_time(
+    body: str, status: str, env: dict[str, str], runs: bool, reason: str
+) -> None:
+    assert should_run(ruleset(body), status, PUSH_MAIN, env) == (runs, reason)
