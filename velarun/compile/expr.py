@@ -1,5 +1,5 @@
 """The part of expr-lang/expr (v1.17.8, the version the Vela server uses) that ``eval`` rules use:
-its lexer and parser, with expr's operator table and precedence.
+its parser (the lexer is :mod:`velarun.compile.expr_lex`), with expr's operators and precedence.
 
 The server compiles ``ruleset.eval`` with ``expr.Compile(..., expr.Env(env),
 expr.AllowUndefinedVariables(), expr.AsBool())`` and runs it against the step's environment
@@ -18,6 +18,10 @@ sequences (``;``), bytes literals.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+from velarun.compile.expr_lex import ExprError, Token, tokenize
+
+__all__ = ["ExprError", "Node", "parse"]
 
 UNARY = {"not": 50, "!": 50, "-": 90, "+": 90}
 BINARY = {
@@ -52,221 +56,6 @@ BINARY = {
 RIGHT_ASSOC = frozenset({"**", "^"})
 COMPARISON = frozenset({"<", ">", ">=", "<="})
 NEGATABLE = frozenset({"contains", "matches", "startsWith", "endsWith", "in"})
-WORD_OPERATORS = frozenset(
-    {"not", "in", "or", "and", "matches", "contains", "startsWith", "endsWith", "let", "if", "else"}
-)
-_ESCAPES = {
-    "a": "\a",
-    "b": "\b",
-    "f": "\f",
-    "n": "\n",
-    "r": "\r",
-    "t": "\t",
-    "v": "\v",
-    "\\": "\\",
-}
-
-
-class ExprError(Exception):
-    """An expr error: ``message`` at rune offset ``offset`` of ``source`` (None: no position)."""
-
-    def __init__(
-        self, message: str, offset: int | None = None, source: str = "", prefix: str = ""
-    ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.offset = offset
-        self.source = source
-        self.prefix = prefix
-        """The server's wrapping (``failed to compile eval of ...``), when known."""
-
-    def line_col(self) -> tuple[int, int]:
-        """expr's ``file.Error.Bind``: 1-based line, 1-based column (in runes)."""
-        before = self.source[: self.offset or 0]
-        line = before.count("\n") + 1
-        return line, len(before) - (before.rfind("\n") + 1) + 1
-
-    def __str__(self) -> str:
-        """The server's text: ``prefix: message (line:col)`` and the snippet with a caret."""
-        head = f"{self.prefix}: {self.message}" if self.prefix else self.message
-        if self.offset is None:
-            return head
-        line, col = self.line_col()
-        text = self.source.split("\n")[line - 1]
-        if not text:
-            return head
-        snippet = f"\n | {text.replace(chr(9), ' ')}\n | {'.' * (col - 1)}^"
-        return f"{head} ({line}:{col}){snippet}"
-
-
-@dataclass(frozen=True, slots=True)
-class Token:
-    kind: str
-    """``Identifier``, ``Number``, ``String``, ``Operator``, ``Bracket`` or ``EOF``."""
-    value: str
-    offset: int
-
-    def __str__(self) -> str:
-        if not self.value:
-            return self.kind
-        return f"{self.kind}({_go_quote(self.value)})"
-
-    def is_(self, kind: str, *values: str) -> bool:
-        return self.kind == kind and (not values or self.value in values)
-
-
-def _go_quote(text: str) -> str:
-    """Go's ``%#v`` of a string (strconv.Quote), for the printable ASCII expr tokens hold."""
-    out = []
-    for ch in text:
-        if ch in '"\\':
-            out.append("\\" + ch)
-        elif ch == "\n":
-            out.append("\\n")
-        elif ch == "\t":
-            out.append("\\t")
-        elif ch.isprintable():
-            out.append(ch)
-        else:
-            out.append(f"\\u{ord(ch):04x}" if ord(ch) < 0x10000 else f"\\U{ord(ch):08x}")
-    return '"' + "".join(out) + '"'
-
-
-# -- lexer ------------------------------------------------------------------------------------
-
-
-def _is_ident_char(ch: str) -> bool:
-    return ch == "_" or ch == "$" or ch.isalpha() or ch.isdigit()
-
-
-def _unescape(body: str, quote: str, start: int, source: str) -> str:
-    """Go-style escapes in a quoted string (expr's ``unescapeChar``)."""
-    out: list[str] = []
-    i = 0
-    while i < len(body):
-        ch = body[i]
-        if ch != "\\":
-            out.append(ch)
-            i += 1
-            continue
-        esc = body[i + 1] if i + 1 < len(body) else ""
-        if esc in _ESCAPES or esc == quote:
-            out.append(_ESCAPES.get(esc, esc))
-            i += 2
-            continue
-        width = {"x": 2, "u": 4, "U": 8}.get(esc)
-        digits = body[i + 2 : i + 2 + width] if width else body[i + 1 : i + 4]
-        base = 16 if width else 8
-        want = width or 3
-        try:
-            if len(digits) != want:
-                raise ValueError
-            code = int(digits, base)
-            if code > 0x10FFFF or (base == 8 and code > 255):
-                raise ValueError
-        except ValueError:
-            raise ExprError("invalid char escape", start + i, source) from None
-        out.append(chr(code))
-        i += 2 + want if width else 1 + want
-    return "".join(out)
-
-
-def _scan_number(source: str, i: int) -> int:
-    n = len(source)
-    j = i
-    if source.startswith(("0x", "0X", "0o", "0O", "0b", "0B"), i):
-        j += 2
-        while j < n and (source[j].isalnum() or source[j] == "_"):
-            j += 1
-        return j
-    while j < n and (source[j].isdigit() or source[j] == "_"):
-        j += 1
-    if j < n and source[j] == "." and not source.startswith("..", j):
-        j += 1
-        while j < n and (source[j].isdigit() or source[j] == "_"):
-            j += 1
-    if j < n and source[j] in "eE":
-        j += 1
-        if j < n and source[j] in "+-":
-            j += 1
-        while j < n and source[j].isdigit():
-            j += 1
-    return j
-
-
-def _scan_string(source: str, i: int) -> tuple[Token, int]:
-    quote = source[i]
-    j = i + 1
-    while j < len(source) and source[j] != quote:
-        if source[j] == "\\" and quote != "`":
-            j += 1
-        j += 1
-    if j >= len(source):
-        raise ExprError("literal not terminated", i, source)
-    body = source[i + 1 : j]
-    value = body if quote == "`" else _unescape(body, quote, i + 1, source)
-    return Token("String", value, i), j + 1
-
-
-_TWO_RUNE = ("!=", "==", "<=", ">=", "&&", "**", "||", "??", "?.", "..", "::")
-
-
-def _scan_operator(source: str, i: int) -> tuple[Token, int]:
-    if source.startswith("...", i):
-        return Token("Operator", "...", i), i + 3
-    two = source[i : i + 2]
-    if two in _TWO_RUNE:
-        return Token("Operator", two, i), i + 2
-    return Token("Operator", source[i], i), i + 1
-
-
-def tokenize(source: str) -> list[Token]:
-    tokens: list[Token] = []
-    i = 0
-    n = len(source)
-    while i < n:
-        ch = source[i]
-        if ch.isspace():
-            i += 1
-        elif ch in "'\"`":
-            token, i = _scan_string(source, i)
-            tokens.append(token)
-        elif ch.isdigit() or (ch == "." and i + 1 < n and source[i + 1].isdigit()):
-            j = _scan_number(source, i)
-            tokens.append(Token("Number", source[i:j], i))
-            i = j
-        elif source.startswith("//", i):
-            end = source.find("\n", i)
-            i = n if end < 0 else end
-        elif source.startswith("/*", i):
-            end = source.find("*/", i + 2)
-            if end < 0:
-                raise ExprError("unclosed comment", i, source)
-            i = end + 2
-        elif ch in "([{)]}":
-            tokens.append(Token("Bracket", ch, i))
-            i += 1
-        elif _is_ident_char(ch):
-            j = i
-            while j < n and _is_ident_char(source[j]):
-                j += 1
-            word = source[i:j]
-            kind = "Operator" if word in WORD_OPERATORS else "Identifier"
-            tokens.append(Token(kind, word, i))
-            i = j
-        elif ch in "?/#|:,;%+-^&!=*<>.~":
-            token, i = _scan_operator(source, i)
-            tokens.append(token)
-        else:
-            raise ExprError(f"unrecognized character: {_go_rune(ch)}", i, source)
-    tokens.append(Token("EOF", "", n))
-    return tokens
-
-
-def _go_rune(ch: str) -> str:
-    return f"U+{ord(ch):04X} {_go_quote(ch)[1:-1]!r}".replace('"', "'")
-
-
 # -- syntax tree ------------------------------------------------------------------------------
 
 

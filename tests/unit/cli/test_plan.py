@@ -65,7 +65,7 @@ EVAL_HINT = (
         (
             "    commands: [echo]\n    ruleset:\n      eval: 'VELA_BUILD_BRANCH =='\n",
             "p.yml:7:13: error: step `a`: failed to compile eval of `VELA_BUILD_BRANCH ==`:"
-            " unexpected token EOF (1:21)\n" + EVAL_HINT,
+            " unexpected token EOF (1:20)\n" + EVAL_HINT,
         ),
         (
             "    commands: [echo]\n    ruleset:\n      eval: 'lower(VELA_BUILD_BRANCH)'\n",

@@ -165,7 +165,7 @@ def test_validate_reports_what_no_environment_can_fix(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert result.stdout.replace(str(tmp_path) + "/", "") == (
         "p.yml:7:32: error: step `a`: failed to compile eval of `VELA_BUILD_EVENT =="
-        ' "push" &&`: unexpected token EOF (1:30)\n' + HINT + "p.yml:13:15: error: step `b`:"
+        ' "push" &&`: unexpected token EOF (1:29)\n' + HINT + "p.yml:13:15: error: step `b`:"
         " failed to compile eval of `lower(VELA_BUILD_EVENT)`: expected bool, but got string\n"
         + HINT
         + "2 errors, 0 warnings\n"

@@ -79,6 +79,9 @@ ENV = {
         ('"\\x41\\u00e9\\t" == "Aé\t"', True),
         ("`a\\n` == 'a\\\\n'", True),  # raw string: no escapes
         ("'it\\'s' == \"it's\"", True),
+        ("'\\101\\u{1F600}' == 'A😀'", True),  # octal, and \\u{...} of 1 to 6 hex digits
+        ("`a``b` == 'a`b'", True),  # a doubled backquote in a raw string
+        ("`two\nlines` contains '\\n'", True),  # raw strings may span lines
         ("'b' > 'a' && 'B' < 'a'", True),
         # arrays, maps, members, indexes, slices, ranges
         ("[1, 2, 3][-1] == 3", True),
@@ -122,7 +125,7 @@ def _error(expression: str) -> str:
         # syntax
         (
             "1 +",
-            "failed to compile eval of 1 +: unexpected token EOF (1:4)\n | 1 +\n | ...^",
+            "failed to compile eval of 1 +: unexpected token EOF (1:3)\n | 1 +\n | ..^",
         ),
         (
             "VELA_BUILD_EVENT == 'push' &",
@@ -133,17 +136,31 @@ def _error(expression: str) -> str:
         ),
         (
             "(true",
-            "failed to compile eval of (true: unexpected token EOF (1:6)\n | (true\n | .....^",
+            "failed to compile eval of (true: unexpected token EOF (1:5)\n | (true\n | ....^",
         ),
         (
             "'abc",
-            "failed to compile eval of 'abc: literal not terminated (1:1)\n | 'abc\n | ^",
+            "failed to compile eval of 'abc: literal not terminated (1:5)\n | 'abc\n | ....^",
+        ),
+        (
+            "'a\nb' == 'ab'",
+            "failed to compile eval of 'a\nb' == 'ab': literal not terminated (1:3)\n | 'a\n | ..^",
+        ),
+        (
+            "'\\x4g'",
+            "failed to compile eval of '\\x4g': invalid char escape (1:5)\n | '\\x4g'\n | ....^",
+        ),
+        (
+            "1 ~ 2",
+            "failed to compile eval of 1 ~ 2: unrecognized character: U+007E '~' (1:3)\n"
+            " | 1 ~ 2\n"
+            " | ..^",
         ),
         (
             "'\\q' == 'q'",
-            "failed to compile eval of '\\q' == 'q': invalid char escape (1:2)\n"
+            "failed to compile eval of '\\q' == 'q': invalid char escape (1:3)\n"
             " | '\\q' == 'q'\n"
-            " | .^",
+            " | ..^",
         ),
         (
             "a not b",
@@ -160,7 +177,7 @@ def _error(expression: str) -> str:
         ),
         (
             "true\n&& (",
-            "failed to compile eval of true\n&& (: unexpected token EOF (2:5)\n | && (\n | ....^",
+            "failed to compile eval of true\n&& (: unexpected token EOF (2:4)\n | && (\n | ...^",
         ),
         # types the checker knows: environment variables are strings, literals are typed
         (
