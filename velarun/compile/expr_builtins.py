@@ -51,11 +51,24 @@ def _byte_index(value: object, sub: object, last: bool) -> int:
     return text.rfind(part) if last else text.find(part)
 
 
-def _split(value: object, sep: object) -> list[object]:
+def _split(value: object, sep: object, n: object = -1) -> list[object]:
+    """Go's ``strings.Split``/``SplitN``: at most ``n`` parts (all when negative, none at 0)."""
     text, separator = _str(value), _str(sep)
+    limit = n if isinstance(n, int) and not isinstance(n, bool) else -1
+    if limit == 0:
+        return []
     if not separator:
-        return list(text)
-    return list(text.split(separator))
+        parts = list(text)
+        if 0 < limit < len(parts):
+            parts = [*parts[: limit - 1], "".join(parts[limit - 1 :])]
+        return list(parts)
+    return list(text.split(separator, limit - 1 if limit > 0 else -1))
+
+
+def _replace(value: object, old: object, new: object, n: object = -1) -> str:
+    """Go's ``strings.Replace``/``ReplaceAll``."""
+    count = n if isinstance(n, int) and not isinstance(n, bool) else -1
+    return _str(value).replace(_str(old), _str(new), count)
 
 
 def _join(items: object, glue: object = "") -> str:
@@ -113,7 +126,7 @@ BUILTINS: dict[str, Callable[..., object]] = {
     "indexOf": lambda v, s: _byte_index(v, s, last=False),
     "lastIndexOf": lambda v, s: _byte_index(v, s, last=True),
     "split": _split,
-    "replace": lambda v, old, new: _str(v).replace(_str(old), _str(new)),
+    "replace": _replace,
     "join": _join,
     "string": go_string,
     "int": _int,

@@ -135,32 +135,46 @@ def _range_or_arith(op: str, lt: str, r: str) -> str | None:
     return _arith(op, lt, r)
 
 
-_STRING_FUNCS = {
-    "lower": (1, 1),
-    "upper": (1, 1),
-    "trim": (1, 2),
-    "trimPrefix": (1, 2),
-    "trimSuffix": (1, 2),
-    "hasPrefix": (2, 2),
-    "hasSuffix": (2, 2),
-    "indexOf": (2, 2),
-    "lastIndexOf": (2, 2),
-    "split": (2, 2),
-    "replace": (3, 3),
+_OVERLOADS: dict[str, tuple[str, ...]] = {
+    "lower": ("s",),
+    "upper": ("s",),
+    "trim": ("s", "ss"),
+    "trimPrefix": ("ss", "s"),
+    "trimSuffix": ("ss", "s"),
+    "hasPrefix": ("ss",),
+    "hasSuffix": ("ss",),
+    "indexOf": ("ss",),
+    "lastIndexOf": ("ss",),
+    "split": ("ss", "ssi"),
+    "replace": ("sssi", "sss"),
+    "join": ("as", "a"),
+    "string": ("x",),
 }
+"""The typed builtins: each overload's parameters (``s`` string, ``i`` int, ``a`` array, ``x``
+any), tried in expr's order; the last failure is the one reported."""
+_PARAM_NATURE = {"s": "string", "i": "int", "a": "[]string", "x": "interface {}"}
 _RESULTS = {
-    "len": "int",
     "hasPrefix": "bool",
     "hasSuffix": "bool",
     "indexOf": "int",
     "lastIndexOf": "int",
     "split": ARRAY + "string",
-    "string": "string",
-    "int": "int",
-    "float": "float64",
-    "abs": UNKNOWN,
-    "join": "string",
 }
+_VALIDATED: dict[str, Callable[[str], bool]] = {
+    "len": lambda n: n.startswith(ARRAY) or n in ("string", "map"),
+    "abs": _is_number,
+    "int": lambda n: _is_number(n) or n == "string",
+    "float": lambda n: _is_number(n) or n == "string",
+}
+"""The builtins expr checks with a ``Validate`` function: one argument, of these natures."""
+
+
+def _fits(param: str, nature: str) -> bool:
+    if nature == UNKNOWN or param == "x":
+        return True
+    if param == "a":
+        return nature.startswith(ARRAY)
+    return nature == _PARAM_NATURE[param]
 
 
 class _Checker:
@@ -290,29 +304,44 @@ class _Checker:
     def _call(self, node: Node) -> str:
         args = [self.visit(c) for c in node.children]
         name = str(node.value)
-        if name == "len":
-            self._arity(node, 1, 1)
-            if not (args[0].startswith(ARRAY) or args[0] in ("string", "map", UNKNOWN)):
-                raise self.fail(node, f"invalid argument for len (type {_nature_name(args[0])})")
-            return "int"
-        if name in _STRING_FUNCS:
-            self._arity(node, *_STRING_FUNCS[name])
-            for i, arg in enumerate(args):
-                if arg not in ("string", UNKNOWN):
-                    raise self.fail(
-                        node.children[i],
-                        f"cannot use {_nature_name(arg)} as argument (type string) to call {name} ",
-                    )
-            return _RESULTS.get(name, "string")
-        if name in _RESULTS:
-            return _RESULTS[name]
-        return UNKNOWN  # an unknown name is of unknown type; calling it fails at run time
+        if name in _VALIDATED:
+            return self._validated(node, name, args)
+        if name not in _OVERLOADS:
+            return UNKNOWN  # an unknown name is of unknown type; calling it fails at run time
+        error: ExprError | None = None
+        for params in _OVERLOADS[name]:
+            error = self._overload_error(node, name, params, args)
+            if error is None:
+                return _RESULTS.get(name, "string")
+        assert error is not None
+        raise error
 
-    def _arity(self, node: Node, low: int, high: int) -> None:
-        got = len(node.children)
-        if not low <= got <= high:
-            want = str(low) if low == high else f"{low} or {high}"
-            raise self.fail(node, f"invalid number of arguments (expected {want}, got {got})")
+    def _validated(self, node: Node, name: str, args: list[str]) -> str:
+        if len(args) != 1:
+            raise self.fail(node, f"invalid number of arguments (expected 1, got {len(args)})")
+        arg = args[0]
+        if arg != UNKNOWN and not _VALIDATED[name](arg):
+            shown = "<nil>" if arg == NIL else _nature_name(arg)
+            raise self.fail(node, f"invalid argument for {name} (type {shown})")
+        return {"len": "int", "int": "int", "float": "float64"}.get(name, arg)
+
+    def _overload_error(
+        self, node: Node, name: str, params: str, args: list[str]
+    ) -> ExprError | None:
+        """expr's ``checkArguments`` for one overload: None when the call fits it."""
+        if len(args) != len(params):
+            few = "not enough" if len(args) < len(params) else "too many"
+            return self.fail(node, f"{few} arguments to call {name}")
+        for child, param, arg in zip(node.children, params, args, strict=True):
+            want = _PARAM_NATURE[param]
+            if arg == NIL and param != "x":
+                return self.fail(child, f"cannot use nil as argument (type {want}) to call {name}")
+            if not _fits(param, arg):
+                shown = _nature_name(arg)
+                return self.fail(
+                    child, f"cannot use {shown} as argument (type {want}) to call {name} "
+                )
+        return None
 
 
 def _compile_regexp(pattern: str, node: Node, source: str) -> Any:

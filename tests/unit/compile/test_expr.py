@@ -62,6 +62,7 @@ ENV = {
         ("indexOf('héllo', 'l') == 3 && lastIndexOf('hello', 'l') == 3", True),
         ("split(VELA_BUILD_BRANCH, '/')[1] == 'v1.2'", True),
         ("replace('a-b-c', '-', '+') == 'a+b+c'", True),
+        ("replace('aaa', 'a', 'b', 2) == 'bba' && split('a,b,c', ',', 2)[1] == 'b,c'", True),
         ("join(['a', 'b'], ',') == 'a,b'", True),
         ("int(COUNT) > 2 && float('1.5') == 1.5 && string(12) == '12'", True),
         ("abs(-3) == 3", True),
@@ -255,6 +256,33 @@ def _error(expression: str) -> str:
             " expressions (??) cannot be mixed. Wrap either by parentheses. (1:16)\n"
             " | NOT_SET ?? 'a' + 'b' == 'ab'\n"
             " | ...............^",
+        ),
+        # builtins: expr's Validate messages (len, abs, int, float) and overloads (the rest)
+        (
+            "lower()",
+            "failed to compile eval of lower(): not enough arguments to call lower (1:1)\n"
+            " | lower()\n"
+            " | ^",
+        ),
+        (
+            "trim('a', 'b', 'c') == ''",
+            "failed to compile eval of trim('a', 'b', 'c') == '': too many arguments to call trim"
+            " (1:1)\n | trim('a', 'b', 'c') == ''\n | ^",
+        ),
+        (
+            "trimPrefix(1) == ''",
+            "failed to compile eval of trimPrefix(1) == '': cannot use int as argument (type"
+            " string) to call trimPrefix  (1:12)\n | trimPrefix(1) == ''\n | ...........^",
+        ),
+        (
+            "upper(nil) == ''",
+            "failed to compile eval of upper(nil) == '': cannot use nil as argument (type string)"
+            " to call upper (1:7)\n | upper(nil) == ''\n | ......^",
+        ),
+        (
+            "int(true) == 1",
+            "failed to compile eval of int(true) == 1: invalid argument for int (type bool)"
+            " (1:1)\n | int(true) == 1\n | ^",
         ),
         (
             "1 ? true : false",
