@@ -351,12 +351,35 @@ def _compile_regexp(pattern: str, node: Node, source: str) -> Any:
     return compiled
 
 
+def _const_int(node: Node, source: str) -> int | None:
+    """The integer expr's optimizer folds ``node`` into, if it does (literals, unary ``-``/``+``,
+    ``+ - * %`` of such); a ``%`` by a folded zero is its compile error."""
+    if node.kind == "int":
+        assert isinstance(node.value, int)
+        return node.value
+    folded = [_const_int(c, source) for c in node.children]
+    if node.kind == "unary" and node.value in ("-", "+") and folded[0] is not None:
+        return -folded[0] if node.value == "-" else folded[0]
+    if node.kind != "binary" or node.value not in ("+", "-", "*", "%"):
+        return None
+    a, b = folded
+    if a is None or b is None:
+        return None
+    if node.value == "%":
+        if b == 0:
+            raise ExprError("integer divide by zero", node.offset, source)
+        return abs(a) % abs(b) * (1 if a >= 0 else -1)  # Go's sign: the dividend's
+    return {"+": a + b, "-": a - b, "*": a * b}[str(node.value)]
+
+
 def check(source: str, env: Mapping[str, str]) -> Node:
-    """expr.Compile with the server's options: the tree, or an :class:`ExprError`."""
+    """expr.Compile with the server's options: the tree, or an :class:`ExprError` (the
+    parser's, the checker's, the result's type, then the optimizer's)."""
     tree = parse(source)
     nature = _Checker(source, env).visit(tree)
     if nature not in ("bool", UNKNOWN):
         raise ExprError(f"expected bool, but got {_nature_name(nature)}", None, source)
+    _const_int(tree, source)
     return tree
 
 

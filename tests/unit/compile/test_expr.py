@@ -319,10 +319,21 @@ def _error(expression: str) -> str:
             " (1:8)\n | NOT_SET[0] == ''\n | .......^",
         ),
         (
-            "7 % 0 == 1",
-            "failed to run eval of 7 % 0 == 1: runtime error: integer divide by zero (1:3)\n"
+            "7 % 0 == 1",  # expr's optimizer folds constants, so this one fails to compile
+            "failed to compile eval of 7 % 0 == 1: integer divide by zero (1:3)\n"
             " | 7 % 0 == 1\n"
             " | ..^",
+        ),
+        (
+            "7 % (1 - 1) == 1",
+            "failed to compile eval of 7 % (1 - 1) == 1: integer divide by zero (1:3)\n"
+            " | 7 % (1 - 1) == 1\n"
+            " | ..^",
+        ),
+        (
+            "7 % int('0') == 1",
+            "failed to run eval of 7 % int('0') == 1: runtime error: integer divide by zero"
+            " (1:3)\n | 7 % int('0') == 1\n | ..^",
         ),
         (
             "'a' in NOT_SET",
