@@ -251,8 +251,8 @@ class _Runner:
         name = str(node.value)
         func = BUILTINS.get(name)
         args = [self.value(c) for c in node.children]
-        if func is None:
-            raise Panic(f"{name} is not a function velarun knows")
+        if func is None:  # a name of the environment, or unset: a string either way
+            raise Panic("invalid operation: cannot call non-function of type string")
         return func(*args)
 
 

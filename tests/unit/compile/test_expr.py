@@ -342,6 +342,13 @@ def _error(expression: str) -> str:
             " | ....^",
         ),
         (
+            "VELA_BUILD_EVENT != 'push' || matchesAny(VELA_BUILD_EVENT)",
+            "failed to run eval of VELA_BUILD_EVENT != 'push' || matchesAny(VELA_BUILD_EVENT):"
+            " invalid operation: cannot call non-function of type string (1:31)\n"
+            " | VELA_BUILD_EVENT != 'push' || matchesAny(VELA_BUILD_EVENT)\n"
+            " | ..............................^",
+        ),
+        (
             "int('x') == 1",
             "failed to run eval of int('x') == 1: strconv.Atoi: parsing \"x\": invalid syntax"
             " (1:1)\n | int('x') == 1\n | ^",
