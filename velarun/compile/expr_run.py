@@ -129,6 +129,28 @@ def _string_op(op: str, a: object, b: object) -> bool:
     return compiled.search(a) is not None
 
 
+def _string_set(node: Node) -> bool:
+    """expr's optimizer turns ``x in ["a", "b"]`` (string literals only) into a map lookup."""
+    return (
+        node.kind == "array"
+        and bool(node.children)
+        and all(c.kind == "string" for c in node.children)
+    )
+
+
+def _in_string_set(needle: object, items: object) -> bool:
+    """``in`` on that map: nil looks up ``""``; a needle that is not a string fails."""
+    assert isinstance(items, list)
+    if needle is None:
+        needle = ""
+    if not isinstance(needle, str):
+        raise Panic(
+            f"reflect.Value.MapIndex: value of type {go_type(needle)} is not assignable to"
+            " type string"
+        )
+    return needle in items
+
+
 def _fetch(base: object, key: object) -> object:
     """expr's ``runtime.Fetch``."""
     if isinstance(base, dict):
@@ -213,6 +235,8 @@ class _Runner:
         if op == "??":
             return self.value(node.children[1]) if left is None else left
         right = self.value(node.children[1])
+        if op == "in" and _string_set(node.children[1]):
+            return _in_string_set(left, right)
         return self._operate(op, left, right)
 
     def _operate(self, op: str, left: object, right: object) -> object:

@@ -97,6 +97,9 @@ ENV = {
         ("2 in 1..3 && !(4 in 1..3)", True),
         ("'a' in {'a': 1}", True),
         ("'a' in {'a': nil}.a", False),  # in nil: false
+        # expr's optimizer makes `x in [string literals]` a map lookup, where nil finds ""
+        ("{'a': nil}.a in ['', 'x']", True),
+        ("{'a': nil}.a in ['x', 1]", False),  # not all strings: compared one by one
         # conditionals and nil coalescing
         ("VELA_BUILD_EVENT == 'push' ? true : false", True),
         ("false ?: true", True),
@@ -347,6 +350,11 @@ def _error(expression: str) -> str:
             " invalid operation: cannot call non-function of type string (1:31)\n"
             " | VELA_BUILD_EVENT != 'push' || matchesAny(VELA_BUILD_EVENT)\n"
             " | ..............................^",
+        ),
+        (
+            "{'a': 1}.a in ['x']",
+            "failed to run eval of {'a': 1}.a in ['x']: reflect.Value.MapIndex: value of type int"
+            " is not assignable to type string (1:12)\n | {'a': 1}.a in ['x']\n | ...........^",
         ),
         (
             "int('x') == 1",
