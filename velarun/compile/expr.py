@@ -17,6 +17,7 @@ sequences (``;``), bytes literals.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from velarun.compile.expr_lex import ExprError, Token, tokenize
@@ -216,23 +217,46 @@ class _Parser:
         raise self.unexpected(token)
 
     def number(self, token: Token) -> Node:
+        """expr's number literals, with Go's ``strconv`` errors, reported (as expr does) at
+        the token after the number."""
         text = token.value.replace("_", "")
         lower = text.lower()
+        kind, base = "integer", 10
+        if lower.startswith("0x"):
+            kind, base = "hex", 16
+        elif "." in lower or "e" in lower:
+            return self.float_literal(text)
+        elif lower.startswith("0b"):
+            kind, base = "binary", 2
+        elif lower.startswith("0o"):
+            kind, base = "octal", 8
+        digits = text[2:] if base != 10 else text
         try:
-            if lower.startswith(("0x", "0b", "0o")):
-                value = int(text, 0)
-            elif "." in lower or "e" in lower:
-                number = float(text)
-                if number in (float("inf"), float("-inf")):
-                    raise self.error("float literal is too large", token)
-                return Node("float", token.offset, number)
-            else:
-                value = int(text, 10)
+            value = int(digits, base) if digits.isalnum() else int("!")
         except ValueError:
-            raise self.error(f"invalid number literal: {token.value}", token) from None
+            raise self.error(
+                f'invalid {kind} literal: strconv.ParseInt: parsing "{text}": invalid syntax'
+            ) from None
         if value > 2**63 - 1:
-            raise self.error("integer literal is too large", token)
+            raise self.error(
+                f'invalid {kind} literal: strconv.ParseInt: parsing "{text}": value out of range'
+            )
         return Node("int", token.offset, value)
+
+    def float_literal(self, text: str) -> Node:
+        offset = self.tokens[self.i - 1].offset
+        problem = ""
+        try:
+            number = float(text)
+            if math.isinf(number):
+                problem = "value out of range"
+        except ValueError:
+            problem = "invalid syntax"
+        if problem:
+            raise self.error(
+                f'invalid float literal: strconv.ParseFloat: parsing "{text}": {problem}'
+            )
+        return Node("float", offset, number)
 
     def arguments(self) -> tuple[Node, ...]:
         self.expect("Bracket", "(")

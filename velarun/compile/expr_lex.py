@@ -191,26 +191,33 @@ def _scan_raw(source: str, i: int) -> tuple[Token, int]:
             j += 1
 
 
+def _run(source: str, j: int, digits: str) -> int:
+    while j < len(source) and source[j] in digits:
+        j += 1
+    return j
+
+
 def _scan_number(source: str, i: int) -> int:
-    n = len(source)
+    """expr's ``scanNumber``: the end of the number at ``i``; a letter or digit right after it
+    is ``bad number syntax``."""
+    digits = "0123456789_"
     j = i
-    if source.startswith(("0x", "0X", "0o", "0O", "0b", "0B"), i):
-        j += 2
-        while j < n and (source[j].isalnum() or source[j] == "_"):
-            j += 1
-        return j
-    while j < n and (source[j].isdigit() or source[j] == "_"):
+    if source.startswith("0", j):
         j += 1
-    if j < n and source[j] == "." and not source.startswith("..", j):
+        prefix = source[j : j + 1].lower()
+        if prefix in ("x", "o", "b"):
+            digits = {"x": "0123456789abcdefABCDEF_", "o": "01234567_", "b": "01_"}[prefix]
+            j += 1
+    j = _run(source, j, digits)
+    if source.startswith(".", j) and not source.startswith("..", j):
+        j = _run(source, j + 1, digits)
+    if j < len(source) and source[j] in "eE":
         j += 1
-        while j < n and (source[j].isdigit() or source[j] == "_"):
+        if j < len(source) and source[j] in "+-":
             j += 1
-    if j < n and source[j] in "eE":
-        j += 1
-        if j < n and source[j] in "+-":
-            j += 1
-        while j < n and source[j].isdigit():
-            j += 1
+        j = _run(source, j, digits)
+    if j < len(source) and _is_ident_char(source[j]):
+        raise ExprError(f"bad number syntax: {_go_quote(source[i : j + 1])}", j, source)
     return j
 
 

@@ -219,10 +219,12 @@ class _Runner:
         if node.value in ("not", "!"):
             assert_type(operand, "bool")
             return not operand
+        if node.value == "+":
+            return operand  # expr compiles a unary plus to nothing
         if not is_number(operand):
-            raise Panic(f"invalid operation: {node.value} {go_type(operand)}")
+            raise Panic(f"invalid operation: - {go_type(operand)}")
         x: Any = operand
-        return (_wrap(-x) if isinstance(x, int) else -x) if node.value == "-" else x
+        return _wrap(-x) if isinstance(x, int) else -x
 
     def _binary(self, node: Node) -> object:
         op = str(node.value)

@@ -66,6 +66,8 @@ ENV = {
         ("join(['a', 'b'], ',') == 'a,b'", True),
         ("int(COUNT) > 2 && float('1.5') == 1.5 && string(12) == '12'", True),
         ("abs(-3) == 3", True),
+        ("+NOT_SET == ''", True),  # a unary plus does nothing at run time
+        ("-(-9223372036854775807 - 1) < 0", True),  # negation wraps too
         # numbers: int and float compare by value; / and ** give floats; % is Go's
         ("1 == 1.0", True),
         ("7 / 2 == 3.5", True),
@@ -73,6 +75,7 @@ ENV = {
         ("-7 % 3 == -1", True),
         ("0x10 == 16 && 0o10 == 8 && 0b10 == 2 && 1_000 == 1000 && 1e3 == 1000", True),
         (".5 == 0.5", True),
+        ("0x_FF == 255 && 0755 == 755", True),  # a leading 0 is not octal
         ("1 / 0 > 1e308", True),  # +Inf, as Go's float division
         ("9223372036854775807 + 1 < 0", True),  # int64 wraps
         # strings: concatenation, escapes, three quotes
@@ -153,6 +156,29 @@ def _error(expression: str) -> str:
         (
             "'\\x4g'",
             "failed to compile eval of '\\x4g': invalid char escape (1:5)\n | '\\x4g'\n | ....^",
+        ),
+        (
+            "0x == 1",  # a literal's error is reported at the token after it, as expr does
+            "failed to compile eval of 0x == 1: invalid hex literal: strconv.ParseInt: parsing"
+            ' "0x": invalid syntax (1:4)\n | 0x == 1\n | ...^',
+        ),
+        (
+            "9223372036854775808 > 1",
+            "failed to compile eval of 9223372036854775808 > 1: invalid integer literal:"
+            ' strconv.ParseInt: parsing "9223372036854775808": value out of range (1:21)\n'
+            " | 9223372036854775808 > 1\n"
+            " | ....................^",
+        ),
+        (
+            "1e400 > 1",
+            "failed to compile eval of 1e400 > 1: invalid float literal: strconv.ParseFloat:"
+            ' parsing "1e400": value out of range (1:7)\n | 1e400 > 1\n | ......^',
+        ),
+        (
+            "12abc == 1",
+            'failed to compile eval of 12abc == 1: bad number syntax: "12a" (1:3)\n'
+            " | 12abc == 1\n"
+            " | ..^",
         ),
         (
             "1 ~ 2",
@@ -355,6 +381,12 @@ def _error(expression: str) -> str:
             "{'a': 1}.a in ['x']",
             "failed to run eval of {'a': 1}.a in ['x']: reflect.Value.MapIndex: value of type int"
             " is not assignable to type string (1:12)\n | {'a': 1}.a in ['x']\n | ...........^",
+        ),
+        (
+            "-NOT_SET == 1",
+            "failed to run eval of -NOT_SET == 1: invalid operation: - string (1:1)\n"
+            " | -NOT_SET == 1\n"
+            " | ^",
         ),
         (
             "int('x') == 1",
