@@ -36,6 +36,7 @@ class YScalar:
     plain: bool
     """Written without quotes or block indicators: only plain scalars resolve to bool/int/null."""
     pos: Pos
+    anchored: bool = False
 
     @property
     def is_null(self) -> bool:
@@ -169,7 +170,7 @@ class _Converter:
                 # libyaml's) and no explicit tag.
                 plain = not node.style and key not in self.explicit
                 tag = node.tag
-                result = YScalar(node.value, tag, plain, pos)
+                result = YScalar(node.value, tag, plain, pos, key in self.anchored)
             elif isinstance(node, SequenceNode):
                 items = tuple(self.convert(n, depth + 1) for n in node.value)
                 result = YSeq(items, pos, key in self.anchored)

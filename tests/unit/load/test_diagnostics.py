@@ -107,6 +107,16 @@ CASES: list[tuple[str, str | bytes, str]] = [
         "p.yml:9:11: error: stage `a` is already defined at line 3\n  hint: give each stage a unique name\n1 error, 0 warnings",
     ),
     (
+        "top-level-anchored-scalar",
+        'version: "1"\nx-image: &img alpine:3.20\nx-plain: alpine\nsteps:\n  - {name: a, image: *img, commands: [ls]}\n',
+        "p.yml:3:1: warning: unknown key `x-plain` in the pipeline\n  hint: Vela ignores unknown keys; known here: version, metadata, environment, worker, secrets, services, stages, steps, templates, deployment, git\n0 errors, 1 warning",
+    ),
+    (
+        "secret-origin-id-request",
+        'version: "1"\nsecrets:\n  - origin:\n      name: vault\n      image: target/vault\n      id_request: yes\n      parameters: {addr: vault.example.com}\n  - origin:\n      name: other\n      image: target/vault\n      id_request: [yes]\nsteps:\n  - {name: a, image: alpine, commands: [ls]}\n',
+        "p.yml:11:19: error: `id_request` of secret origin `other` must be a string, got a list\n1 error, 0 warnings",
+    ),
+    (
         "stage-needs-itself",
         'version: "1"\nstages:\n  a:\n    needs: [a]\n    steps:\n      - name: x\n        image: alpine\n        commands: [ls]\n',
         "p.yml:4:13: error: stage `a` needs itself\n  hint: remove `a` from its `needs`\n1 error, 0 warnings",
