@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from velarun.compile import envsubst
 from velarun.compile.env import default_env, merge, parameter_env
+from velarun.compile.patterns import pattern_errors
 from velarun.compile.plan import (
     DroppedNeed,
     Plan,
@@ -22,7 +23,7 @@ from velarun.compile.plan import (
     implicit_stage,
 )
 from velarun.compile.ruledata import RuleData
-from velarun.compile.rules import PatternError, Verdict, check_pattern, evaluate, runtime_rules
+from velarun.compile.rules import PatternError, Verdict, evaluate, runtime_rules
 from velarun.compile.script import go_quote
 from velarun.diagnostics import Diagnostic, Pos, error, has_errors, sort_diagnostics
 from velarun.gcpause import gc_paused
@@ -152,19 +153,9 @@ class _Compiler:
                     )
                 )
                 ok = False
-            for key in RULE_KEYS:
-                for pattern in rules.values(key):
-                    try:
-                        check_pattern(pattern, rules.matcher)
-                    except PatternError as exc:
-                        hint = (
-                            "RE2 syntax: no look-around or back-references"
-                            if rules.matcher == "regexp"
-                            else "Go glob syntax: `*`, `?`, `[a-z]`, `[^a]`, `\\` escapes"
-                        )
-                        at = rules.value_pos.get(pattern) or rules.key_pos.get(key, Pos(1, 1))
-                        self.diags.append(error(at, f"{where}: {exc}", hint))
-                        ok = False
+            problems = pattern_errors(rules, where)
+            self.diags += problems
+            ok = ok and not problems
         return ok
 
     def _verdict(self, ruleset: Ruleset, where: str) -> Verdict | None:
