@@ -82,6 +82,8 @@ class _Compiler:
         self.defaults = default_env(data)
         self.number = 0
         self._reported: set[tuple[Pos, str]] = set()
+        self._name_pos: dict[int, Pos] = {}
+        """Where each planned stage's name is written (its `name:`, else its key)."""
 
     # -- substitution ------------------------------------------------------------------------
 
@@ -284,7 +286,10 @@ class _Compiler:
                 self.data, (implicit_stage(steps),), services=services, pruned=tuple(pruned)
             )
         planned, dropped = self._stages(pruned)
-        self._duplicates(tuple(s for stage in planned for s in stage.steps))
+        later = self._duplicate_stages(planned)
+        self._duplicates(
+            tuple(s for stage in planned if id(stage) not in later for s in stage.steps)
+        )
         return Plan(
             self.data,
             stages=planned,
@@ -323,23 +328,52 @@ class _Compiler:
             planned.append(
                 PlannedStage(stage.name, tuple(needs), stage.independent, steps, stage.pos)
             )
+            self._name_pos[id(planned[-1])] = stage.key_pos.get("name", stage.pos)
         return tuple(planned), tuple(dropped)
 
-    def _duplicates(self, steps: tuple[PlannedStep, ...]) -> None:
-        """After purge, step names must be unique (the server's ``ValidatePipeline``)."""
-        seen: dict[str, PlannedStep] = {}
-        for step in steps:
-            key = f"{step.stage or ''}_{step.name}"
-            first = seen.setdefault(key, step)
-            if first is not step:
+    def _duplicate_stages(self, stages: tuple[PlannedStage, ...]) -> set[int]:
+        """After purge, stage names must be unique (the server's ``ValidatePipeline``); returns
+        the ids of the later copies, whose steps are not checked again."""
+        seen: dict[str, PlannedStage] = {}
+        later: set[int] = set()
+        for stage in stages:
+            first = seen.setdefault(stage.name, stage)
+            if first is not stage:
+                later.add(id(stage))
                 self.diags.append(
                     error(
-                        step.pos,
-                        f"step `{step.name}` is defined twice (also at line {first.pos.line})"
+                        self._name_pos.get(id(stage), stage.pos),
+                        f"stage `{stage.name}` is defined twice (also at line {first.pos.line})"
                         " and the rulesets keep both for this rule data",
-                        "give each step a unique name",
+                        "give each stage a unique name",
                     )
                 )
+        return later
+
+    def _duplicates(self, steps: tuple[PlannedStep, ...]) -> None:
+        """After purge, ``<stage>_<step>`` keys must be unique (the server's
+        ``ValidatePipeline``; Vela's own ``clone`` and ``init`` steps are not checked)."""
+        seen: dict[str, PlannedStep] = {}
+        for step in steps:
+            if step.name in ("clone", "init"):
+                continue
+            key = f"{step.stage or ''}_{step.name}"
+            first = seen.setdefault(key, step)
+            if first is step:
+                continue
+            line = first.pos.line
+            message = f"step `{step.name}` is defined twice (also at line {line})"
+            hint = "give each step a unique name"
+            if first.name != step.name:
+                message = (
+                    f"step `{step.name}` in stage `{step.stage}` collides with step"
+                    f" `{first.name}` (line {line}): Vela keys steps as `<stage>_<step>`, both"
+                    f" give `{key}`"
+                )
+                hint = "rename one of the steps or stages"
+            self.diags.append(
+                error(step.pos, f"{message} and the rulesets keep both for this rule data", hint)
+            )
 
 
 @gc_paused()
@@ -352,7 +386,11 @@ def compile_pipeline(
 ) -> CompileResult:
     compiler = _Compiler(pipeline, data, options or CompileOptions())
     plan = compiler.run()
-    diags = tuple(sort_diagnostics([*load_diagnostics, *compiler.diags]))
+    # A load warning that this rule data turns into an error (a duplicate name both copies
+    # of which are kept) is said once, as the error.
+    errors_at = {d.pos for d in compiler.diags if d.is_error}
+    kept = [d for d in load_diagnostics if d.is_error or d.pos not in errors_at]
+    diags = tuple(sort_diagnostics([*kept, *compiler.diags]))
     if has_errors(diags):
         return CompileResult(None, diags)
     return CompileResult(dataclasses.replace(plan, diagnostics=diags), diags)
