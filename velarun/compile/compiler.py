@@ -272,6 +272,19 @@ class _Compiler:
 
     def run(self) -> Plan:
         pruned: list[Pruned] = []
+        if self.p.metadata.render_inline:
+            # The server renders the whole file as a template first; running it unrendered
+            # (with no steps, an empty build that "succeeds") would not be what Vela runs.
+            self.diags.append(
+                error(
+                    self.p.metadata.render_inline_pos or Pos(1, 1),
+                    "`metadata.render_inline: true` renders the whole pipeline file as a"
+                    " template, and velarun cannot render templates yet",
+                    "write the rendered steps into the file, without `render_inline`, to run it"
+                    " locally",
+                )
+            )
+            return Plan(self.data, ())
         services = tuple(
             svc_plan
             for svc in self.p.services
@@ -387,7 +400,7 @@ def compile_pipeline(
     compiler = _Compiler(pipeline, data, options or CompileOptions())
     plan = compiler.run()
     # A load warning that this rule data turns into an error (a duplicate name both copies
-    # of which are kept) is said once, as the error.
+    # of which are kept, `render_inline`) is said once, as the error.
     errors_at = {d.pos for d in compiler.diags if d.is_error}
     kept = [d for d in load_diagnostics if d.is_error or d.pos not in errors_at]
     diags = tuple(sort_diagnostics([*kept, *compiler.diags]))

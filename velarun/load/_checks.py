@@ -92,6 +92,16 @@ def _top(p: Pipeline) -> list[Diagnostic]:
         out.append(
             error(START, "the pipeline has no stages, steps or templates", "add a `steps:` list")
         )
+    if p.metadata.render_inline:
+        out.append(
+            warning(
+                p.metadata.render_inline_pos or START,
+                "`metadata.render_inline: true` renders the whole pipeline file as a template,"
+                " which velarun cannot do yet: `plan` and `exec` refuse this pipeline",
+                "write the rendered steps into the file, without `render_inline`, to run it"
+                " locally",
+            )
+        )
     if p.templates:
         out.append(
             warning(

@@ -147,6 +147,11 @@ CASES: list[tuple[str, str | bytes, str]] = [
         "p.yml:11:19: error: `id_request` of secret origin `other` must be a string, got a list\n1 error, 0 warnings",
     ),
     (
+        "render-inline-templates-only",
+        'version: "1"\nmetadata:\n  render_inline: true\ntemplates:\n  - {name: go, source: github.com/org/repo/go.yml, type: github}\n',
+        "p.yml:3:18: warning: `metadata.render_inline: true` renders the whole pipeline file as a template, which velarun cannot do yet: `plan` and `exec` refuse this pipeline\n  hint: write the rendered steps into the file, without `render_inline`, to run it locally\np.yml:5:3: warning: velarun cannot render templates yet; steps that use one will not run\n  hint: expand the template into plain steps to run this pipeline locally\n0 errors, 2 warnings",
+    ),
+    (
         "stage-needs-itself",
         'version: "1"\nstages:\n  a:\n    needs: [a]\n    steps:\n      - name: x\n        image: alpine\n        commands: [ls]\n',
         "p.yml:4:13: error: stage `a` needs itself\n  hint: remove `a` from its `needs`\n1 error, 0 warnings",
