@@ -218,9 +218,12 @@ _AT_MOST_ONE = (
 
 
 def _compile_time_conditional(step: Step) -> bool:
-    """True when the step has rules the compiler decides, so it may be pruned."""
+    """True when the step has rules the compiler decides, so it may be pruned. An `unless`
+    block of `status` rules alone counts: the server prunes it at compile time (quirk)."""
     rs = step.ruleset
-    return any(rules.written().keys() - {"status"} or rules.eval for rules in (rs.if_, rs.unless))
+    if rs.unless.written() or rs.unless.eval:
+        return True
+    return bool(rs.if_.written().keys() - {"status"} or rs.if_.eval)
 
 
 def _prunable_stage(stage: Stage) -> bool:

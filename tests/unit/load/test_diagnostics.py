@@ -112,6 +112,11 @@ CASES: list[tuple[str, str | bytes, str]] = [
         "p.yml:6:5: warning: step `a` is also defined at line 3; Vela accepts this only if the rulesets leave at most one of them (`plan` checks it for the rule data)\n  hint: give each step a unique name unless the rulesets exclude each other\n0 errors, 1 warning",
     ),
     (
+        "duplicate-step-unless-status-only",
+        'version: "1"\nsteps:\n  - {name: a, image: alpine, commands: [ls]}\n  - name: a\n    image: alpine\n    commands: [ls]\n    ruleset:\n      unless: {status: failure}\n  - name: b\n    image: alpine\n    commands: [ls]\n  - name: b\n    image: alpine\n    commands: [ls]\n    ruleset: {status: failure}\n',
+        "p.yml:4:5: warning: step `a` is also defined at line 3; Vela accepts this only if the rulesets leave at most one of them (`plan` checks it for the rule data)\n  hint: give each step a unique name unless the rulesets exclude each other\np.yml:12:5: error: step `b` is already defined at line 9\n  hint: give each step a unique name\n1 error, 1 warning",
+    ),
+    (
         "stage-step-key-collision-one-ruleset",
         'version: "1"\nstages:\n  three_word_key:\n    steps:\n      - name: build\n        image: alpine\n        commands: [ls]\n        ruleset: {event: pull_request}\n  three:\n    steps:\n      - name: word_key_build\n        image: alpine\n        commands: [ls]\n',
         "p.yml:11:9: warning: step `word_key_build` in stage `three` collides with step `build` (line 5): Vela keys steps as `<stage>_<step>`, both give `three_word_key_build`; Vela accepts this only if the rulesets leave at most one of them (`plan` checks it for the rule data)\n  hint: rename one of the steps or stages unless the rulesets exclude each other\n0 errors, 1 warning",
