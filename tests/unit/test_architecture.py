@@ -18,6 +18,7 @@ LAYERS = [
      "velarun.gcpause", "velarun.log"),
     ("velarun.runtime",),
     ("velarun.load",),
+    ("velarun.template",),
     ("velarun.compile",),
     ("velarun.gitinfo", "velarun.inputs", "velarun.secrets"),
     ("velarun.schedule",),

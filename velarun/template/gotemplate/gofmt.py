@@ -1,0 +1,342 @@
+"""Go's ``fmt``: ``Sprint``, ``Sprintln`` and ``Sprintf`` over the values of :mod:`values`.
+
+Supported verbs: ``%v %+v %#v %T %s %q %d %b %o %O %x %X %c %U %e %E %f %F %g %G %t %%`` with
+flags ``+ - # 0`` and space, width and precision (also ``*``). Go's error forms (``%!d(string=x)``,
+``%!d(MISSING)``, ``%!(EXTRA ...)``, ``%!(NOVERB)``) are kept.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from velarun.template.gotemplate.quote import go_quote, go_quote_rune
+from velarun.template.gotemplate.values import is_int, sort_keys, type_name
+
+
+@dataclass
+class Spec:
+    """One verb with its flags, width and precision."""
+
+    verb: str = "v"
+    plus: bool = False
+    minus: bool = False
+    sharp: bool = False
+    space: bool = False
+    zero: bool = False
+    width: int | None = None
+    prec: int | None = None
+
+
+def shortest_float(f: float, verb: str = "g", prec: int | None = None) -> str:
+    """Go's ``strconv.FormatFloat(f, 'g'|'e'|'f', prec, 64)``; ``prec`` None is shortest."""
+    if math.isnan(f):
+        return "NaN"
+    if math.isinf(f):
+        return "+Inf" if f > 0 else "-Inf"
+    if prec is not None:
+        return f"{f:.{prec}{verb}}"
+    if verb == "f":
+        return format(Decimal(repr(f)), "f")
+    sign, digits, exp = Decimal(repr(f)).normalize().as_tuple()
+    text = "".join(map(str, digits)) or "0"
+    if f == 0:
+        text, exp = "0", 0
+    assert isinstance(exp, int)
+    x = exp + len(text) - 1  # the decimal exponent of the first digit
+    neg = "-" if sign else ""
+    if verb == "e" or x < -4 or x >= (21 if verb == "j" else 6):
+        mantissa = text[0] + ("." + text[1:] if len(text) > 1 else "")
+        return f"{neg}{mantissa}e{'-' if x < 0 else '+'}{abs(x):02d}"
+    return neg + format(Decimal(f"{text}E{exp}"), "f")
+
+
+def hex_float(f: float, prec: int | None) -> str:
+    """Go's ``%x`` of a float: ``0x1.cp+01`` (shortest mantissa, two-digit exponent)."""
+    if prec is not None:
+        raise ValueError("a precision with %x of a float is not supported")
+    mantissa, exp = f.hex().split("p")
+    mantissa = mantissa.rstrip("0").rstrip(".")
+    if f == 0:
+        mantissa, exp = "0x0", "+0"
+    return f"{mantissa}p{exp[0]}{abs(int(exp)):02d}"
+
+
+def sharp_g(f: float) -> str:
+    """Go's ``%#g`` without a precision: the shortest digits, padded with zeros to six."""
+    text = shortest_float(f)
+    mantissa, _, exponent = text.partition("e")
+    if "." not in mantissa:
+        mantissa += "."
+    significant = len(mantissa.replace(".", "").lstrip("0")) or 1
+    mantissa += "0" * max(0, 6 - significant)
+    return mantissa + ("e" + exponent if exponent else "")
+
+
+def _pad(text: str, spec: Spec, *, numeric: bool = False) -> str:
+    if spec.width is None or len(text) >= spec.width:
+        return text
+    fill = spec.width - len(text)
+    if spec.minus:
+        return text + " " * fill
+    if spec.zero and numeric:
+        sign = text[0] if text[:1] in ("+", "-", " ") else ""
+        return sign + "0" * fill + text[len(sign) :]
+    return " " * fill + text
+
+
+def _sign(negative: bool, spec: Spec) -> str:
+    return "-" if negative else "+" if spec.plus else " " if spec.space else ""
+
+
+def _fmt_rune(value: int, spec: Spec) -> str:
+    """``%c``, ``%q`` and ``%U`` of an integer."""
+    if spec.verb == "c":
+        return _pad(chr(value) if 0 <= value <= 0x10FFFF else "\ufffd", spec)
+    if spec.verb == "q":
+        return _pad(go_quote_rune(value), spec)
+    text = f"U+{value & 0xFFFFFFFFFFFFFFFF:04X}"
+    if spec.sharp and 0 <= value <= 0x10FFFF and chr(value).isprintable():
+        text += f" '{chr(value)}'"
+    return _pad(text, spec)
+
+
+def fmt_int(value: int, spec: Spec) -> str:
+    """Go's ``fmtInteger`` for an integer argument under an integer verb."""
+    verb = spec.verb
+    if verb in "cqU":
+        return _fmt_rune(value, spec)
+    base = {"d": "d", "v": "d", "b": "b", "o": "o", "O": "o", "x": "x", "X": "X"}[verb]
+    digits = format(abs(value), base)
+    if spec.prec is not None:
+        digits = digits.rjust(spec.prec, "0")
+        if spec.prec == 0 and value == 0:
+            digits = ""
+    prefix = ""
+    if verb == "O" or (spec.sharp and verb == "o" and not digits.startswith("0")):
+        prefix = "0o" if verb == "O" else "0"
+    elif spec.sharp and verb in ("x", "X", "b"):
+        prefix = {"x": "0x", "X": "0X", "b": "0b"}[verb]
+    text = _sign(value < 0, spec) + prefix + digits
+    zero_ok = spec.prec is None and not spec.minus
+    if spec.zero and zero_ok and spec.width is not None and len(text) < spec.width:
+        head = _sign(value < 0, spec) + prefix
+        return head + digits.rjust(spec.width - len(head), "0")
+    return _pad(text, spec)
+
+
+def fmt_float(value: float, spec: Spec) -> str:
+    verb = spec.verb
+    lower = verb.lower() if verb != "v" else "g"
+    if math.isnan(value) or math.isinf(value):
+        text = "NaN" if math.isnan(value) else ("+Inf" if value > 0 else "-Inf")
+        if math.isinf(value) and value > 0 and not spec.plus:
+            text = "Inf" if not spec.space else " Inf"
+        return _pad(text, Spec(width=spec.width, minus=spec.minus))
+    prec = spec.prec
+    if prec is None and lower in ("e", "f"):
+        prec = 6
+    if lower == "x":
+        text = hex_float(abs(value), prec)
+    elif spec.sharp and lower == "g":
+        text = f"{abs(value):#.{prec}g}" if prec is not None else sharp_g(abs(value))
+    else:
+        text = shortest_float(abs(value), lower, prec)
+    if verb in ("E", "G", "X"):
+        text = text.upper()
+    negative = math.copysign(1.0, value) < 0
+    return _pad(_sign(negative, spec) + text, spec, numeric=not spec.minus)
+
+
+def fmt_str(value: str, spec: Spec) -> str | None:
+    verb = spec.verb
+    if spec.prec is not None and verb in ("s", "v", "q"):
+        value = value[: spec.prec]
+    if verb in ("s", "v"):
+        return _pad(value, spec)
+    if verb == "q":
+        if spec.sharp and "`" not in value and all(c == "\t" or c.isprintable() for c in value):
+            return _pad(f"`{value}`", spec)
+        return _pad(go_quote(value, ascii_only=spec.plus), spec)
+    if verb in ("x", "X"):
+        data = value.encode("utf-8", "surrogateescape")
+        if spec.prec is not None:
+            data = data[: spec.prec]
+        sep = " " if spec.space else ""
+        prefix = ("0x" if verb == "x" else "0X") if spec.sharp else ""
+        parts = [prefix + format(b, "02" + verb) for b in data]
+        return _pad(sep.join(parts) if sep else prefix[: len(prefix)] + "".join(
+            format(b, "02" + verb) for b in data), spec)  # fmt: skip
+    return None
+
+
+_INT_VERBS = set("bcdoOqxXUv")
+_FLOAT_VERBS = set("eEfFgGvxX")
+
+
+def fmt_value(value: Any, spec: Spec, depth: int = 0) -> str:
+    """One argument under one verb, as ``pp.printArg``/``printValue`` print it."""
+    verb = spec.verb
+    if verb == "T":
+        return _pad(type_name(value), spec)
+    if value is None:
+        return _pad("<nil>", spec) if verb == "v" or depth > 0 else bad_verb(verb, value)
+    if isinstance(value, bool):
+        return _pad("true" if value else "false", spec) if verb in "tv" else bad_verb(verb, value)
+    if is_int(value):
+        return fmt_int(int(value), spec) if verb in _INT_VERBS else bad_verb(verb, value)
+    if isinstance(value, float):
+        return fmt_float(value, spec) if verb in _FLOAT_VERBS else bad_verb(verb, value)
+    if isinstance(value, str):
+        text = fmt_str(value, spec)
+        return text if text is not None else bad_verb(verb, value)
+    if isinstance(value, list | tuple | dict):
+        return _fmt_composite(value, spec, depth)
+    return _pad(f"{value!r}", spec)
+
+
+def _fmt_composite(value: list[Any] | tuple[Any, ...] | dict[Any, Any], spec: Spec,
+                   depth: int) -> str:  # fmt: skip
+    """A list as ``[a b]`` and a map as ``map[k:v]``, each element under the verb."""
+    if spec.sharp and spec.verb == "v":
+        return go_syntax(value)
+    if isinstance(value, dict):
+        items = (f"{fmt_value(k, spec, depth + 1)}:{fmt_value(value[k], spec, depth + 1)}"
+                 for k in sort_keys(value))  # fmt: skip
+        return "map[" + " ".join(items) + "]"
+    return "[" + " ".join(fmt_value(v, spec, depth + 1) for v in value) + "]"
+
+
+def go_syntax(value: Any) -> str:
+    """``%#v`` of a value inside a composite (Go-syntax representation)."""
+    if value is None:
+        return "interface {}(nil)"
+    if isinstance(value, str):
+        return go_quote(value)
+    if isinstance(value, list | tuple):
+        return "[]interface {}{" + ", ".join(go_syntax(v) for v in value) + "}"
+    if isinstance(value, dict):
+        items = (f"{go_quote(k)}:{go_syntax(value[k])}" for k in sort_keys(value))
+        return "map[string]interface {}{" + ", ".join(items) + "}"
+    return fmt_value(value, Spec())
+
+
+def bad_verb(verb: str, value: Any) -> str:
+    if value is None:
+        return f"%!{verb}(<nil>)"
+    return f"%!{verb}({type_name(value)}={fmt_value(value, Spec())})"
+
+
+def sprint(*args: Any) -> str:
+    """``fmt.Sprint``: a space between operands when neither side is a string."""
+    out: list[str] = []
+    prev_string = False
+    for i, arg in enumerate(args):
+        is_string = isinstance(arg, str)
+        if i > 0 and not is_string and not prev_string:
+            out.append(" ")
+        out.append(fmt_value(arg, Spec()))
+        prev_string = is_string
+    return "".join(out)
+
+
+def sprintln(*args: Any) -> str:
+    """``fmt.Sprintln``: operands separated by spaces, then a newline."""
+    return " ".join(fmt_value(arg, Spec()) for arg in args) + "\n"
+
+
+def _number(fmt: str, i: int) -> tuple[int | None, int]:
+    start = i
+    while i < len(fmt) and fmt[i].isdigit():
+        i += 1
+    return (int(fmt[start:i]) if i > start else None), i
+
+
+class _Printf:
+    def __init__(self, fmt: str, args: tuple[Any, ...]) -> None:
+        self.fmt, self.args, self.arg_num, self.out = fmt, args, 0, [""]
+
+    def star(self) -> int | None:
+        if self.arg_num >= len(self.args):
+            self.out.append("%!(BADWIDTH)")
+            return None
+        arg = self.args[self.arg_num]
+        self.arg_num += 1
+        if not is_int(arg):
+            self.out.append("%!(BADWIDTH)")
+            return None
+        return int(arg)
+
+    def flags(self, i: int, spec: Spec) -> int:
+        names = {"+": "plus", "-": "minus", "#": "sharp", " ": "space", "0": "zero"}
+        while i < len(self.fmt) and self.fmt[i] in names:
+            setattr(spec, names[self.fmt[i]], True)
+            i += 1
+        return i
+
+    def width_prec(self, i: int, spec: Spec) -> int:
+        if i < len(self.fmt) and self.fmt[i] == "*":
+            spec.width, i = self.star(), i + 1
+            if spec.width is not None and spec.width < 0:
+                spec.minus, spec.width = True, -spec.width
+        else:
+            spec.width, i = _number(self.fmt, i)
+        if i < len(self.fmt) and self.fmt[i] == ".":
+            i += 1
+            if i < len(self.fmt) and self.fmt[i] == "*":
+                spec.prec, i = self.star(), i + 1
+                if spec.prec is not None and spec.prec < 0:
+                    spec.prec = None
+            else:
+                prec, i = _number(self.fmt, i)
+                spec.prec = prec or 0
+        return i
+
+    def run(self) -> str:
+        fmt, i = self.fmt, 0
+        while i < len(fmt):
+            j = fmt.find("%", i)
+            if j < 0:
+                self.out.append(fmt[i:])
+                break
+            self.out.append(fmt[i:j])
+            spec = Spec()
+            i = self.width_prec(self.flags(j + 1, spec), spec)
+            if spec.minus:
+                spec.zero = False
+            if i >= len(fmt):
+                self.out.append("%!(NOVERB)")
+                break
+            spec.verb, i = fmt[i], i + 1
+            self.verb(spec)
+        if self.arg_num < len(self.args):
+            extra = ", ".join(
+                "<nil>" if a is None else f"{type_name(a)}={fmt_value(a, Spec())}"
+                for a in self.args[self.arg_num :]
+            )
+            self.out.append(f"%!(EXTRA {extra})")
+        return "".join(self.out)
+
+    def verb(self, spec: Spec) -> None:
+        if spec.verb == "%":
+            self.out.append("%")
+        elif self.arg_num >= len(self.args):
+            self.out.append(f"%!{spec.verb}(MISSING)")
+        else:
+            arg = self.args[self.arg_num]
+            self.arg_num += 1
+            if spec.verb == "v":
+                spec.plus = False  # %+v only adds field names to structs
+            if arg is None and spec.verb == "v":
+                self.out.append(_pad("<nil>", spec))
+            elif spec.verb == "v" and spec.sharp:
+                self.out.append(_pad(go_syntax(arg), spec))
+            else:
+                self.out.append(fmt_value(arg, spec))
+
+
+def sprintf(fmt: str, *args: Any) -> str:
+    """``fmt.Sprintf``."""
+    return _Printf(fmt, args).run()
