@@ -8,7 +8,7 @@ flags ``+ - # 0`` and space, width and precision (also ``*``). Go's error forms 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -140,6 +140,8 @@ def fmt_float(value: float, spec: Spec) -> str:
         prec = 6
     if lower == "x":
         text = hex_float(abs(value), prec)
+    elif spec.sharp and lower in ("e", "f"):
+        text = f"{abs(value):#.{prec}{lower}}"
     elif spec.sharp and lower == "g":
         text = f"{abs(value):#.{prec}g}" if prec is not None else sharp_g(abs(value))
     else:
@@ -182,16 +184,16 @@ def fmt_value(value: Any, spec: Spec, depth: int = 0) -> str:
     if verb == "T":
         return _pad(type_name(value), spec)
     if value is None:
-        return _pad("<nil>", spec) if verb == "v" or depth > 0 else bad_verb(verb, value)
+        return _pad("<nil>", spec) if verb == "v" or depth > 0 else bad_verb(spec, value)
     if isinstance(value, bool):
-        return _pad("true" if value else "false", spec) if verb in "tv" else bad_verb(verb, value)
+        return _pad("true" if value else "false", spec) if verb in "tv" else bad_verb(spec, value)
     if is_int(value):
-        return fmt_int(int(value), spec) if verb in _INT_VERBS else bad_verb(verb, value)
+        return fmt_int(int(value), spec) if verb in _INT_VERBS else bad_verb(spec, value)
     if isinstance(value, float):
-        return fmt_float(value, spec) if verb in _FLOAT_VERBS else bad_verb(verb, value)
+        return fmt_float(value, spec) if verb in _FLOAT_VERBS else bad_verb(spec, value)
     if isinstance(value, str):
         text = fmt_str(value, spec)
-        return text if text is not None else bad_verb(verb, value)
+        return text if text is not None else bad_verb(spec, value)
     if isinstance(value, list | tuple | dict):
         return _fmt_composite(value, spec, depth)
     return _pad(f"{value!r}", spec)
@@ -223,10 +225,11 @@ def go_syntax(value: Any) -> str:
     return fmt_value(value, Spec())
 
 
-def bad_verb(verb: str, value: Any) -> str:
+def bad_verb(spec: Spec, value: Any) -> str:
+    """Go's ``%!d(string=x)``: the value printed with ``%v`` under the same flags."""
     if value is None:
-        return f"%!{verb}(<nil>)"
-    return f"%!{verb}({type_name(value)}={fmt_value(value, Spec())})"
+        return f"%!{spec.verb}(<nil>)"
+    return f"%!{spec.verb}({type_name(value)}={fmt_value(value, replace(spec, verb='v'))})"
 
 
 def sprint(*args: Any) -> str:
