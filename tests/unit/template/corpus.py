@@ -557,6 +557,19 @@ EDGES = [
     ('{{ printf "%3v|%-3v|%03d" .ints .strs .ints }}', D),
     ('{{ printf "%.2f" .ints }}', D),
     ('{{ printf "%t" .l }}', D),
+    (
+        '{{ printf "%#08x|%08s|%-08s|%06v|%06t|%06q|%06c|%08U|%+06d" 255 "ab" "ab" nil true "q" 65 65 3 }}',
+        None,
+    ),
+    ('{{ printf "%b %b %b %+q %+q" 1.0 0.0 5e-324 -7 "\u00e9" }}', None),
+    ('{{ printf "%08.3e|%6v|%-6d|" .l .l .ints }}', D),
+    ('{{ printf "%#x|%3x|%# x|%#X|% X" "" "" "ab" "ab" "ab" }}', None),
+    ("{{ slice .s .i }}", D),
+    ("{{ slice .s 0 (index .ints 1) }}", D),
+    ("{{ slice .l nil }}", D),
+    ("{{ eq .l .m }} {{ eq .l .l }}", D),
+    ("{{ eq .m .em }}", D),
+    ("{{ len .n }} {{ index .l .z }} {{ not .n }}", D),
 ]
 
 

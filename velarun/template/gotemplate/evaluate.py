@@ -9,7 +9,6 @@ or list is an ``interface {}`` (:class:`Iface`) until a pipeline ends, which Go'
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import velarun.template.gotemplate.nodes as n
@@ -17,23 +16,11 @@ from velarun.template.gotemplate.errors import TemplateError
 from velarun.template.gotemplate.funcs import BUILTINS, NO_VALUE, FuncError, GoFunc
 from velarun.template.gotemplate.lexer import byte_column
 from velarun.template.gotemplate.quote import go_quote
-from velarun.template.gotemplate.values import Uint8, is_int, truth, type_name
+from velarun.template.gotemplate.values import Iface, Uint8, bare, is_int, truth, type_name
 
 MISSING: Any = object()  # Go's missingVal: "no final argument from an earlier command"
 _LITERAL_KINDS = {"bool": (n.BoolNode, "bool"), "string": (n.StringNode, "string"),
                   "int": (n.NumberNode, "integer"), "float64": (n.NumberNode, "float")}  # fmt: skip
-
-
-@dataclass(frozen=True)
-class Iface:
-    """A value seen through ``interface {}`` (an element of a list or map)."""
-
-    value: Any
-
-
-def bare(value: Any) -> Any:
-    """The value without its ``interface {}``."""
-    return value.value if isinstance(value, Iface) else value
 
 
 def _matches(value: Any, kind: str) -> bool:
@@ -234,6 +221,8 @@ class Evaluator:
             callee_name = str(args[0]) if args else str(bare(final))
             argv = [callee_name, *argv]
             callee = self.call
+        if not builtin:
+            argv = [bare(a) for a in argv]
         try:
             return callee(*argv)
         except (FuncError, Exception) as err:  # Go's safeCall turns panics into errors too
@@ -280,9 +269,11 @@ class Evaluator:
             if kind in ("any", "value"):
                 return None if kind == "any" else NO_VALUE
             raise self.errorf(f"invalid value; expected {kind}")
+        if kind == "value":
+            return value  # Go's reflect.Value keeps the interface; builtins unwrap as Go's do
+        if kind == "any" or _matches(bare(value), kind):
+            return bare(value)
         value = bare(value)
-        if kind in ("any", "value") or _matches(value, kind):
-            return value
         got = "interface {}" if value is None else type_name(value)
         raise self.errorf(f"wrong type for value; expected {kind}; got {got}")
 

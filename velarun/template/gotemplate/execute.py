@@ -9,11 +9,11 @@ from collections.abc import Mapping
 from typing import Any
 
 import velarun.template.gotemplate.nodes as n
-from velarun.template.gotemplate.evaluate import Evaluator, Iface, bare
+from velarun.template.gotemplate.evaluate import Evaluator
 from velarun.template.gotemplate.funcs import BUILTINS, NO_VALUE, GoFunc
 from velarun.template.gotemplate.gofmt import Spec, fmt_value, sprint
 from velarun.template.gotemplate.quote import go_quote
-from velarun.template.gotemplate.values import is_int, sort_keys, truth, type_name
+from velarun.template.gotemplate.values import Iface, bare, is_int, sort_keys, truth, type_name
 
 MAX_EXEC_DEPTH = 100000
 

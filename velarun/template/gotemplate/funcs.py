@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import quote_plus
 
 from velarun.template.gotemplate.gofmt import Spec, fmt_value, sprint, sprintf, sprintln
-from velarun.template.gotemplate.values import Uint8, is_int, truth, type_name
+from velarun.template.gotemplate.values import Iface, Uint8, bare, is_int, truth, type_name
 
 
 class _NoValue:
@@ -42,12 +42,16 @@ class GoFunc:
 
 
 def _indirect(value: Any) -> Any:
+    """Go's ``indirectInterface``: the value out of its interface; nil becomes no value."""
+    value = bare(value)
     return NO_VALUE if value is None else value
 
 
 def _index_arg(index: Any, cap: int) -> int:
-    if index is NO_VALUE or index is None:
+    if index is NO_VALUE:
         raise FuncError("cannot index slice/array with nil")
+    if isinstance(index, Iface):  # slice does not unwrap its indexes, so Go sees interface {}
+        raise FuncError("cannot index slice/array with type interface {}")
     if not is_int(index):
         raise FuncError(f"cannot index slice/array with type {type_name(index)}")
     if index < 0 or index > cap:
@@ -106,7 +110,7 @@ def slice_(item: Any, *indexes: Any) -> Any:
         raise FuncError(f"can't slice item of type {type_name(item)}")
     idx = [0, len(data), 0]
     for i, x in enumerate(indexes):
-        idx[i] = _index_arg(_indirect(x), len(data))
+        idx[i] = _index_arg(x, len(data))
     if idx[0] > idx[1]:
         raise FuncError(f"invalid slice index: {idx[0]} > {idx[1]}")
     if len(indexes) == 3 and idx[1] > idx[2]:
@@ -117,6 +121,7 @@ def slice_(item: Any, *indexes: Any) -> Any:
 
 def length(item: Any) -> int:
     """``len`` of a string (in bytes), list or map."""
+    item = bare(item)
     if item is None:
         raise FuncError("len of nil pointer")
     if item is NO_VALUE:
@@ -129,7 +134,7 @@ def length(item: Any) -> int:
 
 
 def not_(arg: Any) -> bool:
-    return not truth(None if arg is NO_VALUE else arg)
+    return not truth(None if arg is NO_VALUE else bare(arg))
 
 
 _KINDS = {bool: "bool", int: "int", float: "float", str: "string"}
@@ -156,7 +161,12 @@ def _eq_one(a: Any, ka: str | None, b: Any) -> bool:
         return bool(a == b)
     if a is NO_VALUE or b is NO_VALUE:
         return a is b
-    if isinstance(a, list | dict) or isinstance(b, list | dict):
+    if type_name(a) != type_name(b):
+        raise FuncError(
+            f"non-comparable types {fmt_value(a, Spec('s'))}: {type_name(a)}, "
+            f"{type_name(b)}: {fmt_value(b, Spec())}"
+        )
+    if isinstance(a, list | tuple | dict):
         raise FuncError(f"non-comparable type {fmt_value(b, Spec('s'))}: {type_name(b)}")
     return bool(a == b)
 

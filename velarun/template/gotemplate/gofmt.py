@@ -64,6 +64,17 @@ def hex_float(f: float, prec: int | None) -> str:
     return f"{mantissa}p{exp[0]}{abs(int(exp)):02d}"
 
 
+def binary_float(f: float) -> str:
+    """Go's ``%b`` of a float: ``mantissa p exponent`` with an integer mantissa."""
+    if f == 0:
+        return "0p-1074"
+    mantissa, exp = math.frexp(f)
+    bits, exp = int(mantissa * 2**53), exp - 53
+    if exp < -1074:
+        bits, exp = bits >> (-1074 - exp), -1074
+    return f"{bits}p{exp:+d}"
+
+
 def sharp_g(f: float) -> str:
     """Go's ``%#g`` without a precision: the shortest digits, padded with zeros to six."""
     text = shortest_float(f)
@@ -76,13 +87,14 @@ def sharp_g(f: float) -> str:
 
 
 def _pad(text: str, spec: Spec, *, numeric: bool = False) -> str:
+    """Go's ``pad``: spaces (zeros with the ``0`` flag, after a number's sign) to the width."""
     if spec.width is None or len(text) >= spec.width:
         return text
     fill = spec.width - len(text)
     if spec.minus:
         return text + " " * fill
-    if spec.zero and numeric:
-        sign = text[0] if text[:1] in ("+", "-", " ") else ""
+    if spec.zero:
+        sign = text[0] if numeric and text[:1] in ("+", "-", " ") else ""
         return sign + "0" * fill + text[len(sign) :]
     return " " * fill + text
 
@@ -96,11 +108,11 @@ def _fmt_rune(value: int, spec: Spec) -> str:
     if spec.verb == "c":
         return _pad(chr(value) if 0 <= value <= 0x10FFFF else "\ufffd", spec)
     if spec.verb == "q":
-        return _pad(go_quote_rune(value), spec)
+        return _pad(go_quote_rune(value, ascii_only=spec.plus), spec)
     text = f"U+{value & 0xFFFFFFFFFFFFFFFF:04X}"
     if spec.sharp and 0 <= value <= 0x10FFFF and chr(value).isprintable():
         text += f" '{chr(value)}'"
-    return _pad(text, spec)
+    return _pad(text, replace(spec, zero=False))
 
 
 def fmt_int(value: int, spec: Spec) -> str:
@@ -122,9 +134,9 @@ def fmt_int(value: int, spec: Spec) -> str:
     text = _sign(value < 0, spec) + prefix + digits
     zero_ok = spec.prec is None and not spec.minus
     if spec.zero and zero_ok and spec.width is not None and len(text) < spec.width:
-        head = _sign(value < 0, spec) + prefix
-        return head + digits.rjust(spec.width - len(head), "0")
-    return _pad(text, spec)
+        sign = _sign(value < 0, spec)  # Go zero-pads the digits to the width less the sign
+        return sign + prefix + digits.rjust(spec.width - len(sign), "0")
+    return _pad(text, replace(spec, zero=False))
 
 
 def fmt_float(value: float, spec: Spec) -> str:
@@ -140,6 +152,8 @@ def fmt_float(value: float, spec: Spec) -> str:
         prec = 6
     if lower == "x":
         text = hex_float(abs(value), prec)
+    elif lower == "b":
+        text = binary_float(abs(value))
     elif spec.sharp and lower in ("e", "f"):
         text = f"{abs(value):#.{prec}{lower}}"
     elif spec.sharp and lower == "g":
@@ -150,6 +164,19 @@ def fmt_float(value: float, spec: Spec) -> str:
         text = text.upper()
     negative = math.copysign(1.0, value) < 0
     return _pad(_sign(negative, spec) + text, spec, numeric=not spec.minus)
+
+
+def _hex_bytes(data: bytes, spec: Spec) -> str:
+    """Go's ``fmtSbx``: ``%x`` of a string; ``#`` adds 0x (per byte with the space flag)."""
+    if spec.prec is not None:
+        data = data[: spec.prec]
+    if not data:
+        return ""
+    digits = [format(b, "02" + spec.verb) for b in data]
+    prefix = ("0x" if spec.verb == "x" else "0X") if spec.sharp else ""
+    if spec.space:
+        return " ".join(prefix + d for d in digits)
+    return prefix + "".join(digits)
 
 
 def fmt_str(value: str, spec: Spec) -> str | None:
@@ -163,19 +190,12 @@ def fmt_str(value: str, spec: Spec) -> str | None:
             return _pad(f"`{value}`", spec)
         return _pad(go_quote(value, ascii_only=spec.plus), spec)
     if verb in ("x", "X"):
-        data = value.encode("utf-8", "surrogateescape")
-        if spec.prec is not None:
-            data = data[: spec.prec]
-        sep = " " if spec.space else ""
-        prefix = ("0x" if verb == "x" else "0X") if spec.sharp else ""
-        parts = [prefix + format(b, "02" + verb) for b in data]
-        return _pad(sep.join(parts) if sep else prefix[: len(prefix)] + "".join(
-            format(b, "02" + verb) for b in data), spec)  # fmt: skip
+        return _pad(_hex_bytes(value.encode("utf-8", "surrogateescape"), spec), spec)
     return None
 
 
 _INT_VERBS = set("bcdoOqxXUv")
-_FLOAT_VERBS = set("eEfFgGvxX")
+_FLOAT_VERBS = set("beEfFgGvxX")
 
 
 def fmt_value(value: Any, spec: Spec, depth: int = 0) -> str:
@@ -184,7 +204,9 @@ def fmt_value(value: Any, spec: Spec, depth: int = 0) -> str:
     if verb == "T":
         return _pad(type_name(value), spec)
     if value is None:
-        return _pad("<nil>", spec) if verb == "v" or depth > 0 else bad_verb(spec, value)
+        if depth > 0:  # a nil element of a list or map: Go writes it without padding
+            return "<nil>"
+        return _pad("<nil>", spec) if verb == "v" else bad_verb(spec, value)
     if isinstance(value, bool):
         return _pad("true" if value else "false", spec) if verb in "tv" else bad_verb(spec, value)
     if is_int(value):

@@ -42,11 +42,11 @@ def go_quote(s: str, *, ascii_only: bool = False) -> str:
     return '"' + "".join(quote_rune(r, '"', ascii_only=ascii_only) for r in s) + '"'
 
 
-def go_quote_rune(code: int) -> str:
-    """``strconv.QuoteRune``: ``'a'``; invalid runes become U+FFFD."""
+def go_quote_rune(code: int, *, ascii_only: bool = False) -> str:
+    """``strconv.QuoteRune`` (or ``QuoteRuneToASCII``); invalid runes become U+FFFD."""
     if code < 0 or code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
         code = 0xFFFD
-    return "'" + quote_rune(chr(code), "'") + "'"
+    return "'" + quote_rune(chr(code), "'", ascii_only=ascii_only) + "'"
 
 
 def _hex(text: str, i: int, n: int) -> int:

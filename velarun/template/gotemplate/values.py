@@ -9,7 +9,20 @@ a string by ``index``. A missing map key and nil are both ``None`` (Go's "no val
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
+
+
+@dataclass(frozen=True)
+class Iface:
+    """A value seen through ``interface {}`` (an element of a list or map, as Go holds it)."""
+
+    value: Any
+
+
+def bare(value: Any) -> Any:
+    """The value without its ``interface {}``."""
+    return value.value if isinstance(value, Iface) else value
 
 
 class Uint8(int):
