@@ -225,7 +225,7 @@ class Evaluator:
             argv = [bare(a) for a in argv]
         try:
             return callee(*argv)
-        except (FuncError, Exception) as err:  # Go's safeCall turns panics into errors too
+        except Exception as err:  # Go's safeCall turns a panic into an error too
             self.node = node
             raise self.errorf(f"error calling {name}: {err}") from None
 

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote_plus
 
-from velarun.template.gotemplate.gofmt import Spec, fmt_value, sprint, sprintf, sprintln
+from velarun.template.gotemplate.gofmt import Spec, fmt_value, sprint, sprintln
+from velarun.template.gotemplate.printf import sprintf
 from velarun.template.gotemplate.values import Iface, Uint8, bare, is_int, truth, type_name
 
 

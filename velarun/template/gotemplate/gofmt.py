@@ -1,8 +1,9 @@
-"""Go's ``fmt``: ``Sprint``, ``Sprintln`` and ``Sprintf`` over the values of :mod:`values`.
+"""Go's ``fmt`` printing of one value under one verb (``printArg``/``printValue`` and the
+``fmt`` formatters), and ``Sprint``/``Sprintln``; ``Sprintf``'s format parsing is :mod:`printf`.
 
-Supported verbs: ``%v %+v %#v %T %s %q %d %b %o %O %x %X %c %U %e %E %f %F %g %G %t %%`` with
-flags ``+ - # 0`` and space, width and precision (also ``*``). Go's error forms (``%!d(string=x)``,
-``%!d(MISSING)``, ``%!(EXTRA ...)``, ``%!(NOVERB)``) are kept.
+Verbs: ``%v %#v %T %s %q %d %b %o %O %x %X %c %U %e %E %f %F %g %G %t`` with flags
+``+ - # 0`` and space, width and precision, over the values of :mod:`values`. A verb that does
+not fit the value prints Go's ``%!d(string=x)``.
 """
 
 from __future__ import annotations
@@ -86,7 +87,7 @@ def sharp_g(f: float) -> str:
     return mantissa + ("e" + exponent if exponent else "")
 
 
-def _pad(text: str, spec: Spec, *, numeric: bool = False) -> str:
+def pad(text: str, spec: Spec, *, numeric: bool = False) -> str:
     """Go's ``pad``: spaces (zeros with the ``0`` flag, after a number's sign) to the width."""
     if spec.width is None or len(text) >= spec.width:
         return text
@@ -106,13 +107,13 @@ def _sign(negative: bool, spec: Spec) -> str:
 def _fmt_rune(value: int, spec: Spec) -> str:
     """``%c``, ``%q`` and ``%U`` of an integer."""
     if spec.verb == "c":
-        return _pad(chr(value) if 0 <= value <= 0x10FFFF else "\ufffd", spec)
+        return pad(chr(value) if 0 <= value <= 0x10FFFF else "\ufffd", spec)
     if spec.verb == "q":
-        return _pad(go_quote_rune(value, ascii_only=spec.plus), spec)
+        return pad(go_quote_rune(value, ascii_only=spec.plus), spec)
     text = f"U+{value & 0xFFFFFFFFFFFFFFFF:04X}"
     if spec.sharp and 0 <= value <= 0x10FFFF and chr(value).isprintable():
         text += f" '{chr(value)}'"
-    return _pad(text, replace(spec, zero=False))
+    return pad(text, replace(spec, zero=False))
 
 
 def fmt_int(value: int, spec: Spec) -> str:
@@ -136,7 +137,7 @@ def fmt_int(value: int, spec: Spec) -> str:
     if spec.zero and zero_ok and spec.width is not None and len(text) < spec.width:
         sign = _sign(value < 0, spec)  # Go zero-pads the digits to the width less the sign
         return sign + prefix + digits.rjust(spec.width - len(sign), "0")
-    return _pad(text, replace(spec, zero=False))
+    return pad(text, replace(spec, zero=False))
 
 
 def fmt_float(value: float, spec: Spec) -> str:
@@ -146,7 +147,7 @@ def fmt_float(value: float, spec: Spec) -> str:
         text = "NaN" if math.isnan(value) else ("+Inf" if value > 0 else "-Inf")
         if math.isinf(value) and value > 0 and not spec.plus:
             text = "Inf" if not spec.space else " Inf"
-        return _pad(text, Spec(width=spec.width, minus=spec.minus))
+        return pad(text, Spec(width=spec.width, minus=spec.minus))
     prec = spec.prec
     if prec is None and lower in ("e", "f"):
         prec = 6
@@ -163,7 +164,7 @@ def fmt_float(value: float, spec: Spec) -> str:
     if verb in ("E", "G", "X"):
         text = text.upper()
     negative = math.copysign(1.0, value) < 0
-    return _pad(_sign(negative, spec) + text, spec, numeric=not spec.minus)
+    return pad(_sign(negative, spec) + text, spec, numeric=not spec.minus)
 
 
 def _hex_bytes(data: bytes, spec: Spec) -> str:
@@ -184,13 +185,13 @@ def fmt_str(value: str, spec: Spec) -> str | None:
     if spec.prec is not None and verb in ("s", "v", "q"):
         value = value[: spec.prec]
     if verb in ("s", "v"):
-        return _pad(value, spec)
+        return pad(value, spec)
     if verb == "q":
         if spec.sharp and "`" not in value and all(c == "\t" or c.isprintable() for c in value):
-            return _pad(f"`{value}`", spec)
-        return _pad(go_quote(value, ascii_only=spec.plus), spec)
+            return pad(f"`{value}`", spec)
+        return pad(go_quote(value, ascii_only=spec.plus), spec)
     if verb in ("x", "X"):
-        return _pad(_hex_bytes(value.encode("utf-8", "surrogateescape"), spec), spec)
+        return pad(_hex_bytes(value.encode("utf-8", "surrogateescape"), spec), spec)
     return None
 
 
@@ -202,13 +203,13 @@ def fmt_value(value: Any, spec: Spec, depth: int = 0) -> str:
     """One argument under one verb, as ``pp.printArg``/``printValue`` print it."""
     verb = spec.verb
     if verb == "T":
-        return _pad(type_name(value), spec)
+        return pad(type_name(value), spec)
     if value is None:
         if depth > 0:  # a nil element of a list or map: Go writes it without padding
             return "<nil>"
-        return _pad("<nil>", spec) if verb == "v" else bad_verb(spec, value)
+        return pad("<nil>", spec) if verb == "v" else bad_verb(spec, value)
     if isinstance(value, bool):
-        return _pad("true" if value else "false", spec) if verb in "tv" else bad_verb(spec, value)
+        return pad("true" if value else "false", spec) if verb in "tv" else bad_verb(spec, value)
     if is_int(value):
         return fmt_int(int(value), spec) if verb in _INT_VERBS else bad_verb(spec, value)
     if isinstance(value, float):
@@ -218,7 +219,7 @@ def fmt_value(value: Any, spec: Spec, depth: int = 0) -> str:
         return text if text is not None else bad_verb(spec, value)
     if isinstance(value, list | tuple | dict):
         return _fmt_composite(value, spec, depth)
-    return _pad(f"{value!r}", spec)
+    return pad(f"{value!r}", spec)
 
 
 def _fmt_composite(value: list[Any] | tuple[Any, ...] | dict[Any, Any], spec: Spec,
@@ -270,98 +271,3 @@ def sprint(*args: Any) -> str:
 def sprintln(*args: Any) -> str:
     """``fmt.Sprintln``: operands separated by spaces, then a newline."""
     return " ".join(fmt_value(arg, Spec()) for arg in args) + "\n"
-
-
-def _number(fmt: str, i: int) -> tuple[int | None, int]:
-    start = i
-    while i < len(fmt) and fmt[i].isdigit():
-        i += 1
-    return (int(fmt[start:i]) if i > start else None), i
-
-
-class _Printf:
-    def __init__(self, fmt: str, args: tuple[Any, ...]) -> None:
-        self.fmt, self.args, self.arg_num, self.out = fmt, args, 0, [""]
-
-    def star(self) -> int | None:
-        if self.arg_num >= len(self.args):
-            self.out.append("%!(BADWIDTH)")
-            return None
-        arg = self.args[self.arg_num]
-        self.arg_num += 1
-        if not is_int(arg):
-            self.out.append("%!(BADWIDTH)")
-            return None
-        return int(arg)
-
-    def flags(self, i: int, spec: Spec) -> int:
-        names = {"+": "plus", "-": "minus", "#": "sharp", " ": "space", "0": "zero"}
-        while i < len(self.fmt) and self.fmt[i] in names:
-            setattr(spec, names[self.fmt[i]], True)
-            i += 1
-        return i
-
-    def width_prec(self, i: int, spec: Spec) -> int:
-        if i < len(self.fmt) and self.fmt[i] == "*":
-            spec.width, i = self.star(), i + 1
-            if spec.width is not None and spec.width < 0:
-                spec.minus, spec.width = True, -spec.width
-        else:
-            spec.width, i = _number(self.fmt, i)
-        if i < len(self.fmt) and self.fmt[i] == ".":
-            i += 1
-            if i < len(self.fmt) and self.fmt[i] == "*":
-                spec.prec, i = self.star(), i + 1
-                if spec.prec is not None and spec.prec < 0:
-                    spec.prec = None
-            else:
-                prec, i = _number(self.fmt, i)
-                spec.prec = prec or 0
-        return i
-
-    def run(self) -> str:
-        fmt, i = self.fmt, 0
-        while i < len(fmt):
-            j = fmt.find("%", i)
-            if j < 0:
-                self.out.append(fmt[i:])
-                break
-            self.out.append(fmt[i:j])
-            spec = Spec()
-            i = self.width_prec(self.flags(j + 1, spec), spec)
-            if spec.minus:
-                spec.zero = False
-            if i >= len(fmt):
-                self.out.append("%!(NOVERB)")
-                break
-            spec.verb, i = fmt[i], i + 1
-            self.verb(spec)
-        if self.arg_num < len(self.args):
-            extra = ", ".join(
-                "<nil>" if a is None else f"{type_name(a)}={fmt_value(a, Spec())}"
-                for a in self.args[self.arg_num :]
-            )
-            self.out.append(f"%!(EXTRA {extra})")
-        return "".join(self.out)
-
-    def verb(self, spec: Spec) -> None:
-        if spec.verb == "%":
-            self.out.append("%")
-        elif self.arg_num >= len(self.args):
-            self.out.append(f"%!{spec.verb}(MISSING)")
-        else:
-            arg = self.args[self.arg_num]
-            self.arg_num += 1
-            if spec.verb == "v":
-                spec.plus = False  # %+v only adds field names to structs
-            if arg is None and spec.verb == "v":
-                self.out.append(_pad("<nil>", spec))
-            elif spec.verb == "v" and spec.sharp:
-                self.out.append(_pad(go_syntax(arg), spec))
-            else:
-                self.out.append(fmt_value(arg, spec))
-
-
-def sprintf(fmt: str, *args: Any) -> str:
-    """``fmt.Sprintf``."""
-    return _Printf(fmt, args).run()
