@@ -68,17 +68,44 @@ class Grammar:
 
     def block(self, depth: int = 0) -> str:
         r = self.rng.random()
-        if r < 0.4 or depth > 2:
-            return "{{ " + self.pipeline() + " }}"
+        if r < 0.35 or depth > 2:
+            return (
+                self.rng.choice(["{{ ", "{{- "])
+                + self.pipeline()
+                + self.rng.choice([" }}", " -}}"])
+            )
         inner = self.block(depth + 1)
+        if r < 0.45:
+            return (
+                "{{ if "
+                + self.pipeline()
+                + " }}Y"
+                + inner
+                + "{{ else if "
+                + self.pipeline()
+                + " }}I{{ else }}N{{ end }}"
+            )
         if r < 0.55:
-            return "{{ if " + self.pipeline() + " }}Y" + inner + "{{ else }}N{{ end }}"
+            return (
+                "{{ with "
+                + self.pipeline()
+                + " }}"
+                + inner
+                + "{{ else with "
+                + self.pipeline()
+                + " }}W{{ . }}{{ end }}"
+            )
         if r < 0.7:
-            return "{{ with " + self.pipeline() + " }}" + inner + "{{ end }}"
-        if r < 0.85:
             head = "{{ range $i, $v := " + self.pipeline() + " }}{{ $i }}={{ $v }}"
-            return head + inner + ";{{ else }}E{{ end }}"
-        return "{{ $x := " + self.pipeline() + " }}{{ $x }}" + inner
+            ctl = self.rng.choice(
+                ["", "{{ if $i }}{{ break }}{{ end }}", "{{ if not $i }}{{ continue }}{{ end }}"]
+            )
+            return head + ctl + inner + ";{{ else }}E{{ end }}"
+        if r < 0.8:
+            return '{{ define "d" }}<' + inner + '>{{ end }}{{ template "d" ' + self.arg() + " }}"
+        if r < 0.9:
+            return '{{ block "b" ' + self.arg() + " }}[" + inner + "]{{ end }}"
+        return "{{ $x := " + self.pipeline() + " }}{{ $x = " + self.arg() + " }}{{ $x }}" + inner
 
     def template(self, mode: str) -> str:
         if mode == "soup":

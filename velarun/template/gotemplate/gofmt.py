@@ -76,15 +76,26 @@ def binary_float(f: float) -> str:
     return f"{bits}p{exp:+d}"
 
 
-def sharp_g(f: float) -> str:
-    """Go's ``%#g`` without a precision: the shortest digits, padded with zeros to six."""
-    text = shortest_float(f)
-    mantissa, _, exponent = text.partition("e")
-    if "." not in mantissa:
-        mantissa += "."
-    significant = len(mantissa.replace(".", "").lstrip("0")) or 1
-    mantissa += "0" * max(0, 6 - significant)
-    return mantissa + ("e" + exponent if exponent else "")
+def sharp_float(num: str, verb: str, prec: int | None) -> str:
+    """Go's ``#`` flag on a float formatted in lower case: keep the point, and for ``%#g``,
+    ``%#G`` and ``%#x`` (not ``%#X``) pad with zeros to the precision (6 without one), counting
+    digits Go's way."""
+    digits = (6 if prec is None else prec) if verb in ("g", "G", "x") else 0
+    verb = verb.lower()
+    tail, has_point, seen_nonzero, body = "", False, False, num
+    for i, c in enumerate(num):
+        if c == ".":
+            has_point = True
+        elif c == "p" or (c == "e" and verb != "x"):
+            body, tail = num[:i], num[i:]
+            break
+        else:
+            seen_nonzero = seen_nonzero or c != "0"
+            digits -= seen_nonzero
+    if not has_point:
+        digits -= body == "0"
+        body += "."
+    return body + "0" * max(0, digits) + tail
 
 
 def pad(text: str, spec: Spec, *, numeric: bool = False) -> str:
@@ -155,12 +166,10 @@ def fmt_float(value: float, spec: Spec) -> str:
         text = hex_float(abs(value), prec)
     elif lower == "b":
         text = binary_float(abs(value))
-    elif spec.sharp and lower in ("e", "f"):
-        text = f"{abs(value):#.{prec}{lower}}"
-    elif spec.sharp and lower == "g":
-        text = f"{abs(value):#.{prec}g}" if prec is not None else sharp_g(abs(value))
     else:
         text = shortest_float(abs(value), lower, prec)
+    if spec.sharp and lower != "b":
+        text = sharp_float(text, lower if verb == "v" else verb, prec)
     if verb in ("E", "G", "X"):
         text = text.upper()
     negative = math.copysign(1.0, value) < 0
