@@ -73,3 +73,12 @@ def test_null_and_missing_differ_as_in_go() -> None:
     assert render("{{ .b.c }}", {"a": None}) == "<no value>"
     with pytest.raises(TemplateError, match=r"nil pointer evaluating interface \{\}\.c"):
         render("{{ .a.c }}", {"a": None})
+
+
+def test_nesting_beyond_pythons_stack_is_a_template_error_not_a_crash() -> None:
+    with pytest.raises(TemplateError, match=r"max expression depth exceeded"):
+        render("{{ " + "(" * 3000 + "1" + ")" * 3000 + " }}")
+    recursive = '{{ define "r" }}{{ if . }}{{ template "r" (slice . 1) }}{{ end }}{{ end }}'
+    assert render(recursive + '{{ template "r" . }}', list(range(20))) == ""
+    with pytest.raises(TemplateError, match=r"exceeded maximum template depth"):
+        render(recursive + '{{ template "r" . }}', list(range(5000)))

@@ -33,5 +33,10 @@ def render(
     A plain callable in ``funcs`` is taken as ``func(...interface {}) interface {}``.
     """
     table = {k: v if isinstance(v, GoFunc) else GoFunc(v) for k, v in (funcs or {}).items()}
-    trees = parse(text, name, {**BUILTINS, **table})
+    try:
+        trees = parse(text, name, {**BUILTINS, **table})
+    except RecursionError:  # Go allows 10000 nested parentheses; Python's stack ends sooner
+        raise TemplateError(
+            f"template: {name}: max expression depth exceeded (Python's recursion limit)"
+        ) from None
     return execute(text, name, trees, table, data)

@@ -138,9 +138,11 @@ class Executor(Evaluator):
         self.depth += 1
         try:
             self.walk(new_dot, root)
-        except RecursionError:
+        except RecursionError:  # Python's stack ends long before Go's limit of 100000
             self.node = node
-            raise self.errorf(f"exceeded maximum template depth ({MAX_EXEC_DEPTH})") from None
+            raise self.errorf(
+                f"exceeded maximum template depth ({self.depth}: Python's recursion limit)"
+            ) from None
         finally:
             self.depth -= 1
             self.vars, self.name = saved
