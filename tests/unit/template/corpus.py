@@ -585,13 +585,88 @@ EDGES = [
     ("{{ len .n }} {{ index .l .z }} {{ not .n }}", D),
 ]
 
+VARS: dict[str, Any] = {
+    "name": "build", "image": "golang:1.22", "pull": "always", "count": 2, "flag": True,
+    "ratio": 0.5, "environment": {"GOOS": "linux", "CGO_ENABLED": "0"}, "tags": ["a", "b"],
+    "steps": [{"name": "test", "commands": ["go test ./..."]}, {"name": "vet", "commands": ["go vet"]}],
+}  # fmt: skip
+
+# Shaped like the Go templates of Vela's documentation: YAML produced with trim markers.
+VELA = [
+    (
+        """metadata:
+  template: true
+
+steps:
+  - name: golang_{{ .name }}
+    commands:
+      - go build
+    image: {{ .image }}
+    pull: {{ .pull }}
+    {{- if .environment }}
+    environment:
+    {{- range $key, $value := .environment }}
+      {{ $key }}: {{ $value }}
+    {{- end }}
+    {{- end }}
+""",
+        VARS,
+    ),
+    (
+        """steps:
+{{- range $i, $s := .steps }}
+  - name: {{ $s.name }}-{{ $i }}
+    image: {{ $.image }}
+    commands:
+    {{- range .commands }}
+      - {{ . }}
+    {{- end }}
+{{- end }}
+""",
+        VARS,
+    ),
+    (
+        """{{ $img := .image }}{{ if eq .pull "always" "on_start" }}pull: {{ .pull }}{{ end }}
+replicas: {{ .count }} ratio: {{ .ratio }} flag: {{ .flag }} missing: {{ .nope }}
+{{- with .tags }}
+tags: {{ range $i, $t := . }}{{ if $i }},{{ end }}{{ $t }}{{ end }}
+{{- end }}
+image: {{ $img }}
+""",
+        VARS,
+    ),
+    (
+        """steps:
+  - name: {{ .name }}
+    image: {{ .image }}
+    {{ if .missing.thing }}never{{ end }}
+    parameters:
+      count: {{ printf "%d" .count }}
+      quoted: {{ printf "%q" .image }}
+      {{ .environment.GOOS.x }}
+""",
+        VARS,
+        "vela.yml",
+    ),
+    (
+        """{{ define "step" }}
+  - name: {{ .name }}
+    image: {{ .image | printf "%s" }}
+{{- end -}}
+steps:
+{{- range .steps }}{{ template "step" . }}{{ end }}
+""",
+        VARS,
+    ),
+]
+
 
 def cases() -> list[dict[str, Any]]:
     """Every case, numbered, as the oracle reads them."""
     groups = {"lexing": LEXING, "literals": LITERALS, "fields": FIELDS, "variables": VARIABLES,
               "branches": BRANCHES, "ranges": RANGES, "templates": TEMPLATES,
               "functions": FUNCTIONS, "printf": PRINTF, "parse-errors": PARSE_ERRORS,
-              "exec-errors": EXEC_ERRORS, "edges": EDGES}  # fmt: skip
+              "exec-errors": EXEC_ERRORS, "edges": EDGES, "vela": VELA}  # fmt: skip
     out = []
     for group, entries in groups.items():
         for i, entry in enumerate(entries):
