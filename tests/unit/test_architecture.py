@@ -84,6 +84,17 @@ def test_the_runtime_knows_nothing_of_pipelines() -> None:
     assert found == set()
 
 
+def test_the_template_engines_import_only_the_base_layer() -> None:
+    found = {
+        (module, imported)
+        for module in MODULES
+        if module.startswith("velarun.template")
+        for imported in own_imports(module)
+        if not imported.startswith("velarun.template") and layer(imported) > 0
+    }
+    assert found == set()
+
+
 def test_only_the_docker_runtime_imports_docker() -> None:
     users = sorted(
         module

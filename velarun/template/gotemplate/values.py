@@ -8,7 +8,6 @@ a string by ``index``. A missing map key and nil are both ``None`` (Go's "no val
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,6 +71,3 @@ def sort_keys(mapping: dict[Any, Any]) -> list[Any]:
     if all(isinstance(k, str) for k in keys):
         return sorted(keys, key=lambda k: k.encode("utf-8", "surrogateescape"))
     return sorted(keys)
-
-
-Func = Callable[..., Any]
