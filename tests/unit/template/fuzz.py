@@ -107,10 +107,15 @@ class Grammar:
             return '{{ block "b" ' + self.arg() + " }}[" + inner + "]{{ end }}"
         return "{{ $x := " + self.pipeline() + " }}{{ $x = " + self.arg() + " }}{{ $x }}" + inner
 
+    def soup_action(self) -> str:
+        tokens = (self.rng.choice(SOUP) for _ in range(self.rng.randint(1, 10)))
+        text = self.rng.choice(["", "x", " \n\t", "é", "\n"])
+        close = self.rng.choice(["}}", " }}", " -}}", "-}}", ""])
+        return text + self.rng.choice(["{{", "{{- ", "{{-"]) + " ".join(tokens) + close
+
     def template(self, mode: str) -> str:
         if mode == "soup":
-            tokens = (self.rng.choice(SOUP) for _ in range(self.rng.randint(1, 12)))
-            return "{{" + " ".join(tokens) + self.rng.choice(["}}", " }}", ""])
+            return "".join(self.soup_action() for _ in range(self.rng.randint(1, 4)))
         seps = ["", " ", "\n", "-"]
         return "".join(self.block() + self.rng.choice(seps) for _ in range(self.rng.randint(1, 3)))
 
