@@ -4,7 +4,7 @@
 
 MODE ``grammar`` (default) builds well-formed actions, branches and printf calls over the
 corpus data; ``soup`` strings random tokens together to exercise the lexer's and parser's
-errors. Every mismatch is printed; add the interesting ones to ``corpus.py``.
+errors; ``data`` prints, ranges and compares random data (nulls, nested lists and maps). Every mismatch is printed; add the interesting ones to ``corpus.py``.
 """
 
 from __future__ import annotations
@@ -113,6 +113,27 @@ class Grammar:
         close = self.rng.choice(["}}", " }}", " -}}", "-}}", ""])
         return text + self.rng.choice(["{{", "{{- ", "{{-"]) + " ".join(tokens) + close
 
+    def value(self, depth: int = 0) -> Any:
+        rng, r = self.rng, self.rng.random()
+        if depth > 2 or r < 0.6:
+            scalars: list[Any] = [None, True, False, 0, -1, 7, 2**40, 0.5, -2.25, 1e21, 1e-7,
+                                  123456.0, 1234567.0, "", "a b", "é\t\"q\"", "<&>"]  # fmt: skip
+            return rng.choice(scalars)
+        if r < 0.8:
+            return [self.value(depth + 1) for _ in range(rng.randint(0, 3))]
+        keys = ["a", "B", "é", "_1", "z z", ""]
+        return {rng.choice(keys): self.value(depth + 1) for _ in range(rng.randint(0, 3))}
+
+    def data_template(self) -> str:
+        verbs = " ".join("%" + self.rng.choice(VERBS) for _ in range(self.rng.randint(1, 3)))
+        return self.rng.choice([
+            "{{ . }}", f'{{{{ printf "{verbs}" . . . }}}}', "{{ range $k, $v := . }}{{ $k }}:{{ $v }};{{ end }}",
+            "{{ len . }}", "{{ index . 0 }}", '{{ index . "a" }}', "{{ .a }}", "{{ .a.B }}",
+            "{{ if . }}T{{ else }}F{{ end }}", "{{ print . 1 }}", "{{ println . . }}",
+            "{{ html . }} {{ js . }} {{ urlquery . }}", "{{ eq . . }}", "{{ lt . 1 }}",
+            "{{ slice . 1 }}", "{{ not . }}", "{{ and . 1 }}{{ or . 1 }}",
+        ])  # fmt: skip
+
     def template(self, mode: str) -> str:
         if mode == "soup":
             return "".join(self.soup_action() for _ in range(self.rng.randint(1, 4)))
@@ -140,8 +161,12 @@ def main() -> None:
     seed, count = (int(a) for a in (sys.argv[1:3] + ["1", "1000"][len(sys.argv[1:3]) :]))
     mode = sys.argv[3] if len(sys.argv) > 3 else "grammar"
     grammar = Grammar(random.Random(seed))
-    cases = [{"id": f"fuzz-{i}", "name": "t", "template": grammar.template(mode), "data": D}
-             for i in range(count)]  # fmt: skip
+    if mode == "data":
+        cases = [{"id": f"fuzz-{i}", "name": "t", "template": grammar.data_template(),
+                  "data": grammar.value()} for i in range(count)]  # fmt: skip
+    else:
+        cases = [{"id": f"fuzz-{i}", "name": "t", "template": grammar.template(mode), "data": D}
+                 for i in range(count)]  # fmt: skip
     bad = 0
     for case in go_outcomes(cases):
         expected = ("error", case["error"]) if "error" in case else ("output", case["output"])
