@@ -18,6 +18,7 @@ LAYERS = [
      "velarun.gcpause", "velarun.log"),
     ("velarun.runtime",),
     ("velarun.load",),
+    ("velarun.template",),
     ("velarun.compile",),
     ("velarun.gitinfo", "velarun.inputs", "velarun.secrets"),
     ("velarun.schedule",),
@@ -79,6 +80,17 @@ def test_the_runtime_knows_nothing_of_pipelines() -> None:
         if module.startswith("velarun.runtime")
         for imported in own_imports(module)
         if not imported.startswith("velarun.runtime") and layer(imported) > 0
+    }
+    assert found == set()
+
+
+def test_the_template_engines_import_only_the_base_layer() -> None:
+    found = {
+        (module, imported)
+        for module in MODULES
+        if module.startswith("velarun.template")
+        for imported in own_imports(module)
+        if not imported.startswith("velarun.template") and layer(imported) > 0
     }
     assert found == set()
 

@@ -15,6 +15,7 @@ from velarun.compile.env import default_env, merge, parameter_env
 from velarun.compile.eval_check import EVAL_HINT
 from velarun.compile.expr import ExprError
 from velarun.compile.expr import parse as parse_expr
+from velarun.compile.patterns import pattern_errors
 from velarun.compile.plan import (
     DroppedNeed,
     Plan,
@@ -29,7 +30,6 @@ from velarun.compile.rules import (
     EvalError,
     PatternError,
     Verdict,
-    check_pattern,
     error_text,
     evaluate,
     runtime_rules,
@@ -92,6 +92,8 @@ class _Compiler:
         self.defaults = default_env(data)
         self.number = 0
         self._reported: set[tuple[Pos, str]] = set()
+        self._name_pos: dict[int, Pos] = {}
+        """Where each planned stage's name is written (its `name:`, else its key)."""
 
     # -- substitution ------------------------------------------------------------------------
 
@@ -156,19 +158,9 @@ class _Compiler:
         for rules in (ruleset.if_, ruleset.unless):
             if rules.eval and not self._check_eval(rules, ruleset, where):
                 ok = False
-            for key in RULE_KEYS:
-                for pattern in rules.values(key):
-                    try:
-                        check_pattern(pattern, rules.matcher)
-                    except PatternError as exc:
-                        hint = (
-                            "RE2 syntax: no look-around or back-references"
-                            if rules.matcher == "regexp"
-                            else "Go glob syntax: `*`, `?`, `[a-z]`, `[^a]`, `\\` escapes"
-                        )
-                        at = rules.value_pos.get(pattern) or rules.key_pos.get(key, Pos(1, 1))
-                        self.diags.append(error(at, f"{where}: {exc}", hint))
-                        ok = False
+            problems = pattern_errors(rules, where)
+            self.diags += problems
+            ok = ok and not problems
         return ok
 
     def _check_eval(self, rules: Rules, ruleset: Ruleset, where: str) -> bool:
@@ -304,6 +296,19 @@ class _Compiler:
 
     def run(self) -> Plan:
         pruned: list[Pruned] = []
+        if self.p.metadata.render_inline:
+            # The server renders the whole file as a template first; running it unrendered
+            # (with no steps, an empty build that "succeeds") would not be what Vela runs.
+            self.diags.append(
+                error(
+                    self.p.metadata.render_inline_pos or Pos(1, 1),
+                    "`metadata.render_inline: true` renders the whole pipeline file as a"
+                    " template, and velarun cannot render templates yet",
+                    "write the rendered steps into the file, without `render_inline`, to run it"
+                    " locally",
+                )
+            )
+            return Plan(self.data, ())
         services = tuple(
             svc_plan
             for svc in self.p.services
@@ -318,7 +323,10 @@ class _Compiler:
                 self.data, (implicit_stage(steps),), services=services, pruned=tuple(pruned)
             )
         planned, dropped = self._stages(pruned)
-        self._duplicates(tuple(s for stage in planned for s in stage.steps))
+        later = self._duplicate_stages(planned)
+        self._duplicates(
+            tuple(s for stage in planned if id(stage) not in later for s in stage.steps)
+        )
         return Plan(
             self.data,
             stages=planned,
@@ -357,23 +365,52 @@ class _Compiler:
             planned.append(
                 PlannedStage(stage.name, tuple(needs), stage.independent, steps, stage.pos)
             )
+            self._name_pos[id(planned[-1])] = stage.key_pos.get("name", stage.pos)
         return tuple(planned), tuple(dropped)
 
-    def _duplicates(self, steps: tuple[PlannedStep, ...]) -> None:
-        """After purge, step names must be unique (the server's ``ValidatePipeline``)."""
-        seen: dict[str, PlannedStep] = {}
-        for step in steps:
-            key = f"{step.stage or ''}_{step.name}"
-            first = seen.setdefault(key, step)
-            if first is not step:
+    def _duplicate_stages(self, stages: tuple[PlannedStage, ...]) -> set[int]:
+        """After purge, stage names must be unique (the server's ``ValidatePipeline``); returns
+        the ids of the later copies, whose steps are not checked again."""
+        seen: dict[str, PlannedStage] = {}
+        later: set[int] = set()
+        for stage in stages:
+            first = seen.setdefault(stage.name, stage)
+            if first is not stage:
+                later.add(id(stage))
                 self.diags.append(
                     error(
-                        step.pos,
-                        f"step `{step.name}` is defined twice (also at line {first.pos.line})"
+                        self._name_pos.get(id(stage), stage.pos),
+                        f"stage `{stage.name}` is defined twice (also at line {first.pos.line})"
                         " and the rulesets keep both for this rule data",
-                        "give each step a unique name",
+                        "give each stage a unique name",
                     )
                 )
+        return later
+
+    def _duplicates(self, steps: tuple[PlannedStep, ...]) -> None:
+        """After purge, ``<stage>_<step>`` keys must be unique (the server's
+        ``ValidatePipeline``; Vela's own ``clone`` and ``init`` steps are not checked)."""
+        seen: dict[str, PlannedStep] = {}
+        for step in steps:
+            if step.name in ("clone", "init"):
+                continue
+            key = f"{step.stage or ''}_{step.name}"
+            first = seen.setdefault(key, step)
+            if first is step:
+                continue
+            line = first.pos.line
+            message = f"step `{step.name}` is defined twice (also at line {line})"
+            hint = "give each step a unique name"
+            if first.name != step.name:
+                message = (
+                    f"step `{step.name}` in stage `{step.stage}` collides with step"
+                    f" `{first.name}` (line {line}): Vela keys steps as `<stage>_<step>`, both"
+                    f" give `{key}`"
+                )
+                hint = "rename one of the steps or stages"
+            self.diags.append(
+                error(step.pos, f"{message} and the rulesets keep both for this rule data", hint)
+            )
 
 
 @gc_paused()
@@ -386,7 +423,11 @@ def compile_pipeline(
 ) -> CompileResult:
     compiler = _Compiler(pipeline, data, options or CompileOptions())
     plan = compiler.run()
-    diags = tuple(sort_diagnostics([*load_diagnostics, *compiler.diags]))
+    # A load warning that this rule data turns into an error (a duplicate name both copies
+    # of which are kept, `render_inline`) is said once, as the error.
+    errors_at = {d.pos for d in compiler.diags if d.is_error}
+    kept = [d for d in load_diagnostics if d.is_error or d.pos not in errors_at]
+    diags = tuple(sort_diagnostics([*kept, *compiler.diags]))
     if has_errors(diags):
         return CompileResult(None, diags)
     return CompileResult(dataclasses.replace(plan, diagnostics=diags), diags)

@@ -98,10 +98,14 @@ class Verdict:
     """Why, in words: for a pruned step the rule that pruned it; empty when kept plainly."""
 
 
+_RE2_OPTIONS = re2.Options()
+_RE2_OPTIONS.log_errors = False  # RE2's C++ logging would print a bad pattern on our stderr
+
+
 @lru_cache(maxsize=1024)
 def _regexp(pattern: str) -> Any:
     try:
-        return re2.compile(pattern)
+        return re2.compile(pattern, _RE2_OPTIONS)
     except re2.error as exc:
         detail = exc.args[0] if exc.args else "invalid"
         if isinstance(detail, bytes):

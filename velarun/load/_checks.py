@@ -44,8 +44,9 @@ def check(p: Pipeline) -> list[Diagnostic]:
         out += _stage(stage, p)
     for step in p.all_steps():
         out += _step(step)
-    out += _duplicate_stages(p.stages)
-    out += _duplicate_steps(p)
+    stage_dups, later_copies = _duplicate_stages(p.stages)
+    out += stage_dups
+    out += _duplicate_steps(p, later_copies)
     out += _report_as(p.all_steps())
     out += _needs(p.stages)
     return out
@@ -90,6 +91,16 @@ def _top(p: Pipeline) -> list[Diagnostic]:
     if not (p.stages or p.steps or p.templates or p.metadata.render_inline or written):
         out.append(
             error(START, "the pipeline has no stages, steps or templates", "add a `steps:` list")
+        )
+    if p.metadata.render_inline:
+        out.append(
+            warning(
+                p.metadata.render_inline_pos or START,
+                "`metadata.render_inline: true` renders the whole pipeline file as a template,"
+                " which velarun cannot do yet: `plan` and `exec` refuse this pipeline",
+                "write the rendered steps into the file, without `render_inline`, to run it"
+                " locally",
+            )
         )
     if p.templates:
         out.append(
@@ -164,35 +175,69 @@ def _step(step: Step) -> list[Diagnostic]:
     return out
 
 
-def _duplicate_stages(stages: Iterable[Stage]) -> list[Diagnostic]:
+def _duplicate_stages(stages: Iterable[Stage]) -> tuple[list[Diagnostic], set[int]]:
+    """Two stages with one name (a `name:` or the same key written twice: Vela's stages
+    decoder keeps both). The server checks this after pruning, so a copy that the rulesets
+    may prune is only a warning here; ``plan`` decides. Also returns the ids of the later
+    copies, whose steps are not checked again."""
     out: list[Diagnostic] = []
     first: dict[str, Stage] = {}
+    later: set[int] = set()
     for stage in stages:
         seen = first.get(stage.name)
         if seen is None:
             first[stage.name] = stage
             continue
+        later.add(id(stage))
+        pos = stage.key_pos.get("name", stage.pos)
+        line = seen.pos.line
+        if _prunable_stage(stage) or _prunable_stage(seen):
+            out.append(
+                warning(
+                    pos,
+                    f"stage `{stage.name}` is also defined at line {line}; {_AT_MOST_ONE}",
+                    "give each stage a unique name unless the rulesets of their steps exclude"
+                    " each other",
+                )
+            )
+            continue
         out.append(
             error(
-                stage.key_pos.get("name", stage.pos),
-                f"stage `{stage.name}` is already defined at line {seen.pos.line}",
+                pos,
+                f"stage `{stage.name}` is already defined at line {line}",
                 "give each stage a unique name",
             )
         )
-    return out
+    return out, later
+
+
+_AT_MOST_ONE = (
+    "Vela accepts this only if the rulesets leave at most one of them (`plan` checks it for"
+    " the rule data)"
+)
 
 
 def _compile_time_conditional(step: Step) -> bool:
+    """True when the step has rules the compiler decides, so it may be pruned. An `unless`
+    block of `status` rules alone counts: the server prunes it at compile time (quirk)."""
     rs = step.ruleset
-    return any(rules.written().keys() - {"status"} or rules.eval for rules in (rs.if_, rs.unless))
+    if rs.unless.written() or rs.unless.eval:
+        return True
+    return bool(rs.if_.written().keys() - {"status"} or rs.if_.eval)
 
 
-def _duplicate_steps(p: Pipeline) -> list[Diagnostic]:
-    """Vela keys steps by ``<stage>_<step>`` in one map across stages (quirk kept on purpose)."""
+def _prunable_stage(stage: Stage) -> bool:
+    """A stage is dropped when every one of its steps is pruned (or it has none)."""
+    return all(_compile_time_conditional(step) for step in stage.steps)
+
+
+def _duplicate_steps(p: Pipeline, skip: set[int]) -> list[Diagnostic]:
+    """Vela keys steps by ``<stage>_<step>`` in one map across stages (quirk kept on purpose),
+    and checks it after pruning: a step that may be pruned makes a duplicate a warning."""
     out: list[Diagnostic] = []
     first: dict[str, Step] = {}
     pairs: list[tuple[str, Step]] = (
-        [(stage.name, step) for stage in p.stages for step in stage.steps]
+        [(stage.name, step) for stage in p.stages if id(stage) not in skip for step in stage.steps]
         if p.stages
         else [("", step) for step in p.steps]
     )
@@ -204,19 +249,23 @@ def _duplicate_steps(p: Pipeline) -> list[Diagnostic]:
         if seen is None:
             first[key] = step
             continue
-        where = f"step `{step.name}`" + (f" in stage `{stage_name}`" if stage_name else "")
+        maybe = _compile_time_conditional(step) or _compile_time_conditional(seen)
+        line = seen.pos.line
         if seen.name != step.name:
-            where = f"step `{step.name}` in stage `{stage_name}` collides with step `{seen.name}`"
-            where += f" (line {seen.pos.line}): Vela keys steps as `<stage>_<step>`, both give"
-            where += f" `{key}`"
-            out.append(error(step.pos, where, "rename one of the steps or stages"))
+            what = f"step `{step.name}` in stage `{stage_name}` collides with step `{seen.name}`"
+            what += f" (line {line}): Vela keys steps as `<stage>_<step>`, both give `{key}`"
+            hint = "rename one of the steps or stages"
+            if maybe:
+                what += f"; {_AT_MOST_ONE}"
+                hint += " unless the rulesets exclude each other"
+            out.append((warning if maybe else error)(step.pos, what, hint))
             continue
-        if _compile_time_conditional(step) and _compile_time_conditional(seen):
+        where = f"step `{step.name}`" + (f" in stage `{stage_name}`" if stage_name else "")
+        if maybe:
             out.append(
                 warning(
                     step.pos,
-                    f"{where} is also defined at line {seen.pos.line}; Vela accepts this only"
-                    " if the rulesets leave at most one of them",
+                    f"{where} is also defined at line {line}; {_AT_MOST_ONE}",
                     "give each step a unique name unless the rulesets exclude each other",
                 )
             )
@@ -224,7 +273,7 @@ def _duplicate_steps(p: Pipeline) -> list[Diagnostic]:
             out.append(
                 error(
                     step.pos,
-                    f"{where} is already defined at line {seen.pos.line}",
+                    f"{where} is already defined at line {line}",
                     "give each step a unique name",
                 )
             )

@@ -56,7 +56,16 @@ SERVICE_KEYS = (
     "user",
     "ruleset",
 )
-ORIGIN_KEYS = ("name", "image", "pull", "environment", "parameters", "secrets", "ruleset")
+ORIGIN_KEYS = (
+    "name",
+    "image",
+    "pull",
+    "environment",
+    "parameters",
+    "secrets",
+    "ruleset",
+    "id_request",  # since server v0.28: ask for an OIDC ID request token (a string)
+)
 
 # Keys people bring from other CI systems or put one level off; each with the fix.
 STEP_KEY_HINTS = {
@@ -155,6 +164,8 @@ def secret_origin(r: Reader, m: YMap) -> SecretOrigin:
     parameters: dict[str, Any] = {}
     if "parameters" in f and (pmap := r.as_map(f["parameters"][1], "`parameters`")):
         parameters = r.as_any(pmap, "`parameters`")
+    if "id_request" in f:
+        r.as_str(f["id_request"][1], f"`id_request` of {where}")  # only its shape is checked
     return SecretOrigin(
         name=name,
         image=r.as_str(f["image"][1], "origin `image`") if "image" in f else "",

@@ -136,6 +136,7 @@ def _metadata(r: Reader, node: YNode) -> Metadata:
         if "render_inline" in f
         else False,
         auto_cancel=auto_cancel,
+        render_inline_pos=f["render_inline"][1].pos if "render_inline" in f else None,
     )
 
 

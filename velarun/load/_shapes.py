@@ -31,10 +31,10 @@ def kind(node: YNode) -> str:
 
 def _holds_anchor(node: YNode, depth: int = 0) -> bool:
     """True when ``node`` or a block inside it carries an ``&anchor`` (an alias holder)."""
-    if isinstance(node, YScalar) or depth > 3:
-        return False
     if node.anchored:
         return True
+    if isinstance(node, YScalar) or depth > 3:
+        return False
     children = node.items if isinstance(node, YSeq) else tuple(v for _, v in node.items)
     return any(_holds_anchor(child, depth + 1) for child in children)
 

@@ -1,9 +1,10 @@
 """YAML text -> a small tree of positioned nodes.
 
 PyYAML's ``compose`` keeps line/column marks. On top of it this module adds what Vela's yaml.v3
-does and PyYAML does not: duplicate keys are errors, merge keys (``<<``) are applied with explicit
-keys winning, and it bounds what hostile input can cost: alias expansion, recursive aliases and
-nesting depth all become diagnostics instead of hangs or tracebacks.
+does and PyYAML does not: duplicate keys are errors (except stage keys, as in Vela), merge keys
+(``<<``) are applied with explicit keys winning, and it bounds what hostile input can cost: alias
+expansion, recursive aliases and nesting depth all become diagnostics instead of hangs or
+tracebacks.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ class YScalar:
     plain: bool
     """Written without quotes or block indicators: only plain scalars resolve to bool/int/null."""
     pos: Pos
+    anchored: bool = False
 
     @property
     def is_null(self) -> bool:
@@ -123,6 +125,9 @@ class _Converter:
         self._done: dict[int, YNode] = {}
         self._sizes: dict[int, int] = {}
         self._active: set[int] = set()
+        self._stages: int | None = None
+        """The top-level ``stages`` mapping: Vela's stages decoder reads its keys itself, so
+        yaml.v3's duplicate-key check never runs there and a key written twice is two stages."""
 
     def expanded_size(self, node: Node) -> int:
         """Node count with aliases expanded, computed over the shared graph in linear time."""
@@ -169,7 +174,7 @@ class _Converter:
                 # libyaml's) and no explicit tag.
                 plain = not node.style and key not in self.explicit
                 tag = node.tag
-                result = YScalar(node.value, tag, plain, pos)
+                result = YScalar(node.value, tag, plain, pos, key in self.anchored)
             elif isinstance(node, SequenceNode):
                 items = tuple(self.convert(n, depth + 1) for n in node.value)
                 result = YSeq(items, pos, key in self.anchored)
@@ -207,6 +212,11 @@ class _Converter:
             k = self.convert(knode, depth + 1)
             assert isinstance(k, YScalar)
             first = seen.get(k.value)
+            if depth == 0 and k.value == "stages":
+                self._stages = id(vnode)
+            if first is not None and id(node) == self._stages:
+                explicit.append((k, self.convert(vnode, depth + 1)))
+                continue
             if first is not None:
                 self.diags.append(
                     error(

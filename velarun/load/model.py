@@ -213,6 +213,8 @@ class Metadata:
     environment: tuple[str, ...] = ("steps", "services", "secrets")
     render_inline: bool = False
     auto_cancel: Mapping[str, bool] = field(default_factory=dict)
+    render_inline_pos: Pos | None = None
+    """Where `render_inline` is written, when it is."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -337,3 +337,48 @@ PRUNED = (
 def test_selection_errors(tmp_path: Path, source: str, args: list[str], message: str) -> None:
     code, out, err = plan_file(tmp_path, source, "--no-git", *args)
     assert (code, out, err) == (2, "", message)
+
+
+RENDER_INLINE = 'version: "1"\nmetadata:\n  render_inline: true\n'
+REFUSED = (
+    "p.yml:3:18: error: `metadata.render_inline: true` renders the whole pipeline file as a"
+    " template, and velarun cannot render templates yet\n"
+    "  hint: write the rendered steps into the file, without `render_inline`, to run it locally\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("body", "stderr"),
+    [
+        (
+            "templates:\n  - {name: go, source: github.com/org/repo/go.yml, type: github}\n",
+            REFUSED
+            + "p.yml:5:3: warning: velarun cannot render templates yet; steps that use one will"
+            " not run\n"
+            "  hint: expand the template into plain steps to run this pipeline locally\n"
+            "1 error, 1 warning\n",
+        ),
+        (  # plain steps too: the server renders the file before it reads them; velarun cannot
+            "steps:\n  - {name: a, image: alpine, commands: [ls]}\n",
+            REFUSED + "1 error, 0 warnings\n",
+        ),
+    ],
+    ids=["templates-only", "with-steps"],
+)
+def test_render_inline_is_refused_not_an_empty_build(
+    tmp_path: Path, body: str, stderr: str
+) -> None:
+    """A pipeline velarun cannot expand never runs as a successful empty build: `plan` and
+    `exec` exit 2 (before any engine is touched) naming `render_inline`."""
+    from velarun.cli.exec import Deps
+    from velarun.lifecycle import Engine
+
+    def no_engine(run_id: str) -> Engine:
+        raise AssertionError("the engine was opened")
+
+    f = tmp_path / "p.yml"
+    f.write_text(RENDER_INLINE + body)
+    for command in ("plan", "exec"):
+        result = runner.invoke(app, [command, str(f), "--no-git"], obj=Deps(no_engine))
+        err = result.stderr.replace(str(tmp_path) + "/", "")
+        assert (result.exit_code, result.stdout, err) == (2, "", stderr), command

@@ -137,3 +137,64 @@ def test_plan_and_validate_do_not_import_what_they_do_not_use() -> None:
             cwd=root,
         )
         assert out.stderr.splitlines()[-1] == "False", (command, out.stderr)
+
+
+BAD_PATTERNS = (
+    'version: "1"\nsteps:\n'
+    "  - name: a\n    image: alpine\n    commands: [ls]\n"
+    '    ruleset:\n      matcher: regexp\n      branch: "*-dev"\n'
+    "  - name: b\n    image: alpine\n    commands: [ls]\n"
+    '    ruleset:\n      branch: ["main", "\\\\"]\n'
+    "services:\n  - name: db\n    image: postgres\n"
+    '    ruleset: {tag: "v[", path: "${X}["}\n'
+)
+PATTERN_ERRORS = (
+    "p.yml:8:15: error: step `a`: invalid regexp `*-dev`: no argument for repetition operator: *\n"
+    "  hint: RE2 syntax: no look-around or back-references\n"
+    "p.yml:13:24: error: step `b`: invalid glob `\\`: syntax error in pattern\n"
+    "  hint: Go glob syntax: `*`, `?`, `[a-z]`, `[^a]`, `\\` escapes\n"
+    "p.yml:17:20: error: service `db`: invalid glob `v[`: syntax error in pattern\n"
+    "  hint: Go glob syntax: `*`, `?`, `[a-z]`, `[^a]`, `\\` escapes\n"
+)
+VALIDATE_REPORT = PATTERN_ERRORS + "3 errors, 0 warnings\n"
+PLAN_REPORT = (
+    PATTERN_ERRORS
+    + "p.yml:17:32: error: service `db`: invalid glob `${X}[`: syntax error in pattern\n"
+    "  hint: Go glob syntax: `*`, `?`, `[a-z]`, `[^a]`, `\\` escapes\n"
+    "4 errors, 0 warnings\n"
+)
+
+
+def test_validate_reports_bad_rule_patterns_as_plan_does(tmp_path: Path) -> None:
+    """The messages `plan` gives, each at its pattern; one holding `${VAR}` is left to `plan`,
+    which checks it after substitution."""
+    f = tmp_path / "p.yml"
+    f.write_text(BAD_PATTERNS)
+    result = runner.invoke(app, ["validate", str(f)])
+    assert (result.exit_code, result.stdout.replace(str(tmp_path) + "/", "")) == (
+        2,
+        VALIDATE_REPORT,
+    )
+    plan = runner.invoke(app, ["plan", str(f), "--no-git"])
+    assert (plan.exit_code, plan.stderr.replace(str(tmp_path) + "/", "")) == (2, PLAN_REPORT)
+
+
+@pytest.mark.parametrize(
+    ("args", "stdout", "stderr"),
+    [(["validate"], VALIDATE_REPORT, ""), (["plan", "--no-git"], "", PLAN_REPORT)],
+    ids=["validate", "plan"],
+)
+def test_re2_logging_stays_off_the_terminal(
+    tmp_path: Path, args: list[str], stdout: str, stderr: str
+) -> None:
+    """RE2's C++ logging (`WARNING: All log messages before absl::InitializeLog()`, `E0000 ...
+    re2.cc`) never reaches the user: stdout and stderr are velarun's own text only."""
+    (tmp_path / "p.yml").write_text(BAD_PATTERNS)
+    out = subprocess.run(
+        [sys.executable, "-m", "velarun", args[0], "p.yml", *args[1:]],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert (out.returncode, out.stdout, out.stderr) == (2, stdout, stderr)

@@ -89,7 +89,7 @@ CASES: list[tuple[str, str | bytes, str]] = [
     (
         "duplicate-step-with-rulesets",
         'version: "1"\nsteps:\n  - name: a\n    image: alpine\n    commands: [ls]\n    ruleset: {branch: main}\n  - name: a\n    image: alpine\n    commands: [ls]\n    ruleset: {branch: dev}\n',
-        "p.yml:7:5: warning: step `a` is also defined at line 3; Vela accepts this only if the rulesets leave at most one of them\n  hint: give each step a unique name unless the rulesets exclude each other\n0 errors, 1 warning",
+        "p.yml:7:5: warning: step `a` is also defined at line 3; Vela accepts this only if the rulesets leave at most one of them (`plan` checks it for the rule data)\n  hint: give each step a unique name unless the rulesets exclude each other\n0 errors, 1 warning",
     ),
     (
         "stage-step-key-collision",
@@ -105,6 +105,56 @@ CASES: list[tuple[str, str | bytes, str]] = [
         "duplicate-stage-name",
         'version: "1"\nstages:\n  a:\n    steps:\n      - name: x\n        image: alpine\n        commands: [ls]\n  b:\n    name: a\n    steps:\n      - name: y\n        image: alpine\n        commands: [ls]\n',
         "p.yml:9:11: error: stage `a` is already defined at line 3\n  hint: give each stage a unique name\n1 error, 0 warnings",
+    ),
+    (
+        "duplicate-step-one-ruleset",
+        'version: "1"\nsteps:\n  - name: a\n    image: alpine\n    commands: [ls]\n  - name: a\n    image: alpine\n    commands: [ls]\n    ruleset: {event: pull_request}\n',
+        "p.yml:6:5: warning: step `a` is also defined at line 3; Vela accepts this only if the rulesets leave at most one of them (`plan` checks it for the rule data)\n  hint: give each step a unique name unless the rulesets exclude each other\n0 errors, 1 warning",
+    ),
+    (
+        "duplicate-step-unless-status-only",
+        'version: "1"\nsteps:\n  - {name: a, image: alpine, commands: [ls]}\n  - name: a\n    image: alpine\n    commands: [ls]\n    ruleset:\n      unless: {status: failure}\n  - name: b\n    image: alpine\n    commands: [ls]\n  - name: b\n    image: alpine\n    commands: [ls]\n    ruleset: {status: failure}\n',
+        "p.yml:4:5: warning: step `a` is also defined at line 3; Vela accepts this only if the rulesets leave at most one of them (`plan` checks it for the rule data)\n  hint: give each step a unique name unless the rulesets exclude each other\np.yml:12:5: error: step `b` is already defined at line 9\n  hint: give each step a unique name\n1 error, 1 warning",
+    ),
+    (
+        "stage-step-key-collision-one-ruleset",
+        'version: "1"\nstages:\n  three_word_key:\n    steps:\n      - name: build\n        image: alpine\n        commands: [ls]\n        ruleset: {event: pull_request}\n  three:\n    steps:\n      - name: word_key_build\n        image: alpine\n        commands: [ls]\n',
+        "p.yml:11:9: warning: step `word_key_build` in stage `three` collides with step `build` (line 5): Vela keys steps as `<stage>_<step>`, both give `three_word_key_build`; Vela accepts this only if the rulesets leave at most one of them (`plan` checks it for the rule data)\n  hint: rename one of the steps or stages unless the rulesets exclude each other\n0 errors, 1 warning",
+    ),
+    (
+        "duplicate-stage-name-one-prunable",
+        'version: "1"\nstages:\n  a:\n    steps:\n      - name: x\n        image: alpine\n        commands: [ls]\n  b:\n    name: a\n    steps:\n      - name: y\n        image: alpine\n        commands: [ls]\n        ruleset: {branch: dev}\n',
+        "p.yml:9:11: warning: stage `a` is also defined at line 3; Vela accepts this only if the rulesets leave at most one of them (`plan` checks it for the rule data)\n  hint: give each stage a unique name unless the rulesets of their steps exclude each other\n0 errors, 1 warning",
+    ),
+    (
+        "duplicate-stage-key",
+        'version: "1"\nstages:\n  a:\n    steps:\n      - {name: x, image: alpine, commands: [ls]}\n  a:\n    steps:\n      - {name: y, image: alpine, commands: [ls]}\n',
+        "p.yml:6:3: error: stage `a` is already defined at line 3\n  hint: give each stage a unique name\n1 error, 0 warnings",
+    ),
+    (
+        "duplicate-stage-key-one-prunable",
+        'version: "1"\nstages:\n  a:\n    steps:\n      - {name: x, image: alpine, commands: [ls], ruleset: {event: tag}}\n  a:\n    steps:\n      - {name: x, image: alpine, commands: [ls]}\n',
+        "p.yml:6:3: warning: stage `a` is also defined at line 3; Vela accepts this only if the rulesets leave at most one of them (`plan` checks it for the rule data)\n  hint: give each stage a unique name unless the rulesets of their steps exclude each other\n0 errors, 1 warning",
+    ),
+    (
+        "duplicate-key-in-a-stage",
+        'version: "1"\nstages:\n  a:\n    steps:\n      - {name: x, image: alpine, commands: [ls]}\n    steps: []\n',
+        "p.yml:6:5: error: duplicate key `steps`: already defined at line 4\n  hint: YAML allows a key once per mapping; remove or rename one of them\n1 error, 0 warnings",
+    ),
+    (
+        "top-level-anchored-scalar",
+        'version: "1"\nx-image: &img alpine:3.20\nx-plain: alpine\nsteps:\n  - {name: a, image: *img, commands: [ls]}\n',
+        "p.yml:3:1: warning: unknown key `x-plain` in the pipeline\n  hint: Vela ignores unknown keys; known here: version, metadata, environment, worker, secrets, services, stages, steps, templates, deployment, git\n0 errors, 1 warning",
+    ),
+    (
+        "secret-origin-id-request",
+        'version: "1"\nsecrets:\n  - origin:\n      name: vault\n      image: target/vault\n      id_request: yes\n      parameters: {addr: vault.example.com}\n  - origin:\n      name: other\n      image: target/vault\n      id_request: [yes]\nsteps:\n  - {name: a, image: alpine, commands: [ls]}\n',
+        "p.yml:11:19: error: `id_request` of secret origin `other` must be a string, got a list\n1 error, 0 warnings",
+    ),
+    (
+        "render-inline-templates-only",
+        'version: "1"\nmetadata:\n  render_inline: true\ntemplates:\n  - {name: go, source: github.com/org/repo/go.yml, type: github}\n',
+        "p.yml:3:18: warning: `metadata.render_inline: true` renders the whole pipeline file as a template, which velarun cannot do yet: `plan` and `exec` refuse this pipeline\n  hint: write the rendered steps into the file, without `render_inline`, to run it locally\np.yml:5:3: warning: velarun cannot render templates yet; steps that use one will not run\n  hint: expand the template into plain steps to run this pipeline locally\n0 errors, 2 warnings",
     ),
     (
         "stage-needs-itself",

@@ -1,0 +1,3 @@
+module velarun/oracle
+
+go 1.22

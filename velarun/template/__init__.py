@@ -1,0 +1,1 @@
+"""Templates: the engines that expand Vela's templated pipelines (Go templates for now)."""
