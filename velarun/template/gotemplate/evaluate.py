@@ -13,10 +13,10 @@ from typing import Any
 
 import velarun.template.gotemplate.nodes as n
 from velarun.template.gotemplate.errors import TemplateError
-from velarun.template.gotemplate.funcs import BUILTINS, NO_VALUE, FuncError, GoFunc
+from velarun.template.gotemplate.funcs import BUILTINS, MAP, NO_VALUE, FuncError, GoFunc
 from velarun.template.gotemplate.lexer import byte_column
 from velarun.template.gotemplate.quote import go_quote
-from velarun.template.gotemplate.values import Iface, Uint8, bare, is_int, truth, type_name
+from velarun.template.gotemplate.values import Iface, Int64, Uint8, bare, is_int, truth, type_name
 
 MISSING: Any = object()  # Go's missingVal: "no final argument from an earlier command"
 _LITERAL_KINDS = {"bool": (n.BoolNode, "bool"), "string": (n.StringNode, "string"),
@@ -27,7 +27,9 @@ def _matches(value: Any, kind: str) -> bool:
     if kind == "string":
         return isinstance(value, str)
     if kind == "int":
-        return is_int(value) and not isinstance(value, Uint8)
+        return is_int(value) and not isinstance(value, Uint8 | Int64)
+    if kind == MAP:
+        return isinstance(value, dict)
     if kind == "float64":
         return isinstance(value, float)
     return isinstance(value, bool)
@@ -266,8 +268,8 @@ class Evaluator:
         if kind is None:
             return value
         if value is NO_VALUE:
-            if kind in ("any", "value"):
-                return None if kind == "any" else NO_VALUE
+            if kind in ("any", "value", MAP):
+                return NO_VALUE if kind == "value" else None
             raise self.errorf(f"invalid value; expected {kind}")
         if kind == "value":
             return value  # Go's reflect.Value keeps the interface; builtins unwrap as Go's do
@@ -282,8 +284,8 @@ class Evaluator:
         if isinstance(node, n.DotNode):
             return self.validate_type(dot, kind)
         if isinstance(node, n.NilNode):
-            if kind in ("any", "value", None):
-                return None if kind == "any" else NO_VALUE
+            if kind in ("any", "value", None, MAP):
+                return None if kind in ("any", MAP) else NO_VALUE
             raise self.errorf(f"cannot assign nil to {kind}")
         if isinstance(node, n.FieldNode):
             value = self.eval_field_chain(dot, dot, node, node.ident, [node], MISSING)
@@ -300,6 +302,8 @@ class Evaluator:
         return self.eval_literal(kind, node)
 
     def eval_literal(self, kind: str | None, node: n.Node) -> Any:
+        if kind == MAP:
+            raise self.errorf(f"can't handle {node} for arg of type {kind}")
         if kind in _LITERAL_KINDS:
             cls, word = _LITERAL_KINDS[str(kind)]
             if isinstance(node, n.BoolNode) and cls is n.BoolNode:

@@ -3,7 +3,8 @@
 A :class:`GoFunc` gives a Python callable the Go signature the executor needs to check and
 convert arguments as Go does. Parameter kinds are ``"any"`` (``interface {}``), ``"value"``
 (``reflect.Value``: the callable sees :data:`NO_VALUE` for a missing value), ``"string"``,
-``"int"``, ``"float64"`` and ``"bool"``. A callable signals Go's ``error`` result by raising
+``"int"``, ``"float64"``, ``"bool"`` and :data:`MAP` (``map[string]interface {}``, which nil
+may be). A callable signals Go's ``error`` result by raising
 :class:`FuncError` (any other exception is reported the same way, as Go's ``safeCall`` does).
 """
 
@@ -27,6 +28,9 @@ class _NoValue:
 
 
 NO_VALUE: Any = _NoValue()
+
+
+MAP = "map[string]interface {}"
 
 
 class FuncError(Exception):
@@ -146,6 +150,8 @@ def _basic_kind(value: Any) -> str | None:
         return "bool"
     if isinstance(value, Uint8):
         return "uint"
+    if isinstance(value, int):  # int64 and int are both of Go's intKind
+        return "int"
     return _KINDS.get(type(value)) if value is not None else None
 
 

@@ -28,6 +28,18 @@ class Uint8(int):
     """A Go ``uint8`` (a byte of a string): an int that names its type as Go does."""
 
 
+class StringSlice(list):  # type: ignore[type-arg]
+    """A Go ``[]string`` (what sprig's ``splitList`` returns); prints as any list does."""
+
+
+class IntSlice(list):  # type: ignore[type-arg]
+    """A Go ``[]int`` (what sprig's ``until`` returns)."""
+
+
+class Int64(int):
+    """A Go ``int64`` (what sprig's arithmetic returns): an int that names its type as Go does."""
+
+
 def is_int(value: object) -> bool:
     """A Go integer (``int`` or ``uint8``), never a bool."""
     return isinstance(value, int) and not isinstance(value, bool)
@@ -41,12 +53,18 @@ def type_name(value: object) -> str:
         return "bool"
     if isinstance(value, Uint8):
         return "uint8"
+    if isinstance(value, Int64):
+        return "int64"
     if isinstance(value, int):
         return "int"
     if isinstance(value, float):
         return "float64"
     if isinstance(value, str):
         return "string"
+    if isinstance(value, StringSlice):
+        return "[]string"
+    if isinstance(value, IntSlice):
+        return "[]int"
     if isinstance(value, list | tuple):
         return "[]interface {}"
     if isinstance(value, dict):
