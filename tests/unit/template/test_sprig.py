@@ -1,0 +1,48 @@
+"""sprig's functions against real Go with real sprig: every case of ``sprig_cases.json`` (see
+README.md) must give Go's output or Go's error message exactly; the names offered are sprig's,
+and the ones not offered yet are listed in ``sprig_missing.txt``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from velarun.template.gotemplate import TemplateError, render
+from velarun.template.sprig import txt_func_map
+
+HERE = Path(__file__).parent
+CASES: list[dict[str, Any]] = json.loads((HERE / "sprig_cases.json").read_text())["cases"]
+SPRIG_NAMES = set((HERE / "sprig_names.txt").read_text().split())
+MISSING = {
+    line.split("#")[0].strip()
+    for line in (HERE / "sprig_missing.txt").read_text().splitlines()
+    if line.split("#")[0].strip()
+}
+
+
+def outcome(case: dict[str, Any]) -> tuple[str, str]:
+    try:
+        text = render(case["template"], case.get("data"), name=case["name"], funcs=txt_func_map())
+    except TemplateError as err:
+        return "error", err.message
+    return "output", text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
+def test_matches_go(case: dict[str, Any]) -> None:
+    expected = ("error", case["error"]) if "error" in case else ("output", case["output"])
+    assert outcome(case) == expected, case["template"]
+
+
+def test_names_are_sprigs_and_the_rest_is_listed() -> None:
+    offered = set(txt_func_map())
+    assert offered <= SPRIG_NAMES
+    assert "env" not in offered and "expandenv" not in offered
+    assert SPRIG_NAMES - offered - {"env", "expandenv"} == MISSING
+
+
+def test_each_call_gives_a_new_map() -> None:
+    assert txt_func_map() is not txt_func_map()

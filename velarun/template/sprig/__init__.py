@@ -1,0 +1,37 @@
+"""Masterminds/sprig v3's template functions (``TxtFuncMap``), as Vela gives them to its
+templates: without ``env`` and ``expandenv``.
+
+:func:`txt_func_map` is the function map for :func:`velarun.template.gotemplate.render`'s
+``funcs``. Modules follow sprig's own files: ``defaults`` (with the JSON functions of
+``gojson``), ``strings``, ``lists``, ``dicts``, ``numeric``, ``reflection``, ``encoding``,
+``regex``, ``paths``; ``_go`` holds what they share (Go's kinds, ``empty``, cast's
+conversions). The functions of sprig not offered yet are listed in
+``tests/unit/template/sprig_missing.txt``.
+"""
+
+from __future__ import annotations
+
+from velarun.template.gotemplate.funcs import GoFunc
+from velarun.template.sprig import (
+    defaults,
+    dicts,
+    encoding,
+    lists,
+    numeric,
+    paths,
+    reflection,
+    regex,
+    strings,
+)
+
+__all__ = ["txt_func_map"]
+
+_MODULES = (defaults, strings, lists, dicts, numeric, reflection, encoding, regex, paths)
+
+
+def txt_func_map() -> dict[str, GoFunc]:
+    """sprig's ``TxtFuncMap()`` minus ``env`` and ``expandenv`` (a new dict on each call)."""
+    table: dict[str, GoFunc] = {}
+    for module in _MODULES:
+        table.update(module.FUNCS)
+    return table
