@@ -217,3 +217,26 @@ MORE = [
     '{{ get nil "a" }}|', '{{ merge nil (dict "a" 1) }}', '{{ get .missing "a" }}|',
 ]  # fmt: skip
 GROUPS["more"] = MORE
+
+CASING = [
+    '{{ camelcase "http_server" }} {{ camelcase "_camel_case" }} {{ camelcase "no_https" }}',
+    '{{ camelcase "_complex__case_" }} {{ camelcase "all" }} {{ camelcase "a" }} {{ camelcase "__" }}',
+    '{{ camelcase "hello world-foo" }} {{ camelcase "" }}| {{ camelcase "HELLO_WORLD" }}',
+    '{{ snakecase "FirstName" }} {{ snakecase "HTTPServer" }} {{ snakecase "NoHTTPS" }}',
+    '{{ snakecase "GO_PATH" }} {{ snakecase "GO PATH" }} {{ snakecase "GO-PATH" }}',
+    '{{ snakecase "http2xx" }} {{ snakecase "HTTP20xOK" }} {{ snakecase "Duration2m3s" }}',
+    '{{ snakecase "Bld4Floor3rd" }} {{ snakecase " _-_ " }} {{ snakecase "a (b) c" }}',
+    '{{ snakecase "abc.def" }} {{ snakecase "ABC123def" }} {{ snakecase "123abc" }} {{ snakecase "x9" }}',
+    '{{ kebabcase "FirstName" }} {{ kebabcase "HTTPServer" }} {{ kebabcase "my_var Name" }}',
+    '{{ kebabcase "Vela CI Pipeline" }} {{ kebabcase "already-kebab" }} {{ kebabcase "ÜberCool" }}',
+    '{{ snakecase "中文Name" }} {{ camelcase "über_cool" }} {{ snakecase "a1B2" }}',
+    '{{ wrap 5 "Hello World Foo" }}', '{{ wrap 3 "abcdefgh ij" }}', '{{ wrap 0 "a b" }}',
+    '{{ wrap 10 "" }}|', '{{ wrap 4 "  a   b  " }}|', '{{ wrapWith 5 "\\t" "Hello World" }}',
+    '{{ wrapWith 3 "|" "abcdefgh ij" }}', '{{ wrapWith 5 "" "Hello World" }}',
+    '{{ addf 1.5 2 "3.25" }}', '{{ addf }}', '{{ add1f 1.1 }}', '{{ subf 10 0.1 0.2 }}',
+    '{{ mulf 0.1 3 }}', '{{ divf 1 3 }}', '{{ divf 2 3 }}', '{{ divf 10 4 }}', '{{ divf 1 0 }}',
+    '{{ divf -2 3 }}', '{{ addf 0.1 0.2 }}', '{{ mulf 1e20 1e20 }}', '{{ addf 1 .nil "x" }}',
+    '{{ chunk 2 (list 1 2 3 4 5) }}', '{{ chunk 3 .el }}', '{{ chunk 5 .ls }}', '{{ chunk 2 "ab" }}',
+    '{{ mustChunk 1 .ls }}', '{{ hello }}', '{{ addf 1 2 | typeOf }}',
+]  # fmt: skip
+GROUPS["casing"] = CASING

@@ -5,6 +5,7 @@ and the ones not offered yet are listed in ``sprig_missing.txt``."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -46,3 +47,25 @@ def test_names_are_sprigs_and_the_rest_is_listed() -> None:
 
 def test_each_call_gives_a_new_map() -> None:
     assert txt_func_map() is not txt_func_map()
+
+
+@pytest.mark.parametrize(
+    ("template", "pattern"),
+    [
+        ("{{ randAlphaNum 12 }}", r"[A-Za-z0-9]{12}"),
+        ("{{ randAlpha 7 }}", r"[A-Za-z]{7}"),
+        ("{{ randNumeric 5 }}", r"[0-9]{5}"),
+        ("{{ randAscii 9 }}", r"[ -~]{9}"),
+        ("{{ randAlpha 0 }}", r""),
+        ("{{ randInt 3 5 }}", r"[34]"),
+        ("{{ uuidv4 }}", r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"),
+    ],
+)
+def test_random_functions_have_sprigs_shape(template: str, pattern: str) -> None:
+    for _ in range(20):
+        assert re.fullmatch(pattern, render(template, funcs=txt_func_map()))
+
+
+def test_rand_int_refuses_an_empty_range_as_go_does() -> None:
+    with pytest.raises(TemplateError, match="error calling randInt: invalid argument to Intn"):
+        render("{{ randInt 5 5 }}", funcs=txt_func_map())

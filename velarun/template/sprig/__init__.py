@@ -1,24 +1,25 @@
 """Masterminds/sprig v3's template functions (``TxtFuncMap``), as Vela gives them to its
 templates: without ``env`` and ``expandenv``.
 
-:func:`txt_func_map` is the function map for :func:`velarun.template.gotemplate.render`'s
-``funcs``. Modules follow sprig's own files: ``defaults`` (with the JSON functions of
-``gojson``), ``strings``, ``lists``, ``dicts``, ``numeric``, ``reflection``, ``encoding``,
-``regex``, ``paths``; ``_go`` holds what they share (Go's kinds, ``empty``, cast's
-conversions). The functions of sprig not offered yet are listed in
-``tests/unit/template/sprig_missing.txt``.
+:func:`txt_func_map` is the function map for ``render``'s ``funcs``. Modules follow
+sprig's own files: ``defaults`` (with ``gojson``, Go's JSON), ``strings``, ``casing``, ``lists``,
+``dicts``, ``numeric``, ``reflection``, ``encoding``, ``regex``, ``paths``, ``random`` (checked
+for shape only); ``_go`` holds what they share (Go's kinds, ``empty``, cast's conversions). The
+functions of sprig not offered yet are listed in ``tests/unit/template/sprig_missing.txt``.
 """
 
 from __future__ import annotations
 
 from velarun.template.gotemplate.funcs import GoFunc
 from velarun.template.sprig import (
+    casing,
     defaults,
     dicts,
     encoding,
     lists,
     numeric,
     paths,
+    random,
     reflection,
     regex,
     strings,
@@ -26,7 +27,19 @@ from velarun.template.sprig import (
 
 __all__ = ["txt_func_map"]
 
-_MODULES = (defaults, strings, lists, dicts, numeric, reflection, encoding, regex, paths)
+_MODULES = (
+    defaults,
+    strings,
+    casing,
+    lists,
+    dicts,
+    numeric,
+    reflection,
+    encoding,
+    regex,
+    paths,
+    random,
+)
 
 
 def txt_func_map() -> dict[str, GoFunc]:

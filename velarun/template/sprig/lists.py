@@ -160,3 +160,16 @@ FUNCS: dict[str, GoFunc] = {
     "untilStep": GoFunc(until_step, ("int", "int", "int"), None),
     "seq": GoFunc(seq, (), "int"),
 }
+
+
+def chunk(size: int, items: Any) -> list[list[Any]]:
+    if items is not None and not isinstance(items, list | tuple):
+        raise FuncError(f"Cannot chunk type {kind(items)}")
+    values = list_kind(items, "chunk")
+    if size <= 0:
+        raise FuncError("runtime error: makeslice: len out of range")
+    return [values[i : i + size] for i in range(0, len(values), size)]
+
+
+FUNCS.update({"chunk": GoFunc(chunk, ("int", "any"), None),
+              "mustChunk": GoFunc(chunk, ("int", "any"), None)})  # fmt: skip

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Any
 
 from velarun.template.gotemplate.funcs import FuncError, GoFunc
-from velarun.template.gotemplate.gofmt import sprint
+from velarun.template.gotemplate.gofmt import shortest_float, sprint
 from velarun.template.gotemplate.values import Int64
 from velarun.template.sprig._go import to_float64, to_int64, wrap64
 
@@ -143,3 +145,41 @@ FUNCS: dict[str, GoFunc] = {
     "atoi": GoFunc(atoi, ("string",), None),
     "toDecimal": GoFunc(to_decimal, ("any",), None),
 }
+
+
+def _decimal(value: Any) -> Decimal:
+    f = to_float64(value)
+    if not math.isfinite(f):
+        raise FuncError(f"Cannot create a Decimal from {shortest_float(f)}")
+    return Decimal(repr(f))
+
+
+def _div(a: Decimal, b: Decimal) -> Decimal:
+    if b == 0:
+        raise FuncError("decimal division by 0")
+    return (a / b).quantize(Decimal("1e-16"), rounding=ROUND_HALF_UP)
+
+
+def _decimal_op(op: Callable[[Decimal, Decimal], Decimal]) -> Callable[..., float]:
+    """sprig's ``execDecimalOp``: shopspring/decimal arithmetic over the float arguments."""
+
+    def run(a: Any, *values: Any) -> float:
+        with localcontext() as ctx:
+            ctx.prec = 1000
+            out = _decimal(a)
+            for v in values:
+                out = op(out, _decimal(v))
+            return float(out)
+
+    return run
+
+
+_addf = _decimal_op(lambda x, y: x + y)
+
+FUNCS.update({
+    "add1f": GoFunc(lambda a: _addf(a, 1), ("any",), None),
+    "addf": GoFunc(lambda *v: _addf(0.0, *v)),
+    "subf": GoFunc(_decimal_op(lambda x, y: x - y), ("any",), "any"),
+    "mulf": GoFunc(_decimal_op(lambda x, y: x * y), ("any",), "any"),
+    "divf": GoFunc(_decimal_op(_div), ("any",), "any"),
+})  # fmt: skip
