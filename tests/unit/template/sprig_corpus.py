@@ -240,3 +240,9 @@ CASING = [
     '{{ mustChunk 1 .ls }}', '{{ hello }}', '{{ addf 1 2 | typeOf }}',
 ]  # fmt: skip
 GROUPS["casing"] = CASING
+
+JSON_EDGES = [
+    '{{ fromJson "1e400" }}', '{{ fromJson "[1e400, 2]" }}', '{{ fromJson "{\\"a\\": 1e400}" }}',
+    '{{ fromJson "[1, 2" }}', '{{ fromJson "" }}', '{{ fromJson "-1e400" | typeOf }}',
+]  # fmt: skip
+GROUPS["json"] = JSON_EDGES

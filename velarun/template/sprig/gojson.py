@@ -77,11 +77,18 @@ def _join(open_: str, items: list[str], close: str, indent: str | None, depth: i
 
 
 def unmarshal(text: str) -> Any:
-    """``json.Unmarshal`` into ``interface {}``: every number is a float64."""
+    """``json.Unmarshal`` into ``interface {}``: every number is a float64 (0 when out of
+    float64's range, as Go leaves it)."""
     try:
-        return json.loads(text, parse_int=float, parse_constant=_no_constant)
+        return json.loads(text, parse_int=_number, parse_float=_number,
+                          parse_constant=_no_constant)  # fmt: skip
     except (ValueError, RecursionError) as err:
         raise FuncError(str(err)) from None
+
+
+def _number(text: str) -> float:
+    f = float(text)
+    return f if math.isfinite(f) else 0.0
 
 
 def _no_constant(name: str) -> Any:
