@@ -3,9 +3,10 @@ templates: without ``env`` and ``expandenv``.
 
 :func:`txt_func_map` is the function map for ``render``'s ``funcs``. Modules follow
 sprig's own files: ``defaults`` (with ``gojson``, Go's JSON), ``strings``, ``casing``, ``lists``,
-``dicts``, ``numeric``, ``reflection``, ``encoding``, ``regex``, ``paths``, ``random`` (checked
-for shape only); ``_go`` holds what they share (Go's kinds, ``empty``, cast's conversions). The
-functions of sprig not offered yet are listed in ``tests/unit/template/sprig_missing.txt``.
+``dicts``, ``numeric``, ``reflection``, ``encoding``, ``regex``, ``paths``, ``semver``
+(``semverCompare``), ``random`` (checked for shape only); ``_go`` holds what they share (Go's
+kinds, ``empty``, cast's conversions). The functions of sprig not offered yet are listed in
+``tests/unit/template/sprig_missing.txt``.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from velarun.template.sprig import (
     random,
     reflection,
     regex,
+    semver,
     strings,
 )
 
@@ -39,6 +41,7 @@ _MODULES = (
     regex,
     paths,
     random,
+    semver,
 )
 
 
