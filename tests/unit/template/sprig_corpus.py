@@ -271,3 +271,13 @@ _SEMVER = [
     ("1.2.3 ||", "1.2.3"), ("  >= 1.2  ", "1.2.0"), ("<=1.2.3", "1.2.3-beta"),
 ]  # fmt: skip
 GROUPS["semver"] = [f'{{{{ semverCompare "{c}" "{v}" }}}}' for c, v in _SEMVER]
+
+MORE2 = [
+    '{{ abbrevboth 5 10 "1234 5678 9123" }}', '{{ abbrevboth 0 10 "1234 5678 9123" }}',
+    '{{ abbrevboth 0 3 "abcdef" }}', '{{ abbrevboth 2 6 "abcdefghij" }}',
+    '{{ abbrevboth 10 7 "abcdefghijklmnopqrstuvwxyz" }}', '{{ abbrevboth 100 8 "abcdefghijklmnop" }}',
+    '{{ abbrevboth 1 8 "abcdefghijklmnop" }}', '{{ abbrevboth 6 8 "abcdefghijklmnop" }}',
+    '{{ abbrevboth 5 20 "short" }}', '{{ abbrevboth 0 4 "" }}|', '{{ abbrevboth -5 9 "abcdefghijklm" }}',
+    '{{ mustDeepCopy .m }}', '{{ mustDeepCopy .nil }}', '{{ mustDeepCopy .l | toJson }}',
+]  # fmt: skip
+GROUPS["more2"] = MORE2

@@ -58,12 +58,18 @@ def test_each_call_gives_a_new_map() -> None:
         ("{{ randAscii 9 }}", r"[ -~]{9}"),
         ("{{ randAlpha 0 }}", r""),
         ("{{ randInt 3 5 }}", r"[34]"),
+        ("{{ randBytes 6 }}", r"[A-Za-z0-9+/]{8}"),
         ("{{ uuidv4 }}", r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"),
     ],
 )
 def test_random_functions_have_sprigs_shape(template: str, pattern: str) -> None:
     for _ in range(20):
         assert re.fullmatch(pattern, render(template, funcs=txt_func_map()))
+
+
+def test_shuffle_keeps_the_characters() -> None:
+    out = render('{{ shuffle "héllo wörld" }}', funcs=txt_func_map())
+    assert sorted(out) == sorted("héllo wörld")
 
 
 def test_rand_int_refuses_an_empty_range_as_go_does() -> None:

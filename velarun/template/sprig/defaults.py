@@ -87,5 +87,6 @@ FUNCS: dict[str, GoFunc] = {
     "mustToRawJson": GoFunc(to_raw_json, ("any",), None),
     "ternary": GoFunc(ternary, ("any", "any", "bool"), None),
     "deepCopy": GoFunc(deep_copy, ("any",), None),
+    "mustDeepCopy": GoFunc(deep_copy, ("any",), None),
     "fail": GoFunc(fail, ("string",), None),
 }

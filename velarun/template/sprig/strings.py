@@ -294,3 +294,32 @@ FUNCS: dict[str, GoFunc] = {
     "join": GoFunc(join, ("string", "any"), None),
     "sortAlpha": GoFunc(sort_alpha, ("any",), None),
 }
+
+
+def _abbreviate_full(data: bytes, offset: int, width: int) -> bytes:
+    """goutils' ``AbbreviateFull`` over bytes (its errors give an empty string)."""
+    if not data:
+        return b""
+    if width < 4:
+        return b""
+    if len(data) <= width:
+        return data
+    offset = min(offset, len(data))
+    if len(data) - offset < width - 3:
+        offset = len(data) - (width - 3)
+    if offset <= 4:
+        return data[: width - 3] + b"..."
+    if width < 7:
+        return b""
+    if offset + width - 3 < len(data):
+        return b"..." + _abbreviate_full(data[offset:], 0, width - 3)
+    return b"..." + data[len(data) - (width - 3) :]
+
+
+def abbrevboth(left: int, right: int, s: str) -> str:
+    if right < 4 or (left > 0 and right < 7):
+        return s
+    return _s(_abbreviate_full(_b(s), left, right))
+
+
+FUNCS["abbrevboth"] = GoFunc(abbrevboth, ("int", "int", "string"), None)
