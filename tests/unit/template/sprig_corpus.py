@@ -281,3 +281,9 @@ MORE2 = [
     '{{ mustDeepCopy .m }}', '{{ mustDeepCopy .nil }}', '{{ mustDeepCopy .l | toJson }}',
 ]  # fmt: skip
 GROUPS["more2"] = MORE2
+
+FUZZED = [
+    '{{ dig -0.5 "-3" "" }}', '{{ dig 0 .fl (dict "k" 1) (list "b" "a") }}', '{{ mulf "," -1 }}',
+    '{{ mulf -1 .u }}', '{{ dig .nil (list 1 2) -1 }}', '{{ unset .missing "a" }}',
+]  # fmt: skip
+GROUPS["fuzzed"] = FUZZED

@@ -33,9 +33,10 @@ def set_(d: dict[str, Any] | None, key: str, value: Any) -> dict[str, Any]:
     return d
 
 
-def unset(d: dict[str, Any] | None, key: str) -> dict[str, Any] | None:
-    if d is not None:
-        d.pop(key, None)
+def unset(d: dict[str, Any] | None, key: str) -> dict[str, Any]:
+    if d is None:
+        return {}  # Go's nil map, which prints as map[]
+    d.pop(key, None)
     return d
 
 
@@ -103,11 +104,11 @@ def dig(*ps: Any) -> Any:
         raise FuncError("dig needs at least three arguments")
     d, default = ps[-1], ps[-2]
     names = ps[:-2]
+    if not isinstance(d, dict):
+        raise FuncError(_conversion(d, MAP))
     for name in names:
         if not isinstance(name, str):
             raise FuncError(_conversion(name, "string"))
-    if not isinstance(d, dict):
-        raise FuncError(_conversion(d, MAP))
     for i, name in enumerate(names):
         if name not in d:
             return default

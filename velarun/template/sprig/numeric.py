@@ -169,7 +169,7 @@ def _decimal_op(op: Callable[[Decimal, Decimal], Decimal]) -> Callable[..., floa
             out = _decimal(a)
             for v in values:
                 out = op(out, _decimal(v))
-            return float(out)
+            return float(out) + 0.0  # a decimal has no negative zero
 
     return run
 
