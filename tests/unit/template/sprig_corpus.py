@@ -287,3 +287,12 @@ FUZZED = [
     '{{ mulf -1 .u }}', '{{ dig .nil (list 1 2) -1 }}', '{{ unset .missing "a" }}',
 ]  # fmt: skip
 GROUPS["fuzzed"] = FUZZED
+
+FUZZED2 = [
+    '{{ maxf " a b " "inf" }} {{ float64 "-Inf" }} {{ float64 "nan" }}', '{{ floor "-0" }}',
+    '{{ ceil -0.5 }} {{ floor -0.5 }} {{ ceil 0.5 }}', '{{ maxf "-0" "x" }} {{ maxf 0 "-0" }}',
+    '{{ minf .ws "-0" }} {{ minf "-0" 0 }}', '{{ trunc 3 "😀x" }}', '{{ indent 9223372036854775807 "" }}',
+    '{{ wrapWith 1 "+5" (split "^1.2" "a-b_c") }}', '{{ split "," "a,b" | typeOf }}',
+    '{{ repeat 9223372036854775807 "ab" }}', '{{ printf "%v %+v % v" (float64 "inf") (float64 "inf") (float64 "inf") }}',
+]  # fmt: skip
+GROUPS["fuzzed2"] = FUZZED2

@@ -156,8 +156,8 @@ def fmt_float(value: float, spec: Spec) -> str:
     lower = verb.lower() if verb != "v" else "g"
     if math.isnan(value) or math.isinf(value):
         text = "NaN" if math.isnan(value) else ("+Inf" if value > 0 else "-Inf")
-        if math.isinf(value) and value > 0 and not spec.plus:
-            text = "Inf" if not spec.space else " Inf"
+        if math.isinf(value) and value > 0 and spec.space and not spec.plus:
+            text = " Inf"  # Go keeps the + of +Inf unless asked for a space
         return pad(text, Spec(width=spec.width, minus=spec.minus))
     prec = spec.prec
     if prec is None and lower in ("e", "f"):

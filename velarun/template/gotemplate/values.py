@@ -36,6 +36,10 @@ class IntSlice(list):  # type: ignore[type-arg]
     """A Go ``[]int`` (what sprig's ``until`` returns)."""
 
 
+class StringMap(dict):  # type: ignore[type-arg]
+    """A Go ``map[string]string`` (what sprig's ``split`` returns)."""
+
+
 class Int64(int):
     """A Go ``int64`` (what sprig's arithmetic returns): an int that names its type as Go does."""
 
@@ -67,6 +71,8 @@ def type_name(value: object) -> str:
         return "[]int"
     if isinstance(value, list | tuple):
         return "[]interface {}"
+    if isinstance(value, StringMap):
+        return "map[string]string"
     if isinstance(value, dict):
         return "map[string]interface {}"
     if callable(value):

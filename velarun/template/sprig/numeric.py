@@ -75,24 +75,45 @@ def maxf(a: Any, *values: Any) -> float:
 def minf(a: Any, *values: Any) -> float:
     out = to_float64(a)
     for v in values:
-        out = -_go_max(-out, -to_float64(v))
+        out = _go_min(out, to_float64(v))
     return out
 
 
 def _go_max(x: float, y: float) -> float:
+    """Go's ``math.Max``: NaN wins, and +0 is above -0."""
+    if math.inf in (x, y):
+        return math.inf
     if math.isnan(x) or math.isnan(y):
         return math.nan
+    if x == 0 and y == 0:
+        return x if math.copysign(1, x) > 0 else y
     return max(x, y)
+
+
+def _go_min(x: float, y: float) -> float:
+    """Go's ``math.Min``: NaN wins, and -0 is below +0."""
+    if -math.inf in (x, y):
+        return -math.inf
+    if math.isnan(x) or math.isnan(y):
+        return math.nan
+    if x == 0 and y == 0:
+        return x if math.copysign(1, x) < 0 else y
+    return min(x, y)
+
+
+def _keep_sign(f: float, rounded: int) -> float:
+    """Go's Floor and Ceil keep -0 and give -0 for a negative result that rounds to 0."""
+    return math.copysign(0.0, f) if rounded == 0 else float(rounded)
 
 
 def floor(a: Any) -> float:
     f = to_float64(a)
-    return float(math.floor(f)) if math.isfinite(f) else f
+    return _keep_sign(f, math.floor(f)) if math.isfinite(f) else f
 
 
 def ceil(a: Any) -> float:
     f = to_float64(a)
-    return float(math.ceil(f)) if math.isfinite(f) else f
+    return _keep_sign(f, math.ceil(f)) if math.isfinite(f) else f
 
 
 def round_(a: Any, places: int, *round_on: float) -> float:

@@ -12,7 +12,7 @@ from typing import Any
 from velarun.template.gotemplate.funcs import FuncError, GoFunc
 from velarun.template.gotemplate.gofmt import Spec, fmt_value
 from velarun.template.gotemplate.quote import go_quote
-from velarun.template.gotemplate.values import StringSlice
+from velarun.template.gotemplate.values import StringMap, StringSlice
 from velarun.template.sprig._go import GO_SPACE, strval
 
 
@@ -112,6 +112,11 @@ def swapcase(s: str) -> str:
 def repeat(count: int, s: str) -> str:
     if count < 0:
         raise FuncError("strings: negative Repeat count")
+    total = len(_b(s)) * count
+    if total > 2**63 - 1:
+        raise FuncError("strings: Repeat output length overflow")
+    if total > 2**40:  # Go's allocation fails; Python's would exhaust memory first
+        raise FuncError("runtime error: makeslice: len out of range")
     return s * count
 
 
@@ -222,11 +227,11 @@ def split_list(sep: str, s: str) -> list[str]:
 
 
 def split(sep: str, s: str) -> dict[str, str]:
-    return {f"_{i}": v for i, v in enumerate(go_split(s, sep))}
+    return StringMap((f"_{i}", v) for i, v in enumerate(go_split(s, sep)))
 
 
 def splitn(sep: str, n: int, s: str) -> dict[str, str]:
-    return {f"_{i}": v for i, v in enumerate(go_split(s, sep, n))}
+    return StringMap((f"_{i}", v) for i, v in enumerate(go_split(s, sep, n)))
 
 
 def to_strings(value: Any) -> list[str]:
