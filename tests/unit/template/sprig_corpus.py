@@ -296,3 +296,20 @@ FUZZED2 = [
     '{{ repeat 9223372036854775807 "ab" }}', '{{ printf "%v %+v % v" (float64 "inf") (float64 "inf") (float64 "inf") }}',
 ]  # fmt: skip
 GROUPS["fuzzed2"] = FUZZED2
+
+DATES = [
+    '{{ duration 90 }} {{ duration (int64 90) }} {{ duration "90" }} {{ duration "3661" }}',
+    '{{ duration "-5" }} {{ duration "0" }} {{ duration "x" }} {{ duration "1.5" }} {{ duration .nil }}',
+    '{{ duration "86400" }} {{ duration (int64 -3600) }} {{ duration "9223372036" }} {{ duration "9223372037" }}',
+    '{{ duration "+7" }} {{ duration "99999999999999999999" }}',
+    '{{ durationRound "2h10m5s" }} {{ durationRound "1.5h" }} {{ durationRound "-3m" }} {{ durationRound "400d" }}',
+    '{{ durationRound "8760h1s" }} {{ durationRound "720h" }} {{ durationRound "721h" }} {{ durationRound "25h" }}',
+    '{{ durationRound "1s" }} {{ durationRound "1.1s" }} {{ durationRound "61s" }} {{ durationRound "500ms" }}',
+    '{{ durationRound "1h30m" }} {{ durationRound "" }} {{ durationRound "0" }} {{ durationRound "5" }}',
+    '{{ durationRound ".5h" }} {{ durationRound "5.h" }} {{ durationRound "." }} {{ durationRound "1µs" }}',
+    '{{ durationRound "3us2ns" }} {{ durationRound (int64 90000000000) }} {{ durationRound 90000000000 }}',
+    '{{ durationRound "+2m1s" }} {{ durationRound "1h-2m" }} {{ durationRound "2540400h10m10.000000000s" }}',
+    '{{ durationRound "9999999999h" }} {{ durationRound "1.0000000001s" }} {{ durationRound "100000d" }}',
+    '{{ duration (int64 1) | typeOf }} {{ duration "31536001" }}',
+]  # fmt: skip
+GROUPS["dates"] = DATES

@@ -4,9 +4,9 @@ templates: without ``env`` and ``expandenv``.
 :func:`txt_func_map` is the function map for ``render``'s ``funcs``. Modules follow
 sprig's own files: ``defaults`` (with ``gojson``, Go's JSON), ``strings``, ``casing``, ``lists``,
 ``dicts``, ``numeric``, ``reflection``, ``encoding``, ``regex``, ``paths``, ``semver``
-(``semverCompare``), ``random`` (checked for shape only); ``_go`` holds what they share (Go's
-kinds, ``empty``, cast's conversions). The functions of sprig not offered yet are listed in
-``tests/unit/template/sprig_missing.txt``.
+(``semverCompare``), ``dates`` (``duration``, ``durationRound``), ``random`` (checked for shape
+only); ``_go`` holds what they share (Go's kinds, ``empty``, cast's conversions). The functions
+of sprig not offered yet are listed in ``tests/unit/template/sprig_missing.txt``.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 from velarun.template.gotemplate.funcs import GoFunc
 from velarun.template.sprig import (
     casing,
+    dates,
     defaults,
     dicts,
     encoding,
@@ -42,6 +43,7 @@ _MODULES = (
     paths,
     random,
     semver,
+    dates,
 )
 
 
