@@ -313,3 +313,21 @@ DATES = [
     '{{ duration (int64 1) | typeOf }} {{ duration "31536001" }}',
 ]  # fmt: skip
 GROUPS["dates"] = DATES
+
+B32 = [
+    '{{ b32dec "JBSWY3DPEBLW64TMMQ======" }}', '{{ b32dec "MZXW6===" }}', '{{ b32dec "MZXW6YQ=" }}',
+    '{{ b32dec "MZXW6YTB" }}', '{{ b32dec "MY======" }}', '{{ b32dec "" }}|', '{{ b32dec "MZXW6" }}',
+    '{{ b32dec "MZXW6==" }}', '{{ b32dec "M=======" }}', '{{ b32dec "MZX=====" }}', '{{ b32dec "mzxw6===" }}',
+    '{{ b32dec "MZXW6=A=" }}', '{{ b32dec "MZXW6===MZXW6===" }}', '{{ b32dec "MZ\\nXW6===" }}',
+    '{{ b32dec "MZXW6YQ=X" }}', '{{ b32dec "=" }}', '{{ b32dec "MZXW6YTBOI======" }}', '{{ b32dec "MZXW61==" }}',
+    '{{ b32dec "MZXW6YTBOI=====" }}', '{{ b32dec "MZXW6YTB===" }}', '{{ .s | b32enc | b32dec }}',
+]  # fmt: skip
+GROUPS["b32"] = B32
+
+B64 = [
+    '{{ b64dec "\\ns+bS8/" }}', '{{ b64dec "G/A\\nA" }}', '{{ b64dec "+\\n" }}', '{{ b64dec "S//==G+=Ss\\n" }}',
+    '{{ b64dec "/\\nS8\\n=G" }}', '{{ b64dec "\\nsVAG" }}', '{{ b64dec "\\n=" }}', '{{ b64dec "GG/===G" }}',
+    '{{ b64dec "SGVsbA=\\n=" }}', '{{ b64dec "SGVsbA==\\n" }}', '{{ b64dec "SGVsbA==x" }}', '{{ b64dec "SGVsbG8=\\r\\n" }}',
+    '{{ b64dec "SGV" }}', '{{ b64dec "SGVs\\nbG8=" }}', '{{ b64dec "SG=" }}', '{{ b64dec "S===" }}',
+]  # fmt: skip
+GROUPS["b64"] = B64
