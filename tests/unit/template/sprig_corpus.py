@@ -331,3 +331,13 @@ B64 = [
     '{{ b64dec "SGV" }}', '{{ b64dec "SGVs\\nbG8=" }}', '{{ b64dec "SG=" }}', '{{ b64dec "S===" }}',
 ]  # fmt: skip
 GROUPS["b64"] = B64
+
+REGEX2 = [
+    '{{ regexSplit "\\\\pL+" "v1.2.3" -1 }}', '{{ regexFindAll "[[:alpha:]]+" "a.b.c" -1 }}',
+    '{{ regexReplaceAll "\\\\B" "HÉLLO" "-" }}', '{{ regexSplit "\\\\w+" "héllo wörld" -1 }}',
+    '{{ regexFind "\\\\Qa.b\\\\E" "xa.by" }}', '{{ regexFind "[\\\\w-]+" "HÉLLO" }}',
+    '{{ regexFind "\\\\w+" "ǅx" }}', '{{ regexFindAll "\\\\bfoo\\\\b" "foo foobar éfoo" -1 }}',
+    '{{ regexFindAll "\\\\d+" "x١٢٣y 42" -1 }}', '{{ regexReplaceAll "\\\\s+" "tab\\there\\v!" "_" }}',
+    '{{ regexMatch "(?i)héllo" "HÉLLO" }}', '{{ regexFindAll "(?m)^\\\\w" "a\\nb\\nc" -1 }}',
+]  # fmt: skip
+GROUPS["regex2"] = REGEX2

@@ -1,7 +1,8 @@
 """sprig's regex.go over Go's ``regexp`` semantics: Go's rules for empty matches in
 ``FindAll``, ``ReplaceAll`` and ``Split``, ``$1``/``${name}`` expansion, ``$`` only at the end
-of the text. Patterns are run by Python's ``re`` after a small translation; RE2-only syntax
-(``[[:alpha:]]``, ``\\pL``) and Go's wording of a bad pattern's error are not reproduced."""
+of the text. Patterns run on Python's ``re`` after a translation of RE2's syntax (ASCII
+``\\d \\w \\s \\b``, POSIX classes, ``\\Q..\\E``, ``\\z``, ``\\pL``); other Unicode classes,
+the ``U`` flag and Go's wording of a bad pattern's error are not reproduced."""
 
 from __future__ import annotations
 
@@ -15,18 +16,52 @@ from velarun.template.gotemplate.values import StringSlice
 _META = set("\\.+*?()|[]{}^$")
 
 
+_WORD = "0-9A-Za-z_"
+_OUTSIDE = {"d": "[0-9]", "D": "[^0-9]", "w": f"[{_WORD}]", "W": f"[^{_WORD}]",
+            "s": "[\\t\\n\\f\\r ]", "S": "[^\\t\\n\\f\\r ]", "z": "\\Z",
+            "b": f"(?:(?<=[{_WORD}])(?![{_WORD}])|(?<![{_WORD}])(?=[{_WORD}]))",
+            "B": f"(?:(?<=[{_WORD}])(?=[{_WORD}])|(?<![{_WORD}])(?![{_WORD}]))",
+            "pL": "[^\\W\\d_]", "p{L}": "[^\\W\\d_]"}  # fmt: skip
+_INSIDE = {"d": "0-9", "w": _WORD, "s": "\\t\\n\\f\\r "}
+_POSIX = {"alpha": "A-Za-z", "digit": "0-9", "alnum": "0-9A-Za-z", "upper": "A-Z",
+          "lower": "a-z", "space": "\\t\\n\\v\\f\\r ", "word": _WORD, "xdigit": "0-9A-Fa-f",
+          "blank": "\\t ", "cntrl": "\\x00-\\x1f\\x7f", "print": " -~", "graph": "!-~",
+          "ascii": "\\x00-\\x7f", "punct": "!-/:-@[-`{-~"}  # fmt: skip
+
+
+def _escape(pattern: str, i: int, in_class: bool) -> tuple[str, int]:
+    """One escape of a Go pattern (at ``pattern[i] == "\\"``) in Python's syntax."""
+    nxt = pattern[i + 1]
+    if nxt == "Q":
+        end = pattern.find("\\E", i + 2)
+        end = len(pattern) if end < 0 else end
+        return re.escape(pattern[i + 2 : end]), min(end + 2, len(pattern))
+    table = _INSIDE if in_class else _OUTSIDE
+    for key in (pattern[i + 1 : i + 5], pattern[i + 1 : i + 3], nxt):
+        if key in table:
+            return table[key], i + 1 + len(key)
+    return pattern[i : i + 2], i + 2
+
+
 def _translate(pattern: str) -> str:
+    """Go's RE2 syntax as Python's: ASCII ``\\d \\w \\s \\b``, POSIX classes, ``\\Q..\\E``,
+    ``\\z``, ``\\pL``, and ``$`` at the end of the text only (without the m flag)."""
     out, i, in_class = [], 0, False
-    multiline = "(?m" in pattern or re.search(r"\(\?[a-z]*m", pattern) is not None
+    multiline = re.search(r"\(\?[a-zA-Z]*m", pattern) is not None
     while i < len(pattern):
         c = pattern[i]
         if c == "\\" and i + 1 < len(pattern):
-            nxt = pattern[i + 1]
-            out.append("\\Z" if nxt == "z" and not in_class else c + nxt)
-            i += 2
+            text, i = _escape(pattern, i, in_class)
+            out.append(text)
             continue
+        if in_class and pattern.startswith("[:", i):
+            end = pattern.find(":]", i)
+            if end > 0 and pattern[i + 2 : end] in _POSIX:
+                out.append(_POSIX[pattern[i + 2 : end]])
+                i = end + 2
+                continue
         if in_class:
-            in_class = c != "]" or out[-1] == "[" or out[-1] == "[^"
+            in_class = c != "]" or out[-1] in ("[", "[^")
         elif c == "[":
             in_class = True
             if pattern[i + 1 : i + 2] == "^":
