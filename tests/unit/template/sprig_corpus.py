@@ -341,3 +341,10 @@ REGEX2 = [
     '{{ regexMatch "(?i)héllo" "HÉLLO" }}', '{{ regexFindAll "(?m)^\\\\w" "a\\nb\\nc" -1 }}',
 ]  # fmt: skip
 GROUPS["regex2"] = REGEX2
+
+UNICODE = [
+    '{{ lower "İI" }} {{ upper "ıi" }} {{ swapcase "ſßéĳİ" }} {{ untitle "İx" }}',
+    '{{ camelcase "HTTPİŉABC(ſZ.İı" }} {{ snakecase "Kİ." }} {{ kebabcase "(İΣ [ABCǅ$Id" }}',
+    '{{ title "ǆ ĳ ß σς" }} {{ upper "ŉǰ" }} {{ initials "ǅx éy" }}',
+]  # fmt: skip
+GROUPS["unicode"] = UNICODE

@@ -144,3 +144,17 @@ def deep_equal(a: Any, b: Any) -> bool:
     if isinstance(a, dict):
         return a.keys() == b.keys() and all(deep_equal(a[k], b[k]) for k in a)
     return bool(a == b) or (a is None and b is None)
+
+
+def to_lower(c: str) -> str:
+    """Go's ``unicode.ToLower`` of one rune (the simple mapping: ``İ`` gives ``i``)."""
+    low = c.lower()
+    if len(low) == 1:
+        return low
+    return "i" if c == "\u0130" else c
+
+
+def to_upper(c: str) -> str:
+    """Go's ``unicode.ToUpper`` of one rune (a rune whose upper case is longer is kept)."""
+    up = c.upper()
+    return up if len(up) == 1 else c

@@ -7,7 +7,7 @@ from __future__ import annotations
 import unicodedata
 
 from velarun.template.gotemplate.funcs import GoFunc
-from velarun.template.sprig._go import GO_SPACE
+from velarun.template.sprig._go import GO_SPACE, to_lower, to_upper
 
 INVALID, NUMBER, UPPER, ALPHA, CONNECTOR, PUNCT, OTHER = range(7)
 
@@ -39,14 +39,7 @@ def _is_alphabet(c: str) -> bool:
     return not (0x4E00 <= o <= 0x9FCC or 0x3400 <= o <= 0x4D85 or 0x20000 <= o <= 0x2B81D)
 
 
-def _lower(c: str) -> str:
-    low = c.lower()
-    return low if len(low) == 1 else c
-
-
-def _upper(c: str) -> str:
-    up = c.upper()
-    return up if len(up) == 1 else c
+_lower, _upper = to_lower, to_upper
 
 
 def camelcase(s: str) -> str:

@@ -13,7 +13,7 @@ from velarun.template.gotemplate.funcs import FuncError, GoFunc
 from velarun.template.gotemplate.gofmt import Spec, fmt_value
 from velarun.template.gotemplate.quote import go_quote
 from velarun.template.gotemplate.values import StringMap, StringSlice
-from velarun.template.sprig._go import GO_SPACE, strval
+from velarun.template.sprig._go import GO_SPACE, strval, to_lower, to_upper
 
 
 def _b(s: str) -> bytes:
@@ -62,14 +62,7 @@ def _to_title(c: str) -> str:
     return t if len(t) == 1 else c.upper() if len(c.upper()) == 1 else c
 
 
-def _to_lower(c: str) -> str:
-    low = c.lower()
-    return low if len(low) == 1 else c
-
-
-def _to_upper(c: str) -> str:
-    up = c.upper()
-    return up if len(up) == 1 else c
+_to_lower, _to_upper = to_lower, to_upper
 
 
 def upper(s: str) -> str:
