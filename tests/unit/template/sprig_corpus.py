@@ -348,3 +348,15 @@ UNICODE = [
     '{{ title "ǆ ĳ ß σς" }} {{ upper "ŉǰ" }} {{ initials "ǅx éy" }}',
 ]  # fmt: skip
 GROUPS["unicode"] = UNICODE
+
+NUMBERS2 = [
+    '{{ atoi "418446744073709551616+E.6" }} {{ atoi "-99999999999999999999x" }} {{ atoi "9223372036854775808" }}',
+    '{{ atoi "-9223372036854775808" }} {{ atoi "+" }} {{ atoi "1_0" }} {{ atoi " 1" }}',
+    '{{ duration "92233720368547758070_X_O" }} {{ duration "-18446744073709551616" }}',
+    '{{ minf 1 "+NaN" }} {{ maxf 1 "NaN" }} {{ float64 "-nan" }} {{ float64 "1_0" }} {{ float64 "+Infinity" }}',
+    '{{ int64 "1_000" }} {{ int64 "0b101" }} {{ int64 "0o17" }} {{ int64 "9223372036854775808" }} {{ int "-0x10" }}',
+]  # fmt: skip
+GROUPS["numbers2"] = NUMBERS2
+GROUPS["numbers2"].append(
+    "{{ round 1 1e09 }} {{ round 0 400 }} {{ round 1.5 -400 }} {{ round -2.5 0 }}"
+)

@@ -130,7 +130,7 @@ def _parse_special_float(s: str) -> float | None:
         return float("inf")
     if low in ("-inf", "-infinity"):
         return float("-inf")
-    if low in ("nan", "+nan", "-nan"):
+    if low == "nan":
         return float("nan")
     return None
 
@@ -158,3 +158,22 @@ def to_upper(c: str) -> str:
     """Go's ``unicode.ToUpper`` of one rune (a rune whose upper case is longer is kept)."""
     up = c.upper()
     return up if len(up) == 1 else c
+
+
+def parse_int10(s: str) -> int:
+    """The value Go's ``strconv.ParseInt(s, 10, 64)`` returns, its error ignored: 0 for bad
+    syntax, the int64 bound once the digits read so far overflow (what follows is not read)."""
+    neg = s[:1] == "-"
+    body = s[1:] if s[:1] in ("+", "-") else s
+    if not body:
+        return 0
+    n = 0
+    for c in body:
+        if not "0" <= c <= "9":
+            return 0
+        n = n * 10 + ord(c) - 48
+        if n > 2**64 - 1:
+            break
+    if not neg:
+        return min(n, 2**63 - 1)
+    return max(-n, -(2**63))

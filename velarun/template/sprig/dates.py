@@ -9,7 +9,7 @@ from typing import Any
 
 from velarun.template.gotemplate.funcs import GoFunc
 from velarun.template.gotemplate.values import Int64
-from velarun.template.sprig._go import wrap64
+from velarun.template.sprig._go import parse_int10, wrap64
 
 SECOND = 10**9
 _UNITS = {"ns": 1, "us": 10**3, "µs": 10**3, "μs": 10**3, "ms": 10**6, "s": SECOND,
@@ -79,8 +79,7 @@ def parse_duration(s: str) -> int | None:
 
 def duration(sec: Any) -> str:
     if isinstance(sec, str):
-        n = int(sec) if re.fullmatch(r"[+-]?[0-9]+", sec) else 0
-        n = min(max(n, -(2**63)), 2**63 - 1)  # ParseInt gives the bound it overflows
+        n = parse_int10(sec)
     elif isinstance(sec, Int64):
         n = int(sec)
     else:

@@ -5,7 +5,6 @@ conversions ``int``, ``int64``, ``float64``, ``atoi``, ``toDecimal`` (spf13/cast
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Any
@@ -13,7 +12,7 @@ from typing import Any
 from velarun.template.gotemplate.funcs import FuncError, GoFunc
 from velarun.template.gotemplate.gofmt import shortest_float, sprint
 from velarun.template.gotemplate.values import Int64
-from velarun.template.sprig._go import to_float64, to_int64, wrap64
+from velarun.template.sprig._go import parse_int10, to_float64, to_int64, wrap64
 
 
 def _i64(value: int) -> Int64:
@@ -118,11 +117,17 @@ def ceil(a: Any) -> float:
 
 def round_(a: Any, places: int, *round_on: float) -> float:
     on = round_on[0] if round_on else 0.5
-    pow_ = math.pow(10, float(places))
+    try:
+        pow_ = math.pow(10, float(places))
+    except OverflowError:  # Go's math.Pow gives +Inf
+        pow_ = math.inf
     digit = pow_ * to_float64(a)
-    frac = math.modf(digit)[0] if math.isfinite(digit) else 0.0
-    rounded = math.ceil(digit) if frac >= on else math.floor(digit)
-    return float(rounded) / pow_
+    if not math.isfinite(digit):  # Go's Floor and Ceil keep NaN and infinities
+        return digit / pow_
+    rounded = float(math.ceil(digit) if math.modf(digit)[0] >= on else math.floor(digit))
+    if pow_ == 0:  # Go's float division by zero
+        return math.nan if rounded == 0 else math.copysign(math.inf, rounded)
+    return rounded / pow_
 
 
 def to_int(value: Any) -> int:
@@ -130,10 +135,7 @@ def to_int(value: Any) -> int:
 
 
 def atoi(s: str) -> int:
-    if not re.fullmatch(r"[+-]?[0-9]+", s):
-        return 0
-    n = int(s)
-    return n if -(2**63) <= n < 2**63 else 0
+    return parse_int10(s)  # sprig ignores Atoi's error, keeping the value it gives
 
 
 def to_decimal(value: Any) -> Int64:
