@@ -1,7 +1,12 @@
 """A tool, not a test: random calls of the sprig functions velarun offers, rendered by Go with
 real sprig (see README.md) and by velarun; prints every difference.
 
-    PATH=$PWD/.venv/bin:$PATH .venv/bin/python -m tests.unit.template.fuzz_sprig SEED COUNT
+    PATH=$PWD/.venv/bin:$PATH .venv/bin/python -m tests.unit.template.fuzz_sprig SEED COUNT [MODE]
+
+Modes: ``calls`` (nested calls of every function over the corpus data), ``strings`` (the
+string functions over Unicode-rich strings), ``numbers`` (conversions and arithmetic over
+numeric-looking strings), ``regex`` (the regex functions over RE2 patterns), ``encoding``
+(``b64dec``/``b32dec`` over near-valid input).
 """
 
 from __future__ import annotations
@@ -48,11 +53,63 @@ def template(rng: random.Random, names: list[str]) -> str:
     return "{{ " + call(rng, names, 0) + " }}"
 
 
+STR_CHARS = [*"aZ09 _-.,!'\t\nßǅǆĳŉΣσςİıKſ😀中文éÉ\u00a0\u2003\u0085()[]$", "ABC", "abc", "HTTP",
+             "Id", "x2", "42"]  # fmt: skip
+STR_FNS = ["trim", "upper", "lower", "title", "untitle", "swapcase", "nospace", "initials",
+           "camelcase", "snakecase", "kebabcase", "quote", "squote", "toString", "b64enc",
+           "sha256sum", "adler32sum", "trunc 3", "trunc -3", "abbrev 5", "substr 1 4", "wrap 4",
+           "indent 2", 'splitList " "', 'trimAll "a_"', 'replace "a" "b"', 'contains "a"',
+           "regexQuoteMeta", "base", "dir", "ext", "clean", "sortAlpha", "toJson", "toRawJson",
+           "repeat 2", "abbrevboth 1 6", 'wrapWith 3 "|"']  # fmt: skip
+NUM_CHARS = [*"0123456789+-._eExXoObB ", "0x", "1e", "inf", "NaN", "_", "9223372036854775807",
+             "18446744073709551616"]  # fmt: skip
+NUM_FNS = ["int", "int64", "float64", "atoi", "toDecimal", "add1", "floor", "ceil", "round 1",
+           "add 1", "mul 2", "div 7", "mod 7", "max 3", "min 3", "maxf 1", "minf 1", "addf 0.1",
+           "mulf 3", "divf 10", "subf 1", "duration", "durationRound", "toJson", "typeOf", "seq",
+           "b32enc"]  # fmt: skip
+PATTERNS = [r"\d+", r"\w+", r"\s+", r"\bfoo\b", r"^v[0-9]+(\.[0-9]+)*$", r"[a-z]+", r"(?i)héllo",
+            r"^", r"$", r"(?m)^\w", r"(?m)$", r"a|ab", r"(a|ab)(c|bcd)(d*)", r"\S+", r"[^a-z]",
+            r"\W", r"x*", r"(?P<first>\w+) (?P<last>\w+)", r"\.", r"[[:alpha:]]+", r"\pL+", r"\A\w",
+            r"\z", r"(?s).+", r".+", r"[\d\s]+", r"\D", r"é+", r"a{2,3}", r"(ab)+?", r"\Qa.b\E",
+            r"[\w-]+", r"\B"]  # fmt: skip
+SUBJECTS = ["foo bar", "v1.2.3", "héllo wörld", "HÉLLO", "a\nb\nc", "aab abcd", "x١٢٣y",
+            "tab\there\v!", "John Smith", "a.b.c", "", "  ", "ab\n", "ǅx", "foo_bar-baz 42"]  # fmt: skip
+REGEX_TAIL = {"regexFindAll": " -1", "regexSplit": " 2", "regexReplaceAll": ' "<$1|${last}>"',
+              "regexReplaceAllLiteral": ' "<$1>"', "regexMatch": "", "regexFind": ""}  # fmt: skip
+
+
+def _word(rng: random.Random, chars: list[str]) -> str:
+    return "".join(rng.choice(chars) for _ in range(rng.randint(0, 10)))
+
+
+def _action(*parts: str) -> str:
+    return "{{ " + " ".join(parts) + " }}"
+
+
+def generate(rng: random.Random, mode: str, names: list[str]) -> str:
+    """One template of the mode."""
+    if mode == "strings":
+        return _action(rng.choice(STR_FNS), json.dumps(_word(rng, STR_CHARS)))
+    if mode == "numbers":
+        word = _word(rng, NUM_CHARS)
+        arg = rng.choice([json.dumps(word), word if word.strip() else "0"])
+        return _action(rng.choice(NUM_FNS), arg)
+    if mode == "regex":
+        fn = rng.choice(sorted(REGEX_TAIL))
+        pattern, subject = json.dumps(rng.choice(PATTERNS)), json.dumps(rng.choice(SUBJECTS))
+        return _action(fn, pattern, subject + REGEX_TAIL[fn])
+    if mode == "encoding":
+        fn, alphabet = rng.choice([("b32dec", "MZXW6YTBOI27=\n"), ("b64dec", "SGVsbG8+/=\nA")])
+        return _action(fn, json.dumps(_word(rng, list(alphabet))))
+    return template(rng, names)
+
+
 def main() -> None:
     seed, count = int(sys.argv[1]), int(sys.argv[2])
+    mode = sys.argv[3] if len(sys.argv) > 3 else "calls"
     rng = random.Random(seed)
     names = sorted(set(txt_func_map()) - SKIP)
-    cases = [{"id": str(i), "name": "t", "template": template(rng, names), "data": D}
+    cases = [{"id": str(i), "name": "t", "template": generate(rng, mode, names), "data": D}
              for i in range(count)]  # fmt: skip
     go = shutil.which("go") or str(Path(sys.executable).parent / "go")
     env = {**os.environ, "GOTOOLCHAIN": "local", "GOPROXY": "off", "GOFLAGS": "",
