@@ -360,3 +360,4 @@ GROUPS["numbers2"] = NUMBERS2
 GROUPS["numbers2"].append(
     "{{ round 1 1e09 }} {{ round 0 400 }} {{ round 1.5 -400 }} {{ round -2.5 0 }}"
 )
+GROUPS["regex2"].append('{{ regexMatch "+5" "  " }} {{ regexMatch "(" "(" }}')

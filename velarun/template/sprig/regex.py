@@ -101,8 +101,16 @@ def _matches(rx: re.Pattern[str], s: str, n: int) -> Iterator[re.Match[str]]:
             yield m
 
 
-def regex_match(pattern: str, s: str) -> bool:
+def must_regex_match(pattern: str, s: str) -> bool:
     return compile_go(pattern).search(s) is not None
+
+
+def regex_match(pattern: str, s: str) -> bool:
+    """sprig's ``regexMatch`` swallows a bad pattern's error: false."""
+    try:
+        return must_regex_match(pattern, s)
+    except FuncError:
+        return False
 
 
 def regex_find_all(pattern: str, s: str, n: int) -> list[str]:
@@ -206,7 +214,7 @@ def quote_meta(s: str) -> str:
 
 FUNCS: dict[str, GoFunc] = {
     "regexMatch": GoFunc(regex_match, ("string", "string"), None),
-    "mustRegexMatch": GoFunc(regex_match, ("string", "string"), None),
+    "mustRegexMatch": GoFunc(must_regex_match, ("string", "string"), None),
     "regexFindAll": GoFunc(regex_find_all, ("string", "string", "int"), None),
     "mustRegexFindAll": GoFunc(regex_find_all, ("string", "string", "int"), None),
     "regexFind": GoFunc(regex_find, ("string", "string"), None),
