@@ -361,3 +361,5 @@ GROUPS["numbers2"].append(
     "{{ round 1 1e09 }} {{ round 0 400 }} {{ round 1.5 -400 }} {{ round -2.5 0 }}"
 )
 GROUPS["regex2"].append('{{ regexMatch "+5" "  " }} {{ regexMatch "(" "(" }}')
+GROUPS["numbers2"].append('{{ round "-0" 0 }} {{ round -0.3 0 0.9 }} {{ round -0.7 0 }}')
+GROUPS["dicts"].append('{{ mergeOverwrite (split "," "a,b") }}')

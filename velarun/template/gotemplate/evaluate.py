@@ -16,7 +16,16 @@ from velarun.template.gotemplate.errors import TemplateError
 from velarun.template.gotemplate.funcs import BUILTINS, MAP, NO_VALUE, FuncError, GoFunc
 from velarun.template.gotemplate.lexer import byte_column
 from velarun.template.gotemplate.quote import go_quote
-from velarun.template.gotemplate.values import Iface, Int64, Uint8, bare, is_int, truth, type_name
+from velarun.template.gotemplate.values import (
+    Iface,
+    Int64,
+    StringMap,
+    Uint8,
+    bare,
+    is_int,
+    truth,
+    type_name,
+)
 
 MISSING: Any = object()  # Go's missingVal: "no final argument from an earlier command"
 _LITERAL_KINDS = {"bool": (n.BoolNode, "bool"), "string": (n.StringNode, "string"),
@@ -29,7 +38,7 @@ def _matches(value: Any, kind: str) -> bool:
     if kind == "int":
         return is_int(value) and not isinstance(value, Uint8 | Int64)
     if kind == MAP:
-        return isinstance(value, dict)
+        return isinstance(value, dict) and not isinstance(value, StringMap)
     if kind == "float64":
         return isinstance(value, float)
     return isinstance(value, bool)

@@ -124,7 +124,9 @@ def round_(a: Any, places: int, *round_on: float) -> float:
     digit = pow_ * to_float64(a)
     if not math.isfinite(digit):  # Go's Floor and Ceil keep NaN and infinities
         return digit / pow_
-    rounded = float(math.ceil(digit) if math.modf(digit)[0] >= on else math.floor(digit))
+    rounded = _keep_sign(
+        digit, math.ceil(digit) if math.modf(digit)[0] >= on else math.floor(digit)
+    )
     if pow_ == 0:  # Go's float division by zero
         return math.nan if rounded == 0 else math.copysign(math.inf, rounded)
     return rounded / pow_
