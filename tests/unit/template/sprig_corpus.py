@@ -363,3 +363,6 @@ GROUPS["numbers2"].append(
 GROUPS["regex2"].append('{{ regexMatch "+5" "  " }} {{ regexMatch "(" "(" }}')
 GROUPS["numbers2"].append('{{ round "-0" 0 }} {{ round -0.3 0 0.9 }} {{ round -0.7 0 }}')
 GROUPS["dicts"].append('{{ mergeOverwrite (split "," "a,b") }}')
+GROUPS["lists"].append(
+    '{{ slice (splitList "," "a,b,c") 1 | typeOf }} {{ slice (until 4) 1 3 | typeOf }}'
+)

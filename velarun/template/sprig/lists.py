@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from velarun.template.gotemplate.funcs import FuncError, GoFunc
-from velarun.template.gotemplate.values import IntSlice
+from velarun.template.gotemplate.values import IntSlice, StringSlice
 from velarun.template.sprig._go import NIL_KIND, deep_equal, empty, kind, list_kind, to_int64
 
 
@@ -78,7 +78,8 @@ def slice_(items: Any, *indices: Any) -> Any:
     end = int(to_int64(indices[1])) if len(indices) > 1 else len(items)
     if not 0 <= start <= end <= len(items):
         raise FuncError("reflect.Value.Slice: slice index out of bounds")
-    return list(items[start:end])
+    part = items[start:end]  # a []string stays a []string
+    return type(items)(part) if isinstance(items, StringSlice | IntSlice) else list(part)
 
 
 def concat(*lists: Any) -> Any:
