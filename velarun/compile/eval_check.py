@@ -36,9 +36,6 @@ def _ruleset_diagnostics(ruleset: Ruleset, where: str) -> list[Diagnostic]:
 
 def eval_diagnostics(pipeline: Pipeline) -> list[Diagnostic]:
     """One error for each ``eval`` that cannot compile, in any step or service."""
-    found: list[Diagnostic] = []
-    for step in pipeline.all_steps():
-        found += _ruleset_diagnostics(step.ruleset, f"step `{step.name}`")
-    for svc in pipeline.services:
-        found += _ruleset_diagnostics(svc.ruleset, f"service `{svc.name}`")
-    return found
+    return [
+        d for ruleset, where in pipeline.rulesets() for d in _ruleset_diagnostics(ruleset, where)
+    ]

@@ -41,9 +41,4 @@ def _ruleset_errors(ruleset: Ruleset, where: str) -> list[Diagnostic]:
 
 def pipeline_pattern_errors(p: Pipeline) -> list[Diagnostic]:
     """Every bad pattern in the rulesets of the pipeline's steps and services, as written."""
-    out: list[Diagnostic] = []
-    for step in p.all_steps():
-        out += _ruleset_errors(step.ruleset, f"step `{step.name}`")
-    for svc in p.services:
-        out += _ruleset_errors(svc.ruleset, f"service `{svc.name}`")
-    return out
+    return [d for ruleset, where in p.rulesets() for d in _ruleset_errors(ruleset, where)]

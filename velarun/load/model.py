@@ -244,3 +244,9 @@ class Pipeline:
         if self.stages:
             return tuple(step for stage in self.stages for step in stage.steps)
         return self.steps
+
+    def rulesets(self) -> list[tuple[Ruleset, str]]:
+        """Every step's and service's ruleset, with what it belongs to (``step `x```)."""
+        return [(s.ruleset, f"step `{s.name}`") for s in self.all_steps()] + [
+            (s.ruleset, f"service `{s.name}`") for s in self.services
+        ]
