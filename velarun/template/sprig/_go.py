@@ -8,7 +8,7 @@ from typing import Any
 from velarun.template.gotemplate.funcs import FuncError
 from velarun.template.gotemplate.gofmt import Spec, fmt_value
 from velarun.template.gotemplate.numbers import parse_go_float, parse_go_int
-from velarun.template.gotemplate.values import Int64, Uint8, type_name
+from velarun.template.gotemplate.values import Int64, type_name
 
 GO_SPACE = frozenset("\t\n\v\f\r \x85\xa0\u1680\u2028\u2029\u202f\u205f\u3000") | frozenset(
     chr(c) for c in range(0x2000, 0x200B)
@@ -16,27 +16,19 @@ GO_SPACE = frozenset("\t\n\v\f\r \x85\xa0\u1680\u2028\u2029\u202f\u205f\u3000") 
 NIL_KIND = "runtime error: invalid memory address or nil pointer dereference"
 
 
+_SCALAR_KINDS = frozenset({"bool", "uint8", "int64", "int", "float64", "string"})
+
+
 def kind(value: Any) -> str:
-    """Go's ``reflect.Kind`` name of the value (``invalid`` for nil)."""
-    if value is None:
+    """Go's ``reflect.Kind`` name of the value (``invalid`` for nil), from its type."""
+    name = type_name(value)
+    if name == "<nil>":
         return "invalid"
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, Uint8):
-        return "uint8"
-    if isinstance(value, Int64):
-        return "int64"
-    if isinstance(value, int):
-        return "int"
-    if isinstance(value, float):
-        return "float64"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list | tuple):
+    if name.startswith("[]"):
         return "slice"
-    if isinstance(value, dict):
+    if name.startswith("map["):
         return "map"
-    return "func"
+    return name if name in _SCALAR_KINDS else "func"
 
 
 def list_kind(value: Any, what: str) -> list[Any]:
