@@ -73,26 +73,23 @@ def test_imports_run_downwards(module: str) -> None:
     assert upward == [], f"{module} (layer {layer(module)}) imports from above"
 
 
-def test_the_runtime_knows_nothing_of_pipelines() -> None:
-    found = {
+def imports_beyond_itself_and_the_base(package: str) -> set[tuple[str, str]]:
+    """What the package's modules import from velarun outside the package and the base layer."""
+    return {
         (module, imported)
         for module in MODULES
-        if module.startswith("velarun.runtime")
+        if module.startswith(package)
         for imported in own_imports(module)
-        if not imported.startswith("velarun.runtime") and layer(imported) > 0
+        if not imported.startswith(package) and layer(imported) > 0
     }
-    assert found == set()
+
+
+def test_the_runtime_knows_nothing_of_pipelines() -> None:
+    assert imports_beyond_itself_and_the_base("velarun.runtime") == set()
 
 
 def test_the_template_engines_import_only_the_base_layer() -> None:
-    found = {
-        (module, imported)
-        for module in MODULES
-        if module.startswith("velarun.template")
-        for imported in own_imports(module)
-        if not imported.startswith("velarun.template") and layer(imported) > 0
-    }
-    assert found == set()
+    assert imports_beyond_itself_and_the_base("velarun.template") == set()
 
 
 def test_only_the_docker_runtime_imports_docker() -> None:
