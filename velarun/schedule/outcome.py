@@ -117,10 +117,6 @@ def stage_status(steps: Sequence[StepOutcome]) -> StepStatus:
     return StepStatus.SUCCESS
 
 
-def exit_code(outcome: RunOutcome) -> ExitCode:
-    return outcome.exit_code
-
-
 def skipped(step: PlannedStep, reason: str) -> StepOutcome:
     return StepOutcome(step.name, step.stage, StepStatus.SKIPPED, reason=reason)
 

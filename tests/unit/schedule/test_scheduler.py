@@ -19,7 +19,7 @@ from velarun.compile.plan import Plan
 from velarun.compile.ruledata import build_ruledata
 from velarun.load import load_bytes
 from velarun.runtime.fake import FakeRuntime, FakeStep
-from velarun.schedule.outcome import RunOutcome, exit_code
+from velarun.schedule.outcome import RunOutcome
 from velarun.schedule.reporter import RecordingReporter
 from velarun.schedule.scheduler import run_plan
 
@@ -88,7 +88,7 @@ stages:
 def test_a_stage_starts_when_its_needs_finish_and_others_start_at_once() -> None:
     fake = FakeRuntime({"build/compile": FakeStep(delay=0.2), "lint/vet": FakeStep(delay=0.05)})
     outcome = run(compile_text(STAGES), fake)
-    assert outcome.status.value == "success" and exit_code(outcome) == 0
+    assert outcome.status.value == "success" and outcome.exit_code == 0
     assert index(fake, "exit", "build/compile") < index(fake, "start", "test/unit")
     assert index(fake, "start", "lint/vet") < index(fake, "exit", "build/compile")
     assert statuses(outcome) == {
@@ -129,7 +129,7 @@ def test_seed_notify_runs_its_failure_step_when_build_fails() -> None:
         "build/Build My Code": "failure",
         "notify/Report Failure": "success",
     }
-    assert outcome.status.value == "failure" and exit_code(outcome) == 1
+    assert outcome.status.value == "failure" and outcome.exit_code == 1
     assert outcome.stages[0].steps[0].exit_code == 2
     assert outcome.stages[0].steps[0].reason == "exited with code 2"
 
@@ -220,7 +220,7 @@ steps:
 """
     outcome = run(compile_text(text), FakeRuntime({"flaky": FakeStep(exit_code=1)}))
     assert statuses(outcome) == {"flaky": "failure", "next": "success", "handler": "skipped"}
-    assert outcome.status.value == "success" and exit_code(outcome) == 0
+    assert outcome.status.value == "success" and outcome.exit_code == 0
     assert (
         outcome.all_steps()[0].reason
         == "exited with code 1; `continue: true` keeps the build going"
@@ -273,7 +273,7 @@ stages:
         {"a/cannot-start": FakeStep(start_error="no such entrypoint"), "b/long": FakeStep(delay=5)}
     )
     outcome = run(compile_text(text), fake)
-    assert outcome.status.value == "error" and exit_code(outcome) == 3
+    assert outcome.status.value == "error" and outcome.exit_code == 3
     assert outcome.error == "no such entrypoint"
     assert statuses(outcome) == {
         "a/cannot-start": "error",
@@ -286,7 +286,7 @@ stages:
 def test_image_error_stops_before_any_container() -> None:
     fake = FakeRuntime(image_error="step `build/compile`: image `img` is not present")
     outcome = run(compile_text(STAGES), fake)
-    assert outcome.status.value == "error" and exit_code(outcome) == 3
+    assert outcome.status.value == "error" and outcome.exit_code == 3
     assert fake.started() == []
     assert set(statuses(outcome).values()) == {"skipped"}
     assert outcome.stages[0].steps[0].reason == "the build stopped on an error"
@@ -295,7 +295,7 @@ def test_image_error_stops_before_any_container() -> None:
 def test_cancel_kills_running_steps_cleans_up_and_reports_canceled() -> None:
     fake = FakeRuntime({"build/compile": FakeStep(delay=10), "lint/vet": FakeStep(delay=10)})
     outcome = run(compile_text(STAGES), fake, cancel_after=0.1)
-    assert outcome.status.value == "canceled" and exit_code(outcome) == 130
+    assert outcome.status.value == "canceled" and outcome.exit_code == 130
     assert statuses(outcome) == {
         "build/compile": "killed",
         "test/unit": "skipped",
@@ -377,7 +377,7 @@ steps:
 """
     outcome = run(compile_text(text), FakeRuntime({"a": FakeStep(exit_code=137)}))
     assert statuses(outcome) == {"a": "killed", "b": "skipped", "c": "success"}
-    assert outcome.status.value == "failure" and exit_code(outcome) == 1
+    assert outcome.status.value == "failure" and outcome.exit_code == 1
     assert outcome.all_steps()[0].reason == (
         "killed (exit 137: SIGKILL from outside velarun, or out of memory)"
     )
@@ -404,5 +404,5 @@ stages:
         "two/c": "success",
         "two/d": "success",
     }
-    assert outcome.status.value == "failure" and exit_code(outcome) == 1
+    assert outcome.status.value == "failure" and outcome.exit_code == 1
     assert outcome.stages[0].steps[0].reason == "step `one/a`: its container was removed"
