@@ -126,6 +126,9 @@ class DockerRuntime:
         self._lock = threading.Lock()
         self._in_flight = 0
         self._clock = _Clock(observer)
+        self._mountpoints = anyio.Lock()
+        self._mountpoints_made = False
+        """Until one container has started, starts take turns (see ``start``)."""
 
     @contextlib.contextmanager
     def _creating(self) -> Iterator[None]:
@@ -241,9 +244,10 @@ class DockerRuntime:
         }
         image_call = Call(Op.CREATE, f"step `{spec.label}`", spec.image)
 
+        def pull() -> None:
+            self._pull(spec.image, image_call.who)
+
         def create_and_start() -> None:
-            if spec.pull == "on_start":
-                self._pull(spec.image, image_call.who)
             started = self._clock.now()
             with self._creating(), engine_errors(image_call):
                 container = self.client.containers.create(**kwargs)
@@ -263,6 +267,18 @@ class DockerRuntime:
                 container.start()
             self._clock.since("container start", started)
 
+        if spec.pull == "on_start":
+            await self._call(pull)
+        if not self._mountpoints_made:
+            # The first start makes the mountpoints of /vela/src and /vela/outputs inside the
+            # run's new volume; the engine fails a second start that races it to the same
+            # mkdir ("mkdir .../_data/src: file exists", seen with parallel stages on Docker
+            # 20.10). Starts take turns until one has succeeded, then run side by side.
+            async with self._mountpoints:
+                if not self._mountpoints_made:
+                    await self._call(create_and_start)
+                    self._mountpoints_made = True
+                    return handle
         await self._call(create_and_start)
         return handle
 
