@@ -9,10 +9,12 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, slots=True, order=True)
 class Pos:
-    """A 1-based line and column in the pipeline file."""
+    """A 1-based line and column in the pipeline file, or in ``file`` when it is set (a
+    template, or what a template rendered)."""
 
     line: int
     column: int
+    file: str = ""
 
 
 START = Pos(1, 1)
@@ -35,7 +37,8 @@ class Diagnostic:
         return self.severity is Severity.ERROR
 
     def render(self, path: str) -> str:
-        head = f"{path}:{self.pos.line}:{self.pos.column}: {self.severity.value}: {self.message}"
+        where = self.pos.file or path
+        head = f"{where}:{self.pos.line}:{self.pos.column}: {self.severity.value}: {self.message}"
         if self.hint:
             return f"{head}\n  hint: {self.hint}"
         return head
@@ -47,6 +50,8 @@ class Diagnostic:
             "line": self.pos.line,
             "column": self.pos.column,
         }
+        if self.pos.file:
+            out["file"] = self.pos.file
         if self.hint:
             out["hint"] = self.hint
         return out

@@ -53,6 +53,15 @@ def _git(cwd: Path, *args: str) -> str:
     return proc.stdout
 
 
+def repository_root(cwd: Path) -> Path | None:
+    """The top of the git working tree that holds ``cwd``; None outside one (or without git)."""
+    try:
+        top = _git(cwd.resolve(), "rev-parse", "--show-toplevel").strip()
+    except GitError:
+        return None
+    return Path(top) if top else None
+
+
 def repo_from_remote(url: str) -> str | None:
     """``org/name`` from a remote URL: scp-like, ssh://, https://, with or without ``.git``."""
     url = url.strip()

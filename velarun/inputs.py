@@ -66,6 +66,10 @@ class PrepareRequest:
     skip_steps: tuple[str, ...] = ()
     stages: tuple[str, ...] = ()
     steps: tuple[str, ...] = ()
+    template_files: tuple[str, ...] = ()
+    """``--template-file NAME:PATH``: local files that replace templates' sources."""
+    pipeline_type: str | None = None
+    """``yaml``, ``go`` or ``starlark``; None: from the file's extension."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,11 +18,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TextIO
 
 from velarun.compile.compiler import CompileOptions, CompileResult, compile_pipeline
+from velarun.compile.expand import ExpandOptions, Fetch, Fetched
+from velarun.compile.inline import load_pipeline
 from velarun.compile.plan import Plan
 from velarun.compile.render import hazards
+from velarun.compile.ruledata import RuleData, build_ruledata
 from velarun.compile.select import select
+from velarun.compile.templating import Expansion, expand_pipeline
 from velarun.diagnostics import Diagnostic, render_all
 from velarun.errors import ExitCode, UsageError, VelarunError
+from velarun.gitinfo import repository_root
 from velarun.inputs import (
     HostInputs,
     PrepareRequest,
@@ -30,7 +35,8 @@ from velarun.inputs import (
     host_inputs,
     resolve_ruledata,
 )
-from velarun.load import LoadResult, find_pipeline, load_file
+from velarun.load import LoadResult, find_pipeline
+from velarun.load.model import Template
 from velarun.output import OutputGone, write_to
 from velarun.runtime import EngineError, Mount, Runtime
 from velarun.schedule.containers import RunOptions
@@ -66,6 +72,7 @@ class Prepared:
     """The compiled plan after ``--stage``/``--step``/``--skip-step``."""
     ruledata: ResolvedRuleData
     host: HostInputs
+    expansion: Expansion
 
 
 def prepare(request: PrepareRequest) -> Prepared:
@@ -79,21 +86,74 @@ def prepare(request: PrepareRequest) -> Prepared:
         secret_files=list(request.secret_files),
         local_env=request.local_env,
     )
-    loaded = load_file(request.path or find_pipeline(Path(".")))
-    if not loaded.ok or loaded.pipeline is None:
-        raise InvalidPipelineError(loaded.diagnostics, loaded.path)
+    loaded, expansion = load_and_expand(
+        request.path,
+        resolved.data,
+        pipeline_type=request.pipeline_type,
+        template_files=request.template_files,
+        extra_env=host.env,
+    )
+    assert expansion.pipeline is not None
     result = compile_pipeline(
-        loaded.pipeline,
+        expansion.pipeline,
         resolved.data,
         CompileOptions(extra_env=host.env),
-        load_diagnostics=loaded.diagnostics,
+        load_diagnostics=expansion.diagnostics,
     )
     if not result.ok or result.plan is None:
         raise InvalidPipelineError(result.diagnostics, loaded.path)
     chosen = select(
         result.plan, skip_steps=request.skip_steps, stages=request.stages, steps=request.steps
     )
-    return Prepared(loaded, result, chosen, resolved, host)
+    return Prepared(loaded, result, chosen, resolved, host, expansion)
+
+
+def load_and_expand(
+    path: Path | None,
+    data: RuleData | None,
+    *,
+    pipeline_type: str | None = None,
+    template_files: tuple[str, ...] = (),
+    extra_env: Mapping[str, str] | None = None,
+) -> tuple[LoadResult, Expansion]:
+    """The pipeline file loaded (rendered first for a Go or Starlark pipeline) and its
+    templates expanded; ``data`` None expands without pruning (``validate``). Raises
+    InvalidPipelineError, or the template source's error (exit 3 when it cannot be had)."""
+    path = path or find_pipeline(Path("."))
+    loaded = load_pipeline(path, pipeline_type, data or build_ruledata())
+    if not loaded.ok or loaded.pipeline is None:
+        raise InvalidPipelineError(loaded.diagnostics, loaded.path)
+    fetch = template_fetcher(template_files, path)
+    expansion = expand_pipeline(
+        loaded.pipeline,
+        data,
+        fetch,
+        ExpandOptions(extra_env=extra_env or {}),
+        loaded=loaded.diagnostics,
+    )
+    if not expansion.ok:
+        raise InvalidPipelineError(expansion.diagnostics, loaded.path)
+    return loaded, expansion
+
+
+def template_fetcher(overrides: tuple[str, ...], pipeline: Path) -> Fetch:
+    """Templates from ``--template-file``, the repository (``type: file``, relative to the
+    root of the pipeline's git repository, else to the working directory) or GitHub. Nothing
+    is imported or looked up until a template is wanted."""
+    roots: list[Path] = []
+
+    def fetch(tmpl: Template) -> Fetched:
+        from velarun.template.sources import parse_overrides, resolve_template
+
+        if not roots:
+            roots.append(repository_root(pipeline.parent) or Path("."))
+        got = resolve_template(
+            tmpl.name, tmpl.source, tmpl.type, root=roots[0], overrides=overrides
+        )
+        given = {name.lower(): path for name, path in parse_overrides(overrides)}
+        return Fetched(got.content, got.origin, given.get(tmpl.name.lower(), tmpl.source))
+
+    return fetch
 
 
 class Engine(Runtime, Protocol):

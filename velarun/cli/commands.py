@@ -12,6 +12,7 @@ from velarun.cli.boundary import guarded
 from velarun.cli.clean import clean
 from velarun.cli.exec import exec_
 from velarun.cli.plan import plan
+from velarun.cli.render import render
 from velarun.cli.validate import validate
 from velarun.errors import UsageError
 
@@ -56,6 +57,7 @@ def _root(
 
 app.command()(validate)
 app.command()(plan)
+app.command()(render)
 app.command("exec")(exec_)
 app.command()(bench)
 app.command()(clean)

@@ -128,6 +128,25 @@ StepOpt = Annotated[
         show_default=False,
     ),
 ]
+TemplateFileOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--template-file",
+        help="Use this local file for the template NAME instead of its source: NAME:PATH"
+        " (repeatable).",
+        show_default=False,
+    ),
+]
+PipelineTypeOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--pipeline-type",
+        envvar="VELA_PIPELINE_TYPE",
+        help="How the file is written: yaml, go (a Go template) or starlark (default: starlark"
+        " for .star and .py files, else yaml), as the repository's setting on the server.",
+        show_default=False,
+    ),
+]
 
 
 def pipeline_path(arg: Path | None, opt: Path | None) -> Path | None:
@@ -164,6 +183,8 @@ def _prepare_request(
     skip_step: SkipStepOpt = None,
     stage: StageOpt = None,
     step: StepOpt = None,
+    template_file: TemplateFileOpt = None,
+    pipeline_type: PipelineTypeOpt = None,
 ) -> PrepareRequest:
     """The options ``plan`` and ``exec`` share (declared here, once), as a request."""
     from velarun.compile.ruledata import split_changeset
@@ -190,6 +211,8 @@ def _prepare_request(
         skip_steps=tuple(skip_step or ()),
         stages=tuple(stage or ()),
         steps=tuple(step or ()),
+        template_files=tuple(template_file or ()),
+        pipeline_type=pipeline_type,
     )
 
 

@@ -60,7 +60,7 @@ def plan(
     if events is not None:
         from velarun.compile.truth import truth_table
 
-        typer.echo(truth_table(_pipeline(prepared), prepared.ruledata.data, events))
+        typer.echo(truth_table(_all_expanded(request), prepared.ruledata.data, events))
     elif explain_name is not None:
         typer.echo(_explain(prepared, explain_name))
     elif output_format == "json":
@@ -70,8 +70,22 @@ def plan(
 
 
 def _pipeline(prepared: Prepared) -> Pipeline:
-    assert prepared.loaded.pipeline is not None  # prepare() refuses a pipeline with errors
-    return prepared.loaded.pipeline
+    assert prepared.expansion.pipeline is not None  # prepare() refuses a pipeline with errors
+    return prepared.expansion.pipeline
+
+
+def _all_expanded(request: PrepareRequest) -> Pipeline:
+    """Every templated step expanded, whichever event would prune it (for the table)."""
+    from velarun.lifecycle import load_and_expand
+
+    _, expansion = load_and_expand(
+        request.path,
+        None,
+        pipeline_type=request.pipeline_type,
+        template_files=request.template_files,
+    )
+    assert expansion.pipeline is not None
+    return expansion.pipeline
 
 
 def _explain(prepared: Prepared, name: str) -> str:

@@ -12,10 +12,6 @@ from dataclasses import dataclass, field
 
 from velarun.compile import envsubst
 from velarun.compile.env import default_env, merge, parameter_env
-from velarun.compile.eval_check import EVAL_HINT
-from velarun.compile.expr import ExprError
-from velarun.compile.expr import parse as parse_expr
-from velarun.compile.patterns import pattern_errors
 from velarun.compile.plan import (
     DroppedNeed,
     Plan,
@@ -26,15 +22,9 @@ from velarun.compile.plan import (
     implicit_stage,
 )
 from velarun.compile.ruledata import RuleData
-from velarun.compile.rules import (
-    EvalError,
-    PatternError,
-    Verdict,
-    error_text,
-    evaluate,
-    runtime_rules,
-)
+from velarun.compile.rules import Verdict, runtime_rules
 from velarun.compile.script import go_quote
+from velarun.compile.verdict import verdict
 from velarun.diagnostics import Diagnostic, Pos, error, has_errors, sort_diagnostics
 from velarun.gcpause import gc_paused
 from velarun.load.model import (
@@ -152,56 +142,17 @@ class _Compiler:
 
     # -- rulesets ----------------------------------------------------------------------------
 
-    def _check_rules(self, ruleset: Ruleset, where: str) -> bool:
-        """Every pattern checked up front (Vela only errors when it reaches one)."""
-        ok = True
-        for rules in (ruleset.if_, ruleset.unless):
-            if rules.eval and not self._check_eval(rules, ruleset, where):
-                ok = False
-            problems = pattern_errors(rules, where)
-            self.diags += problems
-            ok = ok and not problems
-        return ok
-
-    def _check_eval(self, rules: Rules, ruleset: Ruleset, where: str) -> bool:
-        """The expression's syntax, checked up front like the patterns."""
-        try:
-            parse_expr(rules.eval)
-        except ExprError as exc:
-            at = rules.key_pos.get("eval", ruleset.pos or Pos(1, 1))
-            self.diags.append(error(at, f"{where}: {error_text(exc)}", EVAL_HINT))
-            return False
-        return True
-
     def _verdict(
         self, ruleset: Ruleset, where: str, env: Mapping[str, str] | None = None
     ) -> Verdict | None:
-        if not self._check_rules(ruleset, where):
-            return None
-        try:
-            return evaluate(ruleset, self.data, env)
-        except EvalError as exc:
-            rules = ruleset.if_ if exc.block == "if" else ruleset.unless
-            at = rules.key_pos.get("eval", ruleset.pos or Pos(1, 1))
-            self.diags.append(error(at, f"{where}: {exc.message}", EVAL_HINT))
-            return None
-        except PatternError as exc:  # unreachable after _check_rules; kept as a guard
-            self.diags.append(error(ruleset.pos or Pos(1, 1), f"{where}: {exc}"))
-            return None
+        return verdict(ruleset, self.data, where, self.diags, env)
 
     # -- steps -------------------------------------------------------------------------------
 
     def step(self, step: Step, stage: Stage | None, pruned: list[Pruned]) -> PlannedStep | None:
         where = f"step `{step.name}`"
         if step.template is not None:
-            self.diags.append(
-                error(
-                    step.key_pos.get("template", step.pos),
-                    f"{where} uses template `{step.template.name}`; velarun cannot render"
-                    " templates yet",
-                    "expand the template into plain steps to run this pipeline locally",
-                )
-            )
+            self._templated(step, stage, pruned)
             return None
         glob = self.p.environment if "steps" in self.p.metadata.environment else {}
         env = merge(
@@ -260,7 +211,27 @@ class _Compiler:
             runtime_note=runtime_rules(ruleset),
             checks=verdict.checks,
             pos=step.pos,
+            origin=step.origin,
         )
+
+    def _templated(self, step: Step, stage: Stage | None, pruned: list[Pruned]) -> None:
+        """A templated step left by the expand phase is one its ruleset pruned before the
+        template was rendered (the server's order): it is said so, with the same verdict."""
+        assert step.template is not None
+        where = f"step `{step.name}`"
+        verdict = self._verdict(step.ruleset, where)
+        if verdict is not None and not verdict.keep:
+            stage_name = stage.name if stage is not None else None
+            reason = f"{verdict.reason} (its template `{step.template.name}` was not rendered)"
+            pruned.append(Pruned("step", step.name, stage_name, reason, verdict.checks))
+        elif verdict is not None:
+            self.diags.append(
+                error(
+                    step.key_pos.get("template", step.pos),
+                    f"{where} uses template `{step.template.name}`, which was not expanded",
+                    "expand the pipeline before compiling it (velarun.compile.expand)",
+                )
+            )
 
     def service(self, svc: Service, pruned: list[Pruned]) -> PlannedService | None:
         where = f"service `{svc.name}`"
@@ -297,15 +268,13 @@ class _Compiler:
     def run(self) -> Plan:
         pruned: list[Pruned] = []
         if self.p.metadata.render_inline:
-            # The server renders the whole file as a template first; running it unrendered
-            # (with no steps, an empty build that "succeeds") would not be what Vela runs.
+            # The expand phase renders such a file first; compiling it unrendered (no steps,
+            # an empty build that "succeeds") would not be what Vela runs.
             self.diags.append(
                 error(
                     self.p.metadata.render_inline_pos or Pos(1, 1),
-                    "`metadata.render_inline: true` renders the whole pipeline file as a"
-                    " template, and velarun cannot render templates yet",
-                    "write the rendered steps into the file, without `render_inline`, to run it"
-                    " locally",
+                    "`metadata.render_inline: true`: the pipeline was not rendered",
+                    "expand the pipeline before compiling it (velarun.compile.expand)",
                 )
             )
             return Plan(self.data, ())

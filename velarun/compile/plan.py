@@ -38,6 +38,8 @@ class PlannedStep:
     checks: tuple[RuleCheck, ...] = ()
     """The rule checks that kept the step (for ``plan --explain``)."""
     pos: Pos = field(default_factory=lambda: Pos(1, 1))
+    origin: str = ""
+    """For a step a template produced: which template, from where, for which step."""
 
     @property
     def continue_(self) -> bool:

@@ -276,6 +276,10 @@ def _explain_stage(
     return out
 
 
+def _place(step: Step) -> str:
+    return f"{step.pos.file or 'the pipeline'}:{step.pos.line}:{step.pos.column}"
+
+
 def _explain_step(
     stage_name: str | None,
     step: Step,
@@ -284,9 +288,12 @@ def _explain_step(
 ) -> list[str]:
     key = (stage_name, step.name)
     where = f"step `{step.name}`" + (f" in stage `{stage_name}`" if stage_name else "")
+    made = [f"  made by {step.origin}, at {_place(step)}"] if step.origin else []
+    if step.template is not None:
+        made = [f"  uses template `{step.template.name}` (not rendered when pruned)"]
     if key in kept:
         planned = kept[key]
-        out = [f"{where}: runs"]
+        out = [f"{where}: runs", *made]
         rs = planned.ruleset
         if rs.empty():
             out.append("  no ruleset: runs on every event")
@@ -298,6 +305,7 @@ def _explain_step(
         p = pruned[key]
         return [
             f"{where}: pruned",
+            *made,
             *_explain_checks(p.checks, step.ruleset.if_, step.ruleset.unless),
             f"  verdict: pruned, {p.reason}",
         ]

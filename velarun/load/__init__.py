@@ -13,12 +13,21 @@ from velarun.diagnostics import START, Diagnostic, Pos, error, has_errors, sort_
 from velarun.gcpause import gc_paused
 from velarun.load._checks import check
 from velarun.load._pipeline import build_pipeline
+from velarun.load._relocate import relocate
 from velarun.load._yaml import parse_yaml
 from velarun.load.model import Pipeline
 
 DEFAULT_FILES = (".vela.yml", ".vela.yaml")
 
-__all__ = ["DEFAULT_FILES", "LoadResult", "Pipeline", "find_pipeline", "load_bytes", "load_file"]
+__all__ = [
+    "DEFAULT_FILES",
+    "LoadResult",
+    "Pipeline",
+    "check",
+    "find_pipeline",
+    "load_bytes",
+    "load_file",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,8 +67,16 @@ def _decode(data: bytes) -> tuple[str | None, Diagnostic | None]:
         )
 
 
+def load_bytes(data: bytes, path: str, *, origin: str = "", fragment: bool = False) -> LoadResult:
+    """``data`` loaded as the pipeline file ``path``. With ``origin`` (what a template rendered),
+    every position names ``origin`` instead; a ``fragment`` (a template's output, merged into a
+    pipeline later) skips the checks that only a whole pipeline can pass."""
+    result = _load(data, path, fragment)
+    return relocate(result, origin) if origin else result
+
+
 @gc_paused()
-def load_bytes(data: bytes, path: str) -> LoadResult:
+def _load(data: bytes, path: str, fragment: bool) -> LoadResult:
     text, problem = _decode(data)
     if text is None:
         assert problem is not None
@@ -82,7 +99,7 @@ def load_bytes(data: bytes, path: str) -> LoadResult:
         return LoadResult(path, None, tuple(sort_diagnostics(diags)))
     pipeline, built = build_pipeline(path, root)
     diags += built
-    if pipeline is not None:
+    if pipeline is not None and not fragment:
         diags += check(pipeline)
     return LoadResult(path, pipeline, tuple(sort_diagnostics(diags)))
 

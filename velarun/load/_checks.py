@@ -92,24 +92,6 @@ def _top(p: Pipeline) -> list[Diagnostic]:
         out.append(
             error(START, "the pipeline has no stages, steps or templates", "add a `steps:` list")
         )
-    if p.metadata.render_inline:
-        out.append(
-            warning(
-                p.metadata.render_inline_pos or START,
-                "`metadata.render_inline: true` renders the whole pipeline file as a template,"
-                " which velarun cannot do yet: `plan` and `exec` refuse this pipeline",
-                "write the rendered steps into the file, without `render_inline`, to run it"
-                " locally",
-            )
-        )
-    if p.templates:
-        out.append(
-            warning(
-                p.key_pos.get("templates", START),
-                "velarun cannot render templates yet; steps that use one will not run",
-                "expand the template into plain steps to run this pipeline locally",
-            )
-        )
     return out
 
 
@@ -150,13 +132,6 @@ def _step(step: Step) -> list[Diagnostic]:
     if not step.name:
         out.append(error(step.pos, "a step has no `name`", "add `name: <name>`"))
     if step.template is not None:
-        out.append(
-            warning(
-                step.key_pos.get("template", step.pos),
-                f"{label} uses template `{step.template.name}`, which velarun cannot render yet",
-                "this step will not run locally; expand the template into plain steps",
-            )
-        )
         return out
     if not step.image and "image" not in step.key_pos:
         out.append(error(step.pos, f"{label} has no `image`", "add `image: <name:tag>`"))

@@ -135,6 +135,8 @@ class Step:
     text_pos: Mapping[str, Pos] = field(default_factory=dict)
     """Where each string that substitution reads (one with `$` or a backslash) is first
     written in this step, so an error can point at it."""
+    origin: str = ""
+    """For a step a template produced: which template, from where, for which step."""
 
 
 @dataclass(frozen=True, slots=True)
