@@ -7,6 +7,7 @@ sprig's own files: ``defaults`` (with ``gojson``, Go's JSON), ``strings``, ``cas
 (``semverCompare``), ``dates`` (``duration``, ``durationRound``), ``random`` (checked for shape
 only); ``_go`` holds what they share (Go's kinds, ``empty``, cast's conversions). The functions
 of sprig not offered yet are listed in ``tests/unit/template/sprig_missing.txt``.
+:func:`vela_func_map` (module ``vela``) is Vela's own ``toYaml`` and ``vela``, added after it.
 """
 
 from __future__ import annotations
@@ -27,8 +28,9 @@ from velarun.template.sprig import (
     semver,
     strings,
 )
+from velarun.template.sprig.vela import convert_platform_vars, vela_func_map
 
-__all__ = ["txt_func_map"]
+__all__ = ["convert_platform_vars", "txt_func_map", "vela_func_map"]
 
 _MODULES = (
     defaults,
