@@ -18,6 +18,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+LARGE = 1000
+"""Files over this many bytes come without content in the JSON, as GitHub's over 1 MB do."""
+
 
 @dataclass
 class Repo:
@@ -46,6 +49,8 @@ class FakeGithub:
     """``http://127.0.0.1:PORT``."""
     stopper: Callable[[], None] | None = None
     fail_with: int | None = None
+    redirects: dict[str, str] = field(default_factory=dict)
+    """Path prefixes answered with a 301 to another base (a renamed repository)."""
     """A status every request is answered with (a GitHub that is down: 502, 503)."""
 
     def stop(self) -> None:
@@ -55,9 +60,13 @@ class FakeGithub:
             self.stopper = None
 
     def answer(self, raw_path: str, accept: str, authorization: str | None) -> tuple[int, bytes]:
+        """The status and body for a request; a redirect's body is its ``Location``."""
         self.seen.append(Seen(raw_path, accept, authorization))
         if self.fail_with is not None:
             return self.fail_with, b"<html>down</html>"
+        for prefix, target in self.redirects.items():
+            if raw_path.startswith(prefix):
+                return 301, (target + raw_path.removeprefix(prefix)).encode()
         split = urllib.parse.urlsplit(raw_path)
         path = split.path.removeprefix("/api/v3")
         parts = [urllib.parse.unquote(p) for p in path.split("/")]
@@ -82,10 +91,15 @@ class FakeGithub:
             sha = repo.refs.get(ref, ref)
             if sha not in repo.files:
                 return _error(404, f"No commit found for the ref {ref}")
-            return self._contents(repo.files[sha], "/".join(parts[5:]))
+            return self._contents(repo.files[sha], "/".join(parts[5:]), accept)
         return _error(404, "Not Found")
 
-    def _contents(self, files: dict[str, bytes], path: str) -> tuple[int, bytes]:
+    def _contents(self, files: dict[str, bytes], path: str, accept: str) -> tuple[int, bytes]:
+        if path in files and accept == "application/vnd.github.raw":
+            return 200, files[path]
+        if path in files and len(files[path]) > LARGE:  # GitHub's over 1 MB, scaled down
+            body = {"type": "file", "encoding": "none", "content": "", "path": path}
+            return 200, json.dumps(body).encode()
         if path in files:
             content = base64.encodebytes(files[path]).decode()
             body = {"type": "file", "encoding": "base64", "content": content, "path": path}
@@ -109,6 +123,8 @@ def serve(github: FakeGithub) -> Iterator[FakeGithub]:
                 self.path, self.headers.get("Accept", ""), self.headers.get("Authorization")
             )
             self.send_response(status)
+            if status == 301:
+                self.send_header("Location", body.decode())
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)

@@ -6,6 +6,7 @@ GitHub is ``github_server.FakeGithub`` on 127.0.0.1, reached through
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,7 +25,13 @@ from velarun.template.sources import (
     parse_source,
     resolve_template,
 )
-from velarun.template.sources.github import api_base, api_overrides, token_for
+from velarun.template.sources.github import (
+    GithubApi,
+    UnreachableError,
+    api_base,
+    api_overrides,
+    token_for,
+)
 
 V1 = "4f2a9c1e0b7d5a3c8e6f1b2d9a0c7e5f3b1d8a6c"
 MAIN = "9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a1b0c"
@@ -699,3 +706,50 @@ def test_overrides() -> None:
         ("go", "templates/go.yml"),
         ("Star", "x.star"),
     ]
+
+
+# the API's corners
+
+
+def test_a_large_file_comes_raw(github: FakeGithub, tmp_path: Path) -> None:
+    big = b"steps: big\n" + b"#" * 2000 + b"\n"
+    github.repos["octo/tmpl"].files[V1]["big.yml"] = big
+    assert (
+        fetch("git.example.com/octo/tmpl/big.yml@v1", environment(github, tmp_path)).content == big
+    )
+    assert [seen.accept for seen in github.seen] == [SHA, JSON, "application/vnd.github.raw"]
+
+
+def test_a_redirect_on_the_same_host_keeps_the_token(github: FakeGithub, tmp_path: Path) -> None:
+    github.redirects["/api/v3/repos/old/tmpl/"] = f"{github.url}/api/v3/repos/octo/tmpl/"
+    env = environment(github, tmp_path, VELA_GITHUB_TOKEN="vela")
+    assert fetch("git.example.com/old/tmpl/go.yml@v1", env).content == b"steps: v1\n"
+    assert [(seen.path, seen.authorization) for seen in github.seen] == [
+        ("/api/v3/repos/old/tmpl/commits/v1", "token vela"),
+        ("/api/v3/repos/octo/tmpl/commits/v1", "token vela"),
+        (f"/api/v3/repos/old/tmpl/contents/go.yml?ref={V1}", "token vela"),
+        (f"/api/v3/repos/octo/tmpl/contents/go.yml?ref={V1}", "token vela"),
+    ]
+
+
+def test_a_redirect_to_another_host_drops_the_token(github: FakeGithub, tmp_path: Path) -> None:
+    with serve(FakeGithub(repos=repos())) as other:
+        github.redirects["/api/v3/repos/"] = f"{other.url}/api/v3/repos/"
+        env = environment(github, tmp_path, VELA_GITHUB_TOKEN="vela")
+        assert fetch("git.example.com/octo/tmpl/go.yml@v1", env).content == b"steps: v1\n"
+    assert [seen.authorization for seen in github.seen] == ["token vela", "token vela"]
+    assert [seen.authorization for seen in other.seen] == [None, None]
+
+
+def test_no_answer_within_the_time_limit() -> None:
+    with socket.socket() as listener:  # accepts connections, never answers
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        url = f"http://127.0.0.1:{listener.getsockname()[1]}"
+        with pytest.raises(UnreachableError) as caught:
+            GithubApi(url, None, timeout=0.2).commit_sha("octo", "tmpl", "v1")
+    assert caught.value.text == f"GET {url}/repos/octo/tmpl/commits/v1: no answer within 0.2 s"
+
+
+def test_the_time_limit_is_ten_seconds() -> None:
+    assert GithubApi("https://api.github.com", None).timeout == 10.0
