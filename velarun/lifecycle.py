@@ -138,15 +138,15 @@ def load_and_expand(
 
 def template_fetcher(overrides: tuple[str, ...], pipeline: Path) -> Fetch:
     """Templates from ``--template-file``, the repository (``type: file``, relative to the
-    root of the pipeline's git repository, else to the working directory) or GitHub. Nothing
-    is imported or looked up until a template is wanted."""
+    root of the pipeline's git repository, else to the pipeline's directory) or GitHub.
+    Nothing is imported or looked up until a template is wanted."""
     roots: list[Path] = []
 
     def fetch(tmpl: Template) -> Fetched:
         from velarun.template.sources import parse_overrides, resolve_template
 
         if not roots:
-            roots.append(repository_root(pipeline.parent) or Path("."))
+            roots.append(repository_root(pipeline.parent) or pipeline.parent)
         got = resolve_template(
             tmpl.name, tmpl.source, tmpl.type, root=roots[0], overrides=overrides
         )

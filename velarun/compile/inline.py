@@ -118,7 +118,11 @@ def _parse(tmpl: Template, expander: Expander) -> Pipeline | None:
             )
         elif tmpl.format == "starlark":
             text = render_starlark_build(
-                text, filename=got.label, environment=expander.defaults, variables=variables
+                text,
+                filename=got.label,
+                environment=expander.defaults,
+                variables=variables,
+                template_name=tmpl.name,
             )
         elif tmpl.format != "yaml":
             expander.diags.append(

@@ -85,9 +85,15 @@ def render_starlark_build(
     filename: str,
     environment: Mapping[str, str],
     variables: Mapping[str, Any] | None,
+    template_name: str = "",
 ) -> str:
+    """A Starlark pipeline file (``template_name`` empty) or a template rendered inline."""
     from velarun.template import starlark
 
     return starlark.render_starlark_build(
-        text, filename=filename, environment=environment, variables=variables or {}
+        text,
+        filename=filename,
+        environment=environment,
+        variables=variables or {},
+        template_name=template_name,
     )

@@ -340,45 +340,68 @@ def test_selection_errors(tmp_path: Path, source: str, args: list[str], message:
 
 
 RENDER_INLINE = 'version: "1"\nmetadata:\n  render_inline: true\n'
-REFUSED = (
-    "p.yml:3:18: error: `metadata.render_inline: true` renders the whole pipeline file as a"
-    " template, and velarun cannot render templates yet\n"
-    "  hint: write the rendered steps into the file, without `render_inline`, to run it locally\n"
+UNREACHABLE = (
+    "error: template go from github.com/org/repo/go.yml: cannot reach http://127.0.0.1:9 (GET"
+    " http://127.0.0.1:9/repos/org/repo: Connection refused), and no copy is cached\n"
+    "  hint: check the network (or VELARUN_GITHUB_API_URL if github.com's API is not at"
+    " http://127.0.0.1:9), or give the template's file with --template-file go:PATH\n"
 )
 
 
 @pytest.mark.parametrize(
-    ("body", "stderr"),
+    ("body", "code", "stderr"),
     [
         (
             "templates:\n  - {name: go, source: github.com/org/repo/go.yml, type: github}\n",
-            REFUSED
-            + "p.yml:5:3: warning: velarun cannot render templates yet; steps that use one will"
-            " not run\n"
-            "  hint: expand the template into plain steps to run this pipeline locally\n"
-            "1 error, 1 warning\n",
+            3,
+            UNREACHABLE,
         ),
-        (  # plain steps too: the server renders the file before it reads them; velarun cannot
-            "steps:\n  - {name: a, image: alpine, commands: [ls]}\n",
-            REFUSED + "1 error, 0 warnings\n",
+        (
+            "templates:\n  - {name: go, source: missing.yml, type: file}\n",
+            3,
+            "error: template go: cannot read file missing.yml in the repository (p/missing.yml):"
+            " no such file\n"
+            "  hint: check the path, or give the template's file with --template-file go:PATH\n",
+        ),
+        (
+            "templates:\n  - {name: empty, source: empty.yml, type: file}\n",
+            2,
+            "p/p.yml:5:5: error: empty template empty provided: template must contain secrets,"
+            " services, stages or steps\n"
+            "  hint: make the template return at least one step\n"
+            "1 error, 0 warnings\n",
         ),
     ],
-    ids=["templates-only", "with-steps"],
+    ids=["unreachable", "missing-file", "renders-nothing"],
 )
-def test_render_inline_is_refused_not_an_empty_build(
-    tmp_path: Path, body: str, stderr: str
+def test_render_inline_never_runs_as_an_empty_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, body: str, code: int, stderr: str
 ) -> None:
-    """A pipeline velarun cannot expand never runs as a successful empty build: `plan` and
-    `exec` exit 2 (before any engine is touched) naming `render_inline`."""
+    """A pipeline velarun cannot fully expand never runs as a successful empty build: `plan`
+    and `exec` stop before any engine is touched, naming the template."""
     from velarun.cli.exec import Deps
     from velarun.lifecycle import Engine
 
     def no_engine(run_id: str) -> Engine:
         raise AssertionError("the engine was opened")
 
-    f = tmp_path / "p.yml"
+    monkeypatch.setenv("VELARUN_GITHUB_API_URL", "github.com=http://127.0.0.1:9")
+    monkeypatch.setenv("VELARUN_CACHE_DIR", str(tmp_path / "cache"))
+    (tmp_path / "p").mkdir()
+    f = tmp_path / "p" / "p.yml"
     f.write_text(RENDER_INLINE + body)
+    (tmp_path / "p" / "empty.yml").write_text('version: "1"\n')
     for command in ("plan", "exec"):
         result = runner.invoke(app, [command, str(f), "--no-git"], obj=Deps(no_engine))
         err = result.stderr.replace(str(tmp_path) + "/", "")
-        assert (result.exit_code, result.stdout, err) == (2, "", stderr), command
+        err = "".join(ln for ln in err.splitlines(True) if not ln.startswith("rule data:"))
+        assert (result.exit_code, result.stdout, err) == (code, "", stderr), command
+
+
+def test_render_inline_without_templates_is_the_file_itself(tmp_path: Path) -> None:
+    """The server renders nothing inline when the file lists no templates."""
+    f = tmp_path / "p.yml"
+    f.write_text(RENDER_INLINE + "steps:\n  - {name: a, image: alpine, commands: [ls]}\n")
+    result = runner.invoke(app, ["plan", str(f), "--no-git", "--format", "json"])
+    assert result.exit_code == 0, result.stderr
+    assert [s["name"] for s in json.loads(result.stdout)["steps"]] == ["a"]

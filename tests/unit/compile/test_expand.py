@@ -61,7 +61,8 @@ def plan(root: Path, *args: str) -> tuple[int, Any, str]:
         app, ["plan", "--no-git", "--format", "json", *args], catch_exceptions=False
     )
     out = json.loads(result.stdout) if result.exit_code == 0 else None
-    return result.exit_code, out, result.stderr
+    err = "".join(ln for ln in result.stderr.splitlines(True) if not ln.startswith("rule data:"))
+    return result.exit_code, out, err
 
 
 def step_names(doc: Any) -> list[str]:
@@ -120,7 +121,8 @@ def test_a_pruned_templated_step_is_never_rendered(repo: Path) -> None:
         {
             "stage": None,
             "name": "pr-only",
-            "reason": "event `push` does not match [pull_request] (its template `gone` was not"
+            "reason": "event `push` does not match any of `pull_request:opened`,"
+            " `pull_request:synchronize`, `pull_request:reopened` (its template `gone` was not"
             " rendered)",
         }
     ]
@@ -174,7 +176,7 @@ def test_templates_that_call_templates_and_one_that_calls_itself(repo: Path) -> 
     code, _, err = plan(repo)
     assert code == 2
     assert err == (
-        "self.yml (rendered):5:5: error: max template depth of 3 exceeded (templates `self` ->"
+        "self.yml (rendered):5:15: error: max template depth of 3 exceeded (templates `self` ->"
         " `self` -> `self`, which is circular)\n"
         "  hint: a template must not use itself, directly or through another\n"
         "1 error, 0 warnings\n"

@@ -3,6 +3,9 @@ exit 0 with a plan or 2 with diagnostics, never a traceback, never a hang."""
 
 from __future__ import annotations
 
+import atexit
+import shutil
+import subprocess
 import tempfile
 from pathlib import Path
 
@@ -16,6 +19,19 @@ from velarun.cli import app
 runner = CliRunner()
 FIXTURES = sorted((ROOT / "fixtures").rglob("*.yml"))
 SEEDS = [f.read_text() for f in FIXTURES]
+_COPY: list[Path] = []
+
+
+def fixtures_repository() -> Path:
+    """A git repository holding a copy of fixtures/, made once: a mutated fixture is written
+    beside its original there, so the templates it names resolve as they do in velarun's."""
+    if not _COPY:
+        tmp = Path(tempfile.mkdtemp(prefix="velarun-fuzz-"))
+        atexit.register(shutil.rmtree, tmp, True)
+        shutil.copytree(ROOT / "fixtures", tmp / "fixtures")
+        subprocess.run(["git", "init", "-q", str(tmp)], check=True)
+        _COPY.append(tmp)
+    return _COPY[0]
 PIECES = [
     "",
     " ",
@@ -83,15 +99,14 @@ def test_plan_exits_0_or_2_on_mutated_fixtures(
     for where, cut, insert in edits:
         i = where % (len(text) + 1)
         text = text[:i] + insert + text[i + cut :]
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "fuzz.vela.yml"
-        path.write_text(text)
-        args = ["plan", str(path), "--event", event, "--tag", "v1", "--format", "json"]
-        if branch:
-            args += ["--branch", branch]
-        for p in paths:
-            if p:
-                args += ["--file-changeset", p]
-        result = runner.invoke(app, args)
+    path = fixtures_repository() / FIXTURES[seed].parent.relative_to(ROOT) / "fuzz.vela.yml"
+    path.write_text(text)
+    args = ["plan", str(path), "--event", event, "--tag", "v1", "--format", "json"]
+    if branch:
+        args += ["--branch", branch]
+    for p in paths:
+        if p:
+            args += ["--file-changeset", p]
+    result = runner.invoke(app, args)
     assert result.exit_code in (0, 2), (result.exit_code, result.output, result.exception)
     assert "Traceback" not in result.output
