@@ -32,6 +32,8 @@ def fixtures_repository() -> Path:
         subprocess.run(["git", "init", "-q", str(tmp)], check=True)
         _COPY.append(tmp)
     return _COPY[0]
+
+
 PIECES = [
     "",
     " ",
