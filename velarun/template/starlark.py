@@ -260,7 +260,12 @@ def starlark_literal(value: Any) -> str:
     if value is None or isinstance(value, bool | int):
         return repr(value)
     if isinstance(value, float):
-        return repr(value) if math.isfinite(value) else f'float("{value}")'
+        if math.isfinite(value):
+            return repr(value)
+        # IEEE arithmetic on literals, so that no name is looked up (a file may define float)
+        if math.isnan(value):
+            return "((1e308 * 10) - (1e308 * 10))"
+        return "(1e308 * 10)" if value > 0 else "(-1e308 * 10)"
     if isinstance(value, str):
         return _string_literal(value)
     if isinstance(value, tuple):
@@ -280,6 +285,8 @@ def _string_literal(text: str) -> str:
             out.append("\\" + char)
         elif 0x20 <= code < 0x7F:
             out.append(char)
+        elif 0xD800 <= code < 0xE000:  # a lone surrogate (undecodable bytes): not a rune
+            out.append("\\ufffd")
         elif code < 0x10000:
             out.append(f"\\u{code:04x}")
         else:

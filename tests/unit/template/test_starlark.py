@@ -540,3 +540,13 @@ def test_starlark_go_is_imported_only_when_a_template_is_rendered() -> None:
     code = "import sys, velarun.template.starlark; print('starlark_go' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout == "False\n"
+
+
+def test_special_floats_and_undecodable_text_reach_main_whatever_the_file_defines() -> None:
+    """The context is Starlark source: infinities and NaN are made without a name the file
+    could shadow, a lone surrogate (an undecodable byte of the environment) is U+FFFD."""
+    source = "float = 1\ndef main(ctx):\n  return {'vars': ctx['vars'], 'x': ctx['vela']['system']['x']}\n"
+    variables = {"i": float("inf"), "n": float("-inf"), "nan": float("nan"), "z": -0.0}
+    assert step(source, variables, VELA_X="a\udcffb") == (
+        '---\n{"vars": {"i": +Inf, "n": -Inf, "nan": NaN, "z": -0}, "x": "a\ufffdb"}'
+    )
