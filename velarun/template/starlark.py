@@ -49,18 +49,9 @@ _FRAME = re.compile(r"^  (.*):(\d+):(\d+): in .*$", re.MULTILINE)
 
 
 class StarlarkError(TemplateError):
-    """A Starlark template failed: the server's message, and where in the file when known."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        line: int | None = None,
-        col: int | None = None,
-        hint: str | None = None,
-    ) -> None:
-        super().__init__(message, line=line, col=col)
-        self.hint = hint
+    """A Starlark template failed: the server's message, and where in the file when known
+    (``line`` and ``col``, 1-based; syntax and resolve errors, and failures while running,
+    at the innermost call in the file)."""
 
 
 def render_starlark(
