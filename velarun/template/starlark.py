@@ -44,23 +44,14 @@ _PRELUDE = f"def struct(*args, **kwargs):\n    fail({NO_STRUCT!r})\n"
 _CALLABLE = ("function", "builtin_function_or_method")
 _SCALARS = ("NoneType", "bool", "int", "float", "string")
 _SEQUENCES = ("list", "tuple", "range")
-_MAX_DEPTH = 400
+_MAX_DEPTH = 200
 _FRAME = re.compile(r"^  (.*):(\d+):(\d+): in .*$", re.MULTILINE)
 
 
 class StarlarkError(TemplateError):
-    """A Starlark template failed: the server's message, and where in the file when known."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        line: int | None = None,
-        col: int | None = None,
-        hint: str | None = None,
-    ) -> None:
-        super().__init__(message, line=line, col=col)
-        self.hint = hint
+    """A Starlark template failed: the server's message, and where in the file when known
+    (``line`` and ``col``, 1-based; syntax and resolve errors, and failures while running,
+    at the innermost call in the file)."""
 
 
 def render_starlark(
@@ -144,8 +135,8 @@ def _render(
     kind = interpreter.eval(f"type({_RESULT})")
     if kind not in ("list", "dict"):
         raise StarlarkError(f"invalid pipeline return in template: {kind}")
-    items, documents = _written(interpreter, kind)
-    _check_first_document(items[0] if items else None)
+    documents = _written(interpreter, kind)
+    _check_first_document(interpreter, kind)
     # The server writes a document for each item of a list; yaml.Unmarshal reads the first.
     return "---\n" + documents[0] + ("\n" if kind == "list" else "")
 
@@ -155,11 +146,13 @@ def _print(message: str) -> None:
     sys.stderr.write(message + "\n")
 
 
-def _check_first_document(first: Any) -> None:
-    """What the server's ``ParseYAML`` checks before it unmarshals the pipeline."""
-    if not isinstance(first, dict):
+def _check_first_document(interpreter: starlark_go.Starlark, kind: str) -> None:
+    """What the server's ``ParseYAML`` checks before it unmarshals the pipeline: the first
+    document is a mapping, and its version is not ``legacy``."""
+    first = f"{_RESULT}[0]" if kind == "list" else _RESULT
+    if kind == "list" and not interpreter.eval(f"len({_RESULT}) > 0 and type({first}) == 'dict'"):
         raise StarlarkError("unable to unmarshal yaml: unable to find pipeline version in yaml")
-    if first.get("version") == "legacy":
+    if interpreter.eval(f'{first}.get("version") == "legacy"'):
         raise StarlarkError(
             "unable to unmarshal yaml: version 'legacy' is no longer supported, "
             "please update your pipeline to use version '1'"
@@ -258,7 +251,12 @@ def starlark_literal(value: Any) -> str:
     if value is None or isinstance(value, bool | int):
         return repr(value)
     if isinstance(value, float):
-        return repr(value) if math.isfinite(value) else f'float("{value}")'
+        if math.isfinite(value):
+            return repr(value)
+        # IEEE arithmetic on literals, so that no name is looked up (a file may define float)
+        if math.isnan(value):
+            return "((1e308 * 10) - (1e308 * 10))"
+        return "(1e308 * 10)" if value > 0 else "(-1e308 * 10)"
     if isinstance(value, str):
         return _string_literal(value)
     if isinstance(value, tuple):
@@ -278,6 +276,8 @@ def _string_literal(text: str) -> str:
             out.append("\\" + char)
         elif 0x20 <= code < 0x7F:
             out.append(char)
+        elif 0xD800 <= code < 0xE000:  # a lone surrogate (undecodable bytes): not a rune
+            out.append("\\ufffd")
         elif code < 0x10000:
             out.append(f"\\u{code:04x}")
         else:
@@ -293,51 +293,65 @@ class _Unconvertible(Exception):
     """A converted value the server's ``writeJSON`` does not write (a set, non-empty bytes)."""
 
 
-def _written(interpreter: starlark_go.Starlark, kind: str) -> tuple[list[Any], list[str]]:
-    """The documents of the value ``main`` returned (each item of a list, or the dict) as
-    Python data and as the server writes them, or the server's error for the first value
-    that ``writeJSON`` cannot write."""
+def _written(interpreter: starlark_go.Starlark, kind: str) -> list[str]:
+    """Each document of the value ``main`` returned (the dict, or each item of the list) as
+    the server's ``writeJSON`` writes it; its error for the first value it cannot write.
+
+    The value is converted to Python data in one call, unless Python data cannot stand for
+    it: a value that is not data, a cycle (the server never finishes writing one), or a dict
+    with keys other than strings, two of which Python may take for one (``True`` and ``1``).
+    Then each value is read on its own from the interpreter, in the order the server writes
+    them.
+    """
     import starlark_go
 
     shown = str(interpreter.eval(_RESULT, convert=False))
-    if "[...]" in shown or "{...}" in shown:  # Starlark's marks of a cycle (or a string's text)
-        _raise_first_unconvertible(interpreter)  # converting a cycle would never end
-    try:
-        value = interpreter.eval(_RESULT)
-        items = value if kind == "list" else [value]
-        return items, [write_json(item) for item in items]
-    except (starlark_go.ConversionToPythonFailed, _Unconvertible):
-        _raise_first_unconvertible(interpreter)
-        raise StarlarkError("unable to convert to json: the value main returned") from None
+    if "[...]" not in shown and "{...}" not in shown:  # Starlark's marks of a cycle
+        try:
+            value = interpreter.eval(_RESULT)
+            items = value if kind == "list" else [value]
+            if not any(_has_other_keys(item) for item in items):
+                return [write_json(item) for item in items]
+        except (starlark_go.ConversionToPythonFailed, _Unconvertible):
+            pass
+    count = interpreter.eval(f"len({_RESULT})") if kind == "list" else 0
+    exprs = [f"{_RESULT}[{i}]" for i in range(count)] if kind == "list" else [_RESULT]
+    return [_write_from(interpreter, expr, 0) for expr in exprs]
 
 
-def _raise_first_unconvertible(interpreter: starlark_go.Starlark) -> None:
-    problem = _first_unconvertible(interpreter, _RESULT, 0)
-    if problem:
-        raise StarlarkError(problem)
+def _has_other_keys(value: Any) -> bool:
+    """Whether a dict in ``value`` has a key other than a string: Python may have merged two
+    of them into one (``True`` and ``1``, ``(0,)`` and ``(False,)``), Starlark does not."""
+    if isinstance(value, dict):
+        return any(not isinstance(k, str) or _has_other_keys(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_has_other_keys(item) for item in value)
+    return False
 
 
-def _first_unconvertible(interpreter: starlark_go.Starlark, expr: str, depth: int) -> str | None:
-    """The server's error for the first value under ``expr`` that ``writeJSON`` rejects, in
-    the order it writes them, or None."""
+def _write_from(interpreter: starlark_go.Starlark, expr: str, depth: int) -> str:
+    """``writeJSON`` of the value of ``expr``, read from the interpreter piece by piece."""
     if depth > _MAX_DEPTH:
-        return "unable to convert to json: the value main returned contains itself"
+        raise StarlarkError("unable to convert to json: the value main returned contains itself")
     kind = interpreter.eval(f"type({expr})")
     if kind in _SCALARS:
-        return None
-    if kind in _SEQUENCES or kind == "dict":
-        length = interpreter.eval(f"len({expr})")
-        parts = [f"{expr}[{i}]" for i in range(length)]
-        if kind == "dict":
-            parts = [f"{expr}.items()[{i}][{j}]" for i in range(length) for j in (0, 1)]
-        for part in parts:
-            problem = _first_unconvertible(interpreter, part, depth + 1)
-            if problem:
-                return problem
-        return None
-    if kind == "bytes" and interpreter.eval(f"len({expr})") == 0:
-        return None
-    return f"unable to convert to json: {interpreter.eval(expr, convert=False)}"
+        return write_json(interpreter.eval(expr))
+    length = interpreter.eval(f"len({expr})") if kind in (*_SEQUENCES, "dict", "bytes") else 0
+    if kind in _SEQUENCES:
+        items = []
+        for i in range(length):  # a loop, not a generator: one Python frame for each level
+            items.append(_write_from(interpreter, f"{expr}[{i}]", depth + 1))
+        return "[" + ", ".join(items) + "]"
+    if kind == "dict":
+        pairs = []
+        for i in range(length):
+            key = _write_from(interpreter, f"{expr}.items()[{i}][0]", depth + 1)
+            value = _write_from(interpreter, f"{expr}.items()[{i}][1]", depth + 1)
+            pairs.append(f"{key}: {value}")
+        return "{" + ", ".join(pairs) + "}"
+    if kind == "bytes" and length == 0:
+        return "[]"
+    raise StarlarkError(f"unable to convert to json: {interpreter.eval(expr, convert=False)}")
 
 
 def write_json(value: Any) -> str:
