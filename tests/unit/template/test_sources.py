@@ -130,6 +130,11 @@ def fetch(source: str, env: dict[str, str], name: str = "go") -> ResolvedTemplat
             GithubSource("github.com", "octo", "tmpl", "my go.yml"),
         ),
         ("user@github.com/octo/tmpl/go.yml", GithubSource("github.com", "octo", "tmpl", "go.yml")),
+        (
+            "bücher.example/octo/tmpl/go.yml",
+            GithubSource("bücher.example", "octo", "tmpl", "go.yml"),
+        ),
+        ("[::1]:8080/octo/tmpl/go.yml", GithubSource("[::1]:8080", "octo", "tmpl", "go.yml")),
         ("octo/tmpl/go.yml", GithubSource("github.com", "octo", "tmpl", "go.yml")),
         (
             "octo/tmpl/path/to/go.yml@" + V1,
@@ -171,11 +176,20 @@ def test_parse_source_default_host() -> None:
             "git^hub.com/octo/tmpl/go.yml",
             'parse "http://git^hub.com/octo/tmpl/go.yml": invalid character "^" in host name',
         ),
+        (
+            "github.com:99999999999999999999/octo/tmpl/go.yml",
+            'port "github.com": strconv.Atoi: parsing "99999999999999999999": value out of range',
+        ),
+        ("[::1/octo/tmpl/go.yml", "parse \"http://[::1/octo/tmpl/go.yml\": missing ']' in host"),
+        (
+            "git\thub.com/octo/tmpl/go.yml",
+            'parse "http://git\\thub.com/octo/tmpl/go.yml": net/url: invalid control character in URL',
+        ),
         ("git_hub.com/octo/tmpl/go.yml", 'host "git_hub.com": invalid host'),
         ("https://octo/tmpl/go.yml", 'host "octo": invalid host'),
         (
             "github.com/octo/tmpl/go\x01.yml",
-            'parse "http://github.com/octo/tmpl/go\x01.yml": net/url: invalid control character in URL',
+            'parse "http://github.com/octo/tmpl/go\\x01.yml": net/url: invalid control character in URL',
         ),
     ],
 )
