@@ -853,3 +853,18 @@ def test_an_unwritable_cache_is_no_error(github: FakeGithub, tmp_path: Path) -> 
     assert fetch("git.example.com/octo/tmpl/go.yml@v1", env).origin == (
         "git.example.com/octo/tmpl/go.yml@v1 (commit 4f2a9c1e0b7d)"
     )
+
+
+def test_the_process_environment_by_default(
+    github: FakeGithub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in environment(github, tmp_path, VELA_GITHUB_TOKEN="vela").items():
+        monkeypatch.setenv(name, value)
+    resolved = resolve_template(
+        "go", "git.example.com/octo/tmpl/go.yml@v1", "GitHub", root=tmp_path
+    )
+    assert resolved == ResolvedTemplate(
+        b"steps: v1\n", "git.example.com/octo/tmpl/go.yml@v1 (commit 4f2a9c1e0b7d)"
+    )
+    assert [seen.authorization for seen in github.seen] == ["token vela", "token vela"]
+    assert (tmp_path / "cache" / "templates" / "git.example.com" / "octo" / "tmpl" / V1).is_dir()

@@ -89,10 +89,10 @@ def resolve_template(
     """
     env = os.environ if env is None else env
     for override_name, path in parse_overrides(overrides):
-        if override_name.lower() == name.lower():
+        if override_name.casefold() == name.casefold():  # Go's strings.EqualFold
             data = _read(name, Path(path), f"{path} given with --template-file {name}:{path}")
             return ResolvedTemplate(data, f"file {path} (--template-file)")
-    kind = template_type.lower()
+    kind = template_type.casefold()
     if kind == "file":
         return _from_repository(name, source, root)
     if kind == "github":
