@@ -52,6 +52,8 @@ class FakeGithub:
     redirects: dict[str, str] = field(default_factory=dict)
     """Path prefixes answered with a 301 to another base (a renamed repository)."""
     """A status every request is answered with (a GitHub that is down: 502, 503)."""
+    fail_message: str | None = None
+    """GitHub's JSON ``message`` with ``fail_with`` (else an HTML page)."""
 
     def stop(self) -> None:
         """Stop answering: the port refuses connections from now on."""
@@ -62,6 +64,8 @@ class FakeGithub:
     def answer(self, raw_path: str, accept: str, authorization: str | None) -> tuple[int, bytes]:
         """The status and body for a request; a redirect's body is its ``Location``."""
         self.seen.append(Seen(raw_path, accept, authorization))
+        if self.fail_with is not None and self.fail_message is not None:
+            return _error(self.fail_with, self.fail_message)
         if self.fail_with is not None:
             return self.fail_with, b"<html>down</html>"
         for prefix, target in self.redirects.items():

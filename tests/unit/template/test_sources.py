@@ -17,6 +17,7 @@ from velarun.errors import ExitCode, UsageError, VelarunError
 from velarun.template.sources import (
     GithubSource,
     ResolvedTemplate,
+    TemplateCache,
     TemplateOverrideError,
     TemplateSourceError,
     TemplateUnavailableError,
@@ -59,6 +60,14 @@ def repos() -> dict[str, Repo]:
             token="s3cret",
         ),
     }
+
+
+@pytest.fixture(autouse=True)
+def no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """urllib reads proxies from the environment; the fake GitHub is reached directly."""
+    for name in ("http_proxy", "https_proxy", "all_proxy", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.upper(), raising=False)
 
 
 @pytest.fixture
@@ -121,6 +130,11 @@ def fetch(source: str, env: dict[str, str], name: str = "go") -> ResolvedTemplat
             GithubSource("github.com", "octo", "tmpl", "my go.yml"),
         ),
         ("user@github.com/octo/tmpl/go.yml", GithubSource("github.com", "octo", "tmpl", "go.yml")),
+        (
+            "bücher.example/octo/tmpl/go.yml",
+            GithubSource("bücher.example", "octo", "tmpl", "go.yml"),
+        ),
+        ("[::1]:8080/octo/tmpl/go.yml", GithubSource("[::1]:8080", "octo", "tmpl", "go.yml")),
         ("octo/tmpl/go.yml", GithubSource("github.com", "octo", "tmpl", "go.yml")),
         (
             "octo/tmpl/path/to/go.yml@" + V1,
@@ -162,11 +176,20 @@ def test_parse_source_default_host() -> None:
             "git^hub.com/octo/tmpl/go.yml",
             'parse "http://git^hub.com/octo/tmpl/go.yml": invalid character "^" in host name',
         ),
+        (
+            "github.com:99999999999999999999/octo/tmpl/go.yml",
+            'port "github.com": strconv.Atoi: parsing "99999999999999999999": value out of range',
+        ),
+        ("[::1/octo/tmpl/go.yml", "parse \"http://[::1/octo/tmpl/go.yml\": missing ']' in host"),
+        (
+            "git\thub.com/octo/tmpl/go.yml",
+            'parse "http://git\\thub.com/octo/tmpl/go.yml": net/url: invalid control character in URL',
+        ),
         ("git_hub.com/octo/tmpl/go.yml", 'host "git_hub.com": invalid host'),
         ("https://octo/tmpl/go.yml", 'host "octo": invalid host'),
         (
             "github.com/octo/tmpl/go\x01.yml",
-            'parse "http://github.com/octo/tmpl/go\x01.yml": net/url: invalid control character in URL',
+            'parse "http://github.com/octo/tmpl/go\\x01.yml": net/url: invalid control character in URL',
         ),
     ],
 )
@@ -538,6 +561,42 @@ def test_server_error_with_a_cache(github: FakeGithub, tmp_path: Path) -> None:
     )
 
 
+RATE_LIMITED = "API rate limit exceeded for 127.0.0.1."
+
+
+@pytest.mark.parametrize("status", [403, 429])
+def test_rate_limited_with_a_cache(github: FakeGithub, tmp_path: Path, status: int) -> None:
+    env = environment(github, tmp_path)
+    fetch("github.com/octo/tmpl/go.yml", env)
+    github.fail_with, github.fail_message = status, RATE_LIMITED
+    assert fetch("github.com/octo/tmpl/go.yml", env) == ResolvedTemplate(
+        b"steps: main\n", "github.com/octo/tmpl/go.yml (cached, rate limited, commit 9b8c7d6e5f4a)"
+    )
+
+
+def test_rate_limited_without_a_cache(github: FakeGithub, tmp_path: Path) -> None:
+    github.fail_with, github.fail_message = 403, RATE_LIMITED
+    error = fails("github.com/octo/tmpl/go.yml", environment(github, tmp_path))
+    assert error.render() == (
+        "error: template go from github.com/octo/tmpl/go.yml: unexpected error fetching template "
+        f"octo/tmpl/go.yml: GET {github.url}/repos/octo/tmpl: 403 {RATE_LIMITED}\n"
+        "  hint: GitHub allows more requests with a token: set VELA_GITHUB_TOKEN; or give the "
+        "template's file with --template-file go:PATH"
+    )
+
+
+def test_forbidden_is_not_served_from_the_cache(github: FakeGithub, tmp_path: Path) -> None:
+    env = environment(github, tmp_path)
+    fetch("github.com/octo/tmpl/go.yml", env)
+    github.fail_with, github.fail_message = 403, "Resource not accessible by integration"
+    error = fails("github.com/octo/tmpl/go.yml", env)
+    assert error.message == (
+        "template go from github.com/octo/tmpl/go.yml: unexpected error fetching template "
+        f"octo/tmpl/go.yml: GET {github.url}/repos/octo/tmpl: 403 Resource not accessible by "
+        "integration"
+    )
+
+
 # overrides, the repository, the type
 
 
@@ -753,3 +812,59 @@ def test_no_answer_within_the_time_limit() -> None:
 
 def test_the_time_limit_is_ten_seconds() -> None:
     assert GithubApi("https://api.github.com", None).timeout == 10.0
+
+
+@pytest.mark.parametrize(
+    ("host", "org", "repo", "path", "file"),
+    [
+        ("github.com", "octo", "tmpl", "a/b.yml", f"github.com/octo/tmpl/{V1}/a/b.yml"),
+        (
+            "git.example.com:8443",
+            "octo",
+            "tmpl",
+            "a b.yml",
+            f"git.example.com%3A8443/octo/tmpl/{V1}/a%20b.yml",
+        ),
+        ("github.com", "..", ".", "../x.yml", f"github.com/%2E%2E/%2E/{V1}/%2E%2E/x.yml"),
+        ("github.com", "octo", "tmpl", "", f"github.com/octo/tmpl/{V1}/@empty"),
+        (
+            "github.com",
+            "octo",
+            "tmpl",
+            "dir//x%.yml",
+            f"github.com/octo/tmpl/{V1}/dir/@empty/x%25.yml",
+        ),
+    ],
+)
+def test_cache_file_names(
+    tmp_path: Path, host: str, org: str, repo: str, path: str, file: str
+) -> None:
+    cache = TemplateCache(tmp_path)
+    cache.store_content(host, org, repo, V1, path, b"x")
+    assert [p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()] == [
+        file
+    ]
+    assert cache.content(host, org, repo, V1, path) == b"x"
+
+
+def test_an_unwritable_cache_is_no_error(github: FakeGithub, tmp_path: Path) -> None:
+    (tmp_path / "cache").write_text("a file where the directory should be")
+    env = environment(github, tmp_path)
+    assert fetch("git.example.com/octo/tmpl/go.yml@v1", env).origin == (
+        "git.example.com/octo/tmpl/go.yml@v1 (commit 4f2a9c1e0b7d)"
+    )
+
+
+def test_the_process_environment_by_default(
+    github: FakeGithub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in environment(github, tmp_path, VELA_GITHUB_TOKEN="vela").items():
+        monkeypatch.setenv(name, value)
+    resolved = resolve_template(
+        "go", "git.example.com/octo/tmpl/go.yml@v1", "GitHub", root=tmp_path
+    )
+    assert resolved == ResolvedTemplate(
+        b"steps: v1\n", "git.example.com/octo/tmpl/go.yml@v1 (commit 4f2a9c1e0b7d)"
+    )
+    assert [seen.authorization for seen in github.seen] == ["token vela", "token vela"]
+    assert (tmp_path / "cache" / "templates" / "git.example.com" / "octo" / "tmpl" / V1).is_dir()

@@ -7,9 +7,10 @@ Layout, under :func:`cache_dir` (``$VELARUN_CACHE_DIR``, else ``$XDG_CACHE_HOME/
     templates/HOST/ORG/REPO/refs/REF       the commit REF last resolved to (sha and a newline)
     templates/HOST/ORG/REPO/refs/@default  the same for the default branch
 
-Each name is percent-encoded (``/`` in a ref, ``.`` and ``..`` as whole segments), so nothing a
-pipeline writes can reach outside the cache. Files are written to a temporary file beside the
-target, then renamed; a cache that cannot be written or read is a cache miss, never an error.
+Each name is percent-encoded (``/`` in a ref, ``.`` and ``..`` as whole segments, an empty one
+as ``@empty``), so nothing a pipeline writes can reach outside the cache. Files are written to
+a temporary file beside the target, then renamed; a cache that cannot be written or read is a
+cache miss, never an error.
 """
 
 from __future__ import annotations
@@ -38,8 +39,11 @@ def cache_dir(env: Mapping[str, str]) -> Path:
 
 
 def _segment(name: str) -> str:
+    """``name`` as one file name: percent-encoded; ``.`` and ``..`` encoded; ``@empty`` for ""."""
     quoted = urllib.parse.quote(name, safe="")
-    return quoted.replace(".", "%2E") if quoted in ("", ".", "..") else quoted
+    if quoted in (".", ".."):
+        return quoted.replace(".", "%2E")
+    return quoted or "@empty"
 
 
 def _path(path: str) -> Path:

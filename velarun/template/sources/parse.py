@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass
 
 from velarun.errors import UsageError
+from velarun.template.gotemplate.quote import go_quote
 
 __all__ = ["GithubSource", "TemplateSourceError", "parse_source"]
 
@@ -124,11 +125,11 @@ def _go_url_parse(raw: str) -> tuple[str, str]:
     try:
         host, path = _parse(url)
     except _ParseError as err:
-        raise _ParseError(f'parse "{url}": {err.text}') from None
+        raise _ParseError(f"parse {go_quote(url)}: {err.text}") from None
     try:
         _unescape(fragment, host_mode=False)
     except _ParseError as err:
-        raise _ParseError(f'parse "{raw}": {err.text}') from None
+        raise _ParseError(f"parse {go_quote(raw)}: {err.text}") from None
     return host, path
 
 
@@ -187,7 +188,7 @@ def _host(host: str) -> str:
         colon = host.rfind(":")
         port = host[colon:] if colon >= 0 else ""
     if port and not (port.startswith(":") and all(c in "0123456789" for c in port[1:])):
-        raise _ParseError(f'invalid port "{port}" after host')
+        raise _ParseError(f"invalid port {go_quote(port)} after host")
     return _unescape(host, host_mode=True)
 
 
@@ -200,14 +201,14 @@ def _unescape(text: str, *, host_mode: bool) -> str:
         if c == "%":
             escape = text[i : i + 3]
             if len(escape) < 3 or escape[1] not in _HEX or escape[2] not in _HEX:
-                raise _ParseError(f'invalid URL escape "{escape}"')
+                raise _ParseError(f"invalid URL escape {go_quote(escape)}")
             if host_mode and int(escape[1], 16) < 8 and escape != "%25":
-                raise _ParseError(f'invalid URL escape "{escape}"')
+                raise _ParseError(f"invalid URL escape {go_quote(escape)}")
             out.append(int(escape[1:], 16))
             i += 3
             continue
         if host_mode and c.isascii() and not c.isalnum() and c not in _HOST_PUNCTUATION:
-            raise _ParseError(f'invalid character "{c}" in host name')
+            raise _ParseError(f"invalid character {go_quote(c)} in host name")
         out += c.encode()
         i += 1
     return out.decode(errors="replace")
@@ -221,10 +222,14 @@ def _split_port(host: str) -> str:
     name, port = host[:colon], host[colon + 1 :]
     if port:
         if not port.isdigit():  # Go's url.Parse let through only digits
-            raise _ParseError(f'port "{name}": strconv.Atoi: parsing "{port}": invalid syntax')
+            raise _ParseError(f"port {go_quote(name)}: {_atoi_error(port, 'invalid syntax')}")
         if int(port) > _INT64_MAX:
-            raise _ParseError(f'port "{name}": strconv.Atoi: parsing "{port}": value out of range')
+            raise _ParseError(f"port {go_quote(name)}: {_atoi_error(port, 'value out of range')}")
     return name
+
+
+def _atoi_error(text: str, problem: str) -> str:
+    return f"strconv.Atoi: parsing {go_quote(text)}: {problem}"
 
 
 def _check_host(host: str) -> None:
@@ -238,7 +243,7 @@ def _check_host(host: str) -> None:
         return
     if _IPV4.fullmatch(host) or _IPV6.fullmatch(host):
         return
-    raise _ParseError(f'host "{host}": invalid host', bad_host=True)
+    raise _ParseError(f"host {go_quote(host)}: invalid host", bad_host=True)
 
 
 def _punycode(host: str) -> str:

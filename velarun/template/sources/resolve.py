@@ -51,7 +51,8 @@ class ResolvedTemplate:
     origin: str
     """Where the text came from, for people: ``file templates/go.yml``,
     ``github.com/octo/tmpl/go.yml@v1 (commit 4f2a9c1e0b7d)``, ``... (cached, commit ...)``,
-    ``... (cached, offline, commit ...)``, ``file go.yml (--template-file)``."""
+    ``... (cached, offline, commit ...)``, ``... (cached, rate limited, commit ...)``,
+    ``file go.yml (--template-file)``."""
 
 
 def parse_overrides(overrides: Sequence[str]) -> list[tuple[str, str]]:
@@ -88,10 +89,10 @@ def resolve_template(
     """
     env = os.environ if env is None else env
     for override_name, path in parse_overrides(overrides):
-        if override_name.lower() == name.lower():
+        if override_name.casefold() == name.casefold():  # Go's strings.EqualFold
             data = _read(name, Path(path), f"{path} given with --template-file {name}:{path}")
             return ResolvedTemplate(data, f"file {path} (--template-file)")
-    kind = template_type.lower()
+    kind = template_type.casefold()
     if kind == "file":
         return _from_repository(name, source, root)
     if kind == "github":
@@ -140,6 +141,11 @@ def _from_repository(name: str, source: str, root: Path) -> ResolvedTemplate:
     return ResolvedTemplate(data, f"file {shown}")
 
 
+def _rate_limited(err: HttpStatusError) -> bool:
+    """GitHub's rate limit: a 429, or a 403 that says so."""
+    return err.status == 429 or (err.status == 403 and "rate limit" in err.text.lower())
+
+
 class GithubFetch:
     """One ``type: github`` template: its commit, then the cache or the API."""
 
@@ -166,11 +172,11 @@ class GithubFetch:
                 return self._found(cached, sha, "cached, ")
             data = self.api.contents(s.org, s.repo, s.path, sha)
         except HttpStatusError as err:
-            if err.status < 500:
-                raise self._refused(err) from None
-            return self._offline(err)
+            if err.status >= 500 or _rate_limited(err):
+                return self._from_cache(err)
+            raise self._refused(err) from None
         except UnreachableError as err:
-            return self._offline(err)
+            return self._from_cache(err)
         if data is None:
             raise self._not_found(f"{s.path} is not a file in commit {sha[:12]}")
         self.cache.store_content(*self._repo, sha, s.path, data)
@@ -181,13 +187,18 @@ class GithubFetch:
     def _found(self, data: bytes, sha: str, how: str) -> ResolvedTemplate:
         return ResolvedTemplate(data, f"{self.source} ({how}commit {sha[:12]})")
 
-    def _offline(self, err: HttpStatusError | UnreachableError) -> ResolvedTemplate:
-        """The commit the ref last named, from the cache; else the error."""
+    def _from_cache(self, err: HttpStatusError | UnreachableError) -> ResolvedTemplate:
+        """The commit the ref last named, from the cache, when the API cannot answer now."""
         s = self.source
         sha = self.cache.ref(*self._repo, s.ref)
         cached = self.cache.content(*self._repo, sha, s.path) if sha else None
+        limited = isinstance(err, HttpStatusError) and err.status < 500
         if sha and cached is not None:
-            return self._found(cached, sha, "cached, offline, ")
+            return self._found(
+                cached, sha, "cached, rate limited, " if limited else "cached, offline, "
+            )
+        if isinstance(err, HttpStatusError) and limited:
+            raise self._refused(err, limited=True)
         raise TemplateUnavailableError(
             f"template {self.name} from {s}: cannot reach {self.api.base_url} "
             f"({err.text}), and no copy is cached",
@@ -195,14 +206,18 @@ class GithubFetch:
             f"template's file with --template-file {self.name}:PATH",
         )
 
-    def _refused(self, err: HttpStatusError) -> TemplateUnavailableError:
+    def _refused(self, err: HttpStatusError, *, limited: bool = False) -> TemplateUnavailableError:
         if err.status in (404, 422):  # 422: GitHub's "No commit found for SHA" of a ref
             return self._not_found(err.text)
         s = self.source
+        local = f"or give the template's file with --template-file {self.name}:PATH"
+        hint = self._token_hint()
+        if limited and self.token is None:
+            hint = f"GitHub allows more requests with a token: set VELA_GITHUB_TOKEN; {local}"
         return TemplateUnavailableError(
             f"template {self.name} from {s}: unexpected error fetching template "
             f"{s.location}: {err.text}",
-            hint=self._token_hint(),
+            hint=hint,
         )
 
     def _not_found(self, what: str) -> TemplateUnavailableError:
