@@ -19,6 +19,11 @@ from pathlib import Path
 from tests.unit.template.sprig_corpus import cases
 
 HERE = Path(__file__).parent
+# The Vela server is built with Go 1.26 (go.mod: go 1.26.x). A newer Go builds the oracle, so it
+# is told to behave as 1.26 does where that shows: encoding/json v1 (Go 1.27 implements it on
+# json/v2, with other error messages and 0 for a number beyond float64 instead of nil), and
+# net/url's strict colons in a host (a module at go 1.26 has them; GOPATH mode does not).
+AS_VELA_BUILDS = {"GOEXPERIMENT": "nojsonv2", "GODEBUG": "urlstrictcolons=1"}
 
 
 def main() -> None:
@@ -28,7 +33,7 @@ def main() -> None:
         else shutil.which("go") or str(Path(sys.executable).parent / "go")
     )
     env = {**os.environ, "GOTOOLCHAIN": "local", "GOPROXY": "off", "GOFLAGS": "",
-           "GO111MODULE": "off", "GOPATH": "/usr/share/gocode"}  # fmt: skip
+           "GO111MODULE": "off", "GOPATH": "/usr/share/gocode", **AS_VELA_BUILDS}  # fmt: skip
     version = subprocess.run([go, "version"], capture_output=True, text=True, check=True)
     binary = HERE / "oracle_sprig" / "oracle_sprig"
     subprocess.run([go, "build", "-o", str(binary), "main.go"], cwd=HERE / "oracle_sprig",
@@ -36,7 +41,7 @@ def main() -> None:
     try:
         names = subprocess.run([binary, "names"], capture_output=True, text=True, check=True)
         result = subprocess.run([binary], input=json.dumps(cases()), capture_output=True,
-                                text=True, check=True)  # fmt: skip
+                                text=True, check=True, env=env)  # fmt: skip
     finally:
         binary.unlink()
     rendered = json.loads(result.stdout)

@@ -20,6 +20,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from tests.unit.template.regenerate_sprig import AS_VELA_BUILDS
 from tests.unit.template.vela_corpus import cases
 
 HERE = Path(__file__).parent
@@ -43,13 +44,13 @@ def main() -> None:
             subprocess.run(["tar", "-x", "-C", str(target)], input=archive.stdout, check=True)
             gopath, yaml_version = f"{tmp}:{gopath}", f"github.com/yaml/go-yaml {YAML_TAG}"
         env = {**os.environ, "GOTOOLCHAIN": "local", "GOPROXY": "off", "GOFLAGS": "",
-               "GO111MODULE": "off", "GOPATH": gopath}  # fmt: skip
+               "GO111MODULE": "off", "GOPATH": gopath, **AS_VELA_BUILDS}  # fmt: skip
         version = subprocess.run([go, "version"], capture_output=True, text=True, check=True)
         binary = Path(tmp, "oracle_vela")
         subprocess.run([go, "build", "-o", str(binary), "main.go"], cwd=HERE / "oracle_vela",
                        env=env, check=True)  # fmt: skip
         result = subprocess.run([binary], input=json.dumps(cases()), capture_output=True,
-                                text=True, check=True)  # fmt: skip
+                                text=True, check=True, env=env)  # fmt: skip
     rendered = json.loads(result.stdout)
     document = {
         "go": version.stdout.strip(),

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.unit.template.sprig_corpus_rest import REST
+
 D: dict[str, Any] = {
     "s": "Hello, World", "e": "", "n": 0, "i": 42, "neg": -7, "f": 3.75, "z": 0.0,
     "t": True, "no": False, "nil": None, "l": [1, "two", 3.5, None, "", 0],
@@ -366,3 +368,5 @@ GROUPS["dicts"].append('{{ mergeOverwrite (split "," "a,b") }}')
 GROUPS["lists"].append(
     '{{ slice (splitList "," "a,b,c") 1 | typeOf }} {{ slice (until 4) 1 3 | typeOf }}'
 )
+
+GROUPS.update(REST)

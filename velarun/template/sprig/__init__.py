@@ -4,7 +4,8 @@ templates: without ``env`` and ``expandenv``.
 :func:`txt_func_map` is the function map for ``render``'s ``funcs``. Modules follow
 sprig's own files: ``defaults`` (with ``gojson``, Go's JSON), ``strings``, ``casing``, ``lists``,
 ``dicts``, ``numeric``, ``reflection``, ``encoding``, ``regex``, ``paths``, ``semver``
-(``semverCompare``), ``dates`` (``duration``, ``durationRound``), ``random`` (checked for shape
+(``semverCompare``), ``dates`` (``duration``, ``durationRound``), ``urls`` (Go's ``net/url``),
+``random`` (checked for shape
 only); ``_go`` holds what they share (Go's kinds, ``empty``, cast's conversions). The functions
 of sprig not offered yet are listed in ``tests/unit/template/sprig_missing.txt``.
 :func:`vela_func_map` (module ``vela``) is Vela's own ``toYaml`` and ``vela``, added after it.
@@ -27,6 +28,7 @@ from velarun.template.sprig import (
     regex,
     semver,
     strings,
+    urls,
 )
 from velarun.template.sprig.vela import convert_platform_vars, vela_func_map
 
@@ -46,6 +48,7 @@ _MODULES = (
     random,
     semver,
     dates,
+    urls,
 )
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from velarun.template.gotemplate.funcs import FuncError, GoFunc
 from velarun.template.sprig._go import empty
-from velarun.template.sprig.gojson import marshal, unmarshal
+from velarun.template.sprig.gojson import marshal, must_unmarshal, unmarshal
 
 
 def default(d: Any, *given: Any) -> Any:
@@ -79,6 +79,7 @@ FUNCS: dict[str, GoFunc] = {
     "all": GoFunc(all_),
     "any": GoFunc(any_),
     "fromJson": GoFunc(from_json, ("string",), None),
+    "mustFromJson": GoFunc(must_unmarshal, ("string",), None),
     "toJson": GoFunc(_swallow(to_json), ("any",), None),
     "mustToJson": GoFunc(to_json, ("any",), None),
     "toPrettyJson": GoFunc(_swallow(to_pretty_json), ("any",), None),
