@@ -263,15 +263,24 @@ class Expander:
         return loaded.pipeline
 
 
-def template_error(exc: Exception, label: str, used_by: str, name: str) -> Diagnostic:
-    """A template that failed to parse or execute, at its own line and column."""
+def template_error(
+    exc: Exception,
+    label: str,
+    used_by: str,
+    name: str,
+    *,
+    what: str = "",
+    hint: str = "fix the template, or pass a local copy with --template-file NAME:PATH",
+) -> Diagnostic:
+    """A template that failed to parse or execute, at its own line and column; ``what`` names
+    it in the message (default: template ``name`` for ``used_by``)."""
     line = getattr(exc, "line", None) or 1
     col = getattr(exc, "col", None) or 1
     message = getattr(exc, "message", None) or str(exc)
+    for where in (f"{label}:{line}:{col}: ", f"{label}:{line}: "):
+        message = message.removeprefix(where)  # Starlark's own position, said once
     return error(
-        Pos(line, col, label),
-        f"template `{name}` for {used_by}: {message}",
-        "fix the template, or pass a local copy with --template-file NAME:PATH",
+        Pos(line, col, label), f"{what or f'template `{name}` for {used_by}'}: {message}", hint
     )
 
 

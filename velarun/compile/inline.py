@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 
 from velarun.compile.env import default_env
@@ -56,7 +57,10 @@ def load_pipeline(path: Path, pipeline_type: str | None, rule_data: RuleData) ->
         else:
             rendered = render_go_build(text, template_name="", environment=env, variables=None)
     except TemplateError as exc:
-        return LoadResult(where, None, (template_error(exc, "", f"the {kind} pipeline", where),))
+        problem = template_error(
+            exc, where, "", "", what=f"the {kind} pipeline", hint="fix the pipeline file"
+        )
+        return LoadResult(where, None, (replace(problem, pos=replace(problem.pos, file="")),))
     return load_bytes(rendered.encode(), where, origin=f"{where} (rendered)")
 
 

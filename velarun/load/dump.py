@@ -164,6 +164,8 @@ def _steps_block(steps: tuple[Step, ...], indent: str) -> str:
     for step in steps:
         if step.origin:
             parts.append(f"{indent}# from {step.origin}\n")
+        if step.template is not None:
+            parts.append(f"{indent}# not rendered: its ruleset prunes it for this rule data\n")
         item = _text([_step(step)])
         parts.append(
             "".join(indent + line if line.strip() else line for line in item.splitlines(True))
@@ -191,14 +193,17 @@ def _stages_block(stages: tuple[Stage, ...]) -> str:
 
 def dump_pipeline(p: Pipeline) -> str:
     """``p`` as a Vela YAML file."""
-    head: dict[str, Any] = {"version": p.version or "1"}
+    head: dict[str, Any] = {}
     if metadata := _metadata(p.metadata):
         head["metadata"] = metadata
     if p.environment:
         head["environment"] = dict(p.environment)
     if p.worker:
         head["worker"] = dict(p.worker)
-    out = [_text(head)]
+    version = p.version or "1"
+    out = [f'version: "{version}"\n' if version.isalnum() else _text({"version": version})]
+    if head:
+        out.append(_text(head))
     blocks: list[tuple[str, Mapping[str, Any] | list[Any]]] = []
     if p.secrets:
         blocks.append(("secrets", [_secret(s) for s in p.secrets]))
