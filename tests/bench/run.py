@@ -236,6 +236,40 @@ def plan_times(sizes: list[int], runs: int) -> list[tuple[int, float]]:
     return rows
 
 
+TEMPLATE = """\
+steps:
+  - name: build
+    image: golang:{{ .go | default "1.23" }}
+    environment:
+      TARGET: {{ .target }}
+    commands:
+{{- range $i, $c := .commands }}
+      - {{ $c }} # {{ add1 $i }}
+{{- end }}
+      - echo {{ vela "build_branch" }} {{ .VELA_TEMPLATE_NAME | upper }}
+"""
+
+
+def templated_pipeline(n: int) -> str:
+    """``n`` steps that each use the same Go template (sprig and ``vela`` calls, a range)."""
+    out = ['version: "1"', "templates:", "  - {name: go, source: go.yml, type: file}", "steps:"]
+    for j in range(n):
+        out += [
+            f"  - name: s{j}",
+            f"    template: {{name: go, vars: {{target: t{j}, commands: [make, make test]}}}}",
+        ]
+    return "\n".join(out) + "\n"
+
+
+def template_plan_time(n: int, runs: int) -> float:
+    """`velarun plan --format json` of a pipeline expanding one Go template ``n`` times."""
+    with tempfile.TemporaryDirectory(prefix="velarun-templates-") as tmp:
+        (Path(tmp) / "go.yml").write_text(TEMPLATE)
+        (Path(tmp) / ".vela.yml").write_text(templated_pipeline(n))
+        cmd = [*VELARUN, "plan", "--no-git", "--format", "json"]
+        return median_of(runs, lambda: timed(cmd, Path(tmp)))
+
+
 # 5. start-up -----------------------------------------------------------------------------------
 
 
@@ -338,6 +372,7 @@ def main() -> None:
         par = parallel([1, 2, 4] if quick else [1, 2, 4, 8, 16], runs, ws)
     dag = versus_peer(runs)
     plans = plan_times([10, 100] if quick else [10, 100, 1000, 5000], runs)
+    templated = template_plan_time(200, runs)
     starts = startup(3 if quick else 5)
     logs = log_throughput([10_000] if quick else [10_000, 200_000, 1_000_000], runs)
     lines = [
@@ -378,6 +413,8 @@ def main() -> None:
         "| steps | seconds |",
         "| --- | --- |",
         *(f"| {n} | {t:.2f} |" for n, t in plans),
+        "",
+        f"One Go template expanded 200 times (`plan --format json`): {templated:.2f} s.",
         "",
         "## 5. Start-up",
         "",

@@ -6,7 +6,7 @@ documents all come back as positioned diagnostics.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from velarun.diagnostics import START, Diagnostic, Pos, error, has_errors, sort_diagnostics
@@ -71,12 +71,16 @@ def load_bytes(data: bytes, path: str, *, origin: str = "", fragment: bool = Fal
     """``data`` loaded as the pipeline file ``path``. With ``origin`` (what a template rendered),
     every position names ``origin`` instead; a ``fragment`` (a template's output, merged into a
     pipeline later) skips the checks that only a whole pipeline can pass."""
-    result = _load(data, path, fragment)
-    return relocate(result, origin) if origin else result
+    result = _load(data, path, fragment, origin)
+    if not origin:
+        return result
+    # The model's positions come from the nodes, which know their origin; diagnostics made
+    # at fixed places (an empty file, START) are moved here.
+    return replace(result, diagnostics=relocate(result.diagnostics, origin))
 
 
 @gc_paused()
-def _load(data: bytes, path: str, fragment: bool) -> LoadResult:
+def _load(data: bytes, path: str, fragment: bool, origin: str) -> LoadResult:
     text, problem = _decode(data)
     if text is None:
         assert problem is not None
@@ -86,7 +90,7 @@ def _load(data: bytes, path: str, fragment: bool) -> LoadResult:
         return LoadResult(
             path, None, (error(Pos(line, 1), "the file contains a NUL byte; is it a binary file?"),)
         )
-    root, diags = parse_yaml(text)
+    root, diags = parse_yaml(text, origin)
     if root is None:
         if not diags:
             diags = [

@@ -62,9 +62,9 @@ class YMap:
 YNode = YScalar | YSeq | YMap
 
 
-def node_pos(node: Node) -> Pos:
+def node_pos(node: Node, origin: str = "") -> Pos:
     mark = node.start_mark
-    return Pos(mark.line + 1, mark.column + 1)
+    return Pos(mark.line + 1, mark.column + 1, origin)
 
 
 _FastParser: type | None = getattr(yaml.cyaml, "CParser", None)
@@ -118,9 +118,10 @@ class _TooDeep(Exception):
 
 
 class _Converter:
-    def __init__(self, anchored: set[int], explicit: set[int]) -> None:
+    def __init__(self, anchored: set[int], explicit: set[int], origin: str = "") -> None:
         self.anchored = anchored
         self.explicit = explicit
+        self.origin = origin
         self.diags: list[Diagnostic] = []
         self._done: dict[int, YNode] = {}
         self._sizes: dict[int, int] = {}
@@ -158,7 +159,7 @@ class _Converter:
         done = self._done.get(key)
         if done is not None:
             return done
-        pos = node_pos(node)
+        pos = node_pos(node, self.origin)
         if depth > MAX_DEPTH:
             raise _TooDeep(pos)
         if key in self._active:
@@ -197,7 +198,7 @@ class _Converter:
                 if merge_keys == 2:
                     self.diags.append(
                         warning(
-                            node_pos(knode),
+                            node_pos(knode, self.origin),
                             "more than one `<<` merge key in one mapping",
                             "merge several anchors with one key: `<<: [*a, *b]`",
                         )
@@ -206,7 +207,10 @@ class _Converter:
                 continue
             if not isinstance(knode, ScalarNode):
                 self.diags.append(
-                    error(node_pos(knode), "a mapping key must be a plain value, not a list or map")
+                    error(
+                        node_pos(knode, self.origin),
+                        "a mapping key must be a plain value, not a list or map",
+                    )
                 )
                 continue
             k = self.convert(knode, depth + 1)
@@ -258,8 +262,9 @@ def _mark_pos(exc: yaml.MarkedYAMLError) -> Pos:
     return Pos(mark.line + 1, mark.column + 1)
 
 
-def parse_yaml(text: str) -> tuple[YNode | None, list[Diagnostic]]:
-    """Parse the first YAML document of ``text``. ``None`` means no usable document."""
+def parse_yaml(text: str, origin: str = "") -> tuple[YNode | None, list[Diagnostic]]:
+    """Parse the first YAML document of ``text``. ``None`` means no usable document. Every
+    node's position names ``origin`` (a template's output; "" for the pipeline file)."""
     try:
         loader = _Loader(text)
     except yaml.reader.ReaderError as exc:
@@ -297,7 +302,7 @@ def parse_yaml(text: str) -> tuple[YNode | None, list[Diagnostic]]:
         loader.dispose()
     if root is None:
         return None, extra
-    conv = _Converter(loader.anchored, loader.explicit)
+    conv = _Converter(loader.anchored, loader.explicit, origin)
     size = conv.expanded_size(root) if loader.saw_alias else 0  # only aliases can blow up
     if size > MAX_EXPANDED_NODES:
         return None, [

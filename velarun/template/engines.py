@@ -24,13 +24,18 @@ __all__ = [
 ]
 
 
+_SPRIG: list[dict[str, GoFunc]] = []
+
+
 def go_funcs(environment: Mapping[str, str], name: str) -> dict[str, GoFunc]:
-    """sprig's ``TxtFuncMap`` without ``env``/``expandenv``, then Vela's ``vela`` (the platform
-    variables of ``environment``) and ``toYaml``."""
+    """sprig's ``TxtFuncMap`` without ``env``/``expandenv`` (built once), then Vela's ``vela``
+    (the platform variables of ``environment``) and ``toYaml``."""
     from velarun.template.sprig import txt_func_map
     from velarun.template.sprig.vela import convert_platform_vars, vela_func_map
 
-    return {**txt_func_map(), **vela_func_map(convert_platform_vars(environment, name))}
+    if not _SPRIG:
+        _SPRIG.append(txt_func_map())
+    return {**_SPRIG[0], **vela_func_map(convert_platform_vars(environment, name))}
 
 
 def render_go(

@@ -66,10 +66,14 @@ _to_lower, _to_upper = to_lower, to_upper
 
 
 def upper(s: str) -> str:
+    if s.isascii():
+        return s.upper()  # Go's mapping and Python's agree on ASCII
     return "".join(_to_upper(c) for c in s)
 
 
 def lower(s: str) -> str:
+    if s.isascii():
+        return s.lower()
     return "".join(_to_lower(c) for c in s)
 
 
