@@ -15,7 +15,7 @@ import dataclasses
 from collections.abc import Mapping
 from pathlib import Path
 
-from velarun.compile.env import default_env
+from velarun.compile.env import default_env, merge
 from velarun.compile.expand import GO_FORMATS, MAX_DEPTH, Expander, template_error
 from velarun.compile.ruledata import RuleData
 from velarun.diagnostics import Diagnostic, Pos, error
@@ -31,7 +31,12 @@ def pipeline_type_for(path: str) -> str:
     return "starlark" if path.endswith((".star", ".py")) else "yaml"
 
 
-def load_pipeline(path: Path, pipeline_type: str | None, rule_data: RuleData) -> LoadResult:
+def load_pipeline(
+    path: Path,
+    pipeline_type: str | None,
+    rule_data: RuleData,
+    extra_env: Mapping[str, str] | None = None,
+) -> LoadResult:
     """The pipeline file loaded, rendered first when it is written in a template language
     (the build's platform variables, no ``vars``, as the server's ``Parse``)."""
     kind = pipeline_type or pipeline_type_for(str(path))
@@ -49,7 +54,7 @@ def load_pipeline(path: Path, pipeline_type: str | None, rule_data: RuleData) ->
     from velarun.template.engines import TemplateError, render_go_build, render_starlark_build
 
     text = data.decode("utf-8", errors="replace")
-    env = default_env(rule_data)
+    env = build_env(default_env(rule_data), extra_env or {})
     try:
         if kind == "starlark":
             rendered = render_starlark_build(text, filename=where, environment=env, variables=None)
@@ -58,6 +63,12 @@ def load_pipeline(path: Path, pipeline_type: str | None, rule_data: RuleData) ->
     except TemplateError as exc:
         return LoadResult(where, None, (template_error(exc, "", f"the {kind} pipeline", where),))
     return load_bytes(rendered.encode(), where, origin=f"{where} (rendered)")
+
+
+def build_env(defaults: Mapping[str, str], extra_env: Mapping[str, str]) -> dict[str, str]:
+    """The server's ``EnvironmentBuild``, what a whole file rendered as a template reads: Vela's
+    defaults, then (locally) the host's variables, which velarun takes from ``--env``."""
+    return merge(defaults, extra_env)
 
 
 def render_inline(
@@ -111,16 +122,17 @@ def _parse(tmpl: Template, expander: Expander) -> Pipeline | None:
     got = expander.fetched(tmpl)
     variables = {**tmpl.vars, "VELA_TEMPLATE_NAME": tmpl.name}
     text = got.text.decode("utf-8", errors="replace")
+    environment = build_env(expander.defaults, expander.options.extra_env)
     try:
         if tmpl.format in GO_FORMATS:
             text = render_go_build(
-                text, template_name=tmpl.name, environment=expander.defaults, variables=variables
+                text, template_name=tmpl.name, environment=environment, variables=variables
             )
         elif tmpl.format == "starlark":
             text = render_starlark_build(
                 text,
                 filename=got.label,
-                environment=expander.defaults,
+                environment=environment,
                 variables=variables,
                 template_name=tmpl.name,
             )

@@ -812,3 +812,20 @@ def test_a_template_environment_seen_by_the_next_templated_step(
         },
     )
     assert [s["commands"] for s in plan()["steps"]] == [["echo"], [expected]]
+
+
+def test_the_host_environment_reaches_whole_file_templates(repo: Path) -> None:
+    """Locally the server's build environment (``EnvironmentBuild``) has the host's variables
+    over Vela's defaults, as a templated step's has; velarun's host environment is --env."""
+    write(
+        repo,
+        {
+            "echo.yml": ECHO,
+            ".vela.yml": INLINE + "templates:\n  - {name: echo, source: echo.yml, type: file}\n",
+            "p.yml": 'version: "1"\nsteps:\n'
+            '  - {name: say, image: alpine, commands: [\'echo "{{ vela "who" }}"\']}\n',
+        },
+    )
+    assert [s["commands"] for s in plan("--env", "VELA_WHO=host")["steps"]] == [['echo "host"']]
+    doc = plan("p.yml", "--pipeline-type", "go", "--env", "VELA_WHO=host")
+    assert [s["commands"] for s in doc["steps"]] == [['echo "host"']]
