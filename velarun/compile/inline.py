@@ -85,22 +85,21 @@ def render_inline(
             )
         )
         return None
-    for step in pipeline.all_steps():
-        if step.template is not None:
-            diags.append(
-                error(
-                    step.key_pos.get("template", step.pos),
-                    f"step `{step.name}` uses template `{step.template.name}` in a"
-                    " `render_inline` pipeline, where Vela expands no step templates",
-                    "list the template under `templates:` so it renders inline, or drop"
-                    " `render_inline`",
-                )
-            )
-            return None
+    hint = "list the template under `templates:` so it renders inline, or drop `render_inline`"
+    if not _no_step_templates(pipeline, diags, hint):
+        return None
     out = pipeline
     for tmpl in pipeline.templates:
         parsed = _parse(tmpl, expander)
         if parsed is None:
+            return None
+        if not (parsed.templates and parsed.metadata.render_inline) and not _no_step_templates(
+            parsed,
+            diags,
+            f"template `{tmpl.name}` renders inline: give it `metadata.render_inline` and list"
+            " the template it uses, or write the steps out (the server would leave the step"
+            " unexpanded, with no image)",
+        ):
             return None
         if parsed.templates and parsed.metadata.render_inline:
             nested = render_inline(parsed, expander, depth - 1)
@@ -113,6 +112,23 @@ def render_inline(
             return None
         out = merged
     return dataclasses.replace(out, metadata=dataclasses.replace(out.metadata, render_inline=False))
+
+
+def _no_step_templates(pipeline: Pipeline, diags: list[Diagnostic], hint: str) -> bool:
+    """The server's ``compileInline`` expands no step templates: its ``Compile`` then has none
+    to look them up in, and a templated step would stay one, with no image."""
+    for step in pipeline.all_steps():
+        if step.template is not None:
+            diags.append(
+                error(
+                    step.key_pos.get("template", step.pos),
+                    f"step `{step.name}` uses template `{step.template.name}` in a"
+                    " `render_inline` pipeline, where Vela expands no step templates",
+                    hint,
+                )
+            )
+            return False
+    return True
 
 
 def _parse(tmpl: Template, expander: Expander) -> Pipeline | None:

@@ -829,3 +829,23 @@ def test_the_host_environment_reaches_whole_file_templates(repo: Path) -> None:
     assert [s["commands"] for s in plan("--env", "VELA_WHO=host")["steps"]] == [['echo "host"']]
     doc = plan("p.yml", "--pipeline-type", "go", "--env", "VELA_WHO=host")
     assert [s["commands"] for s in doc["steps"]] == [['echo "host"']]
+
+
+def test_a_template_rendered_inline_that_uses_a_step_template(repo: Path) -> None:
+    """The server's Compile looks step templates up in no map after ``compileInline``: the
+    step would stay templated, with no image. velarun says so before anything runs."""
+    write(
+        repo,
+        {
+            "t.yml": "steps:\n  - {name: inner, template: {name: other}}\n",
+            ".vela.yml": INLINE + "templates:\n  - {name: w, source: t.yml, type: file}\n",
+        },
+    )
+    assert failure() == (
+        "t.yml (rendered):2:29: error: step `inner` uses template `other` in a `render_inline`"
+        " pipeline, where Vela expands no step templates\n"
+        "  hint: template `w` renders inline: give it `metadata.render_inline` and list the"
+        " template it uses, or write the steps out (the server would leave the step unexpanded,"
+        " with no image)\n"
+        "1 error, 0 warnings\n"
+    )
