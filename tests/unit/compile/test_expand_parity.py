@@ -849,3 +849,33 @@ def test_a_template_rendered_inline_that_uses_a_step_template(repo: Path) -> Non
         " with no image)\n"
         "1 error, 0 warnings\n"
     )
+
+
+STAR_NAMED = """\
+def main(ctx):
+    name = ctx['vela']['system']['template_name']
+    return {'version': '1', 'steps': [{'name': 'hi', 'image': name, 'commands': ['echo ' + name]}]}
+"""
+
+
+def test_starlark_template_name_is_the_step_for_a_step_and_the_template_inline(
+    repo: Path,
+) -> None:
+    write(
+        repo,
+        {
+            "named.star": STAR_NAMED,
+            ".vela.yml": 'version: "1"\n'
+            "templates:\n  - {name: namer, source: named.star, type: file, format: starlark}\n"
+            "steps:\n  - {name: greet, template: {name: namer}}\n",
+        },
+    )
+    assert steps_facts(plan()) == [("greet_hi", "greet", "not_present", ["echo greet"])]
+    write(
+        repo,
+        {
+            ".vela.yml": INLINE
+            + "templates:\n  - {name: namer, source: named.star, type: file, format: starlark}\n"
+        },
+    )
+    assert steps_facts(plan()) == [("namer_hi", "namer", "not_present", ["echo namer"])]
