@@ -96,9 +96,9 @@ def render_inline(
         if not (parsed.templates and parsed.metadata.render_inline) and not _no_step_templates(
             parsed,
             diags,
-            f"template `{tmpl.name}` renders inline: give it `metadata.render_inline` and list"
-            " the template it uses, or write the steps out (the server would leave the step"
-            " unexpanded, with no image)",
+            f"template `{tmpl.name}` renders inline, so its steps are the pipeline's: write them"
+            " out, or give the template `metadata.render_inline` and list the one it uses",
+            prefix=tmpl.name + "_",
         ):
             return None
         if parsed.templates and parsed.metadata.render_inline:
@@ -114,16 +114,19 @@ def render_inline(
     return dataclasses.replace(out, metadata=dataclasses.replace(out.metadata, render_inline=False))
 
 
-def _no_step_templates(pipeline: Pipeline, diags: list[Diagnostic], hint: str) -> bool:
-    """The server's ``compileInline`` expands no step templates: its ``Compile`` then has none
-    to look them up in, and a templated step would stay one, with no image."""
+def _no_step_templates(
+    pipeline: Pipeline, diags: list[Diagnostic], hint: str, prefix: str = ""
+) -> bool:
+    """The server's ``ValidateYAML`` of a ``render_inline`` pipeline, after ``compileInline``:
+    no step, the file's own or one a template rendered (named ``prefix`` + its name), may
+    reference a template. velarun says it before rendering what it need not."""
     for step in pipeline.all_steps():
         if step.template is not None:
             diags.append(
                 error(
                     step.key_pos.get("template", step.pos),
-                    f"step `{step.name}` uses template `{step.template.name}` in a"
-                    " `render_inline` pipeline, where Vela expands no step templates",
+                    f"step `{prefix}{step.name}`: cannot combine render_inline and a step that"
+                    f" references a template (`{step.template.name}`)",
                     hint,
                 )
             )

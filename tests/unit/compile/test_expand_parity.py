@@ -831,9 +831,9 @@ def test_the_host_environment_reaches_whole_file_templates(repo: Path) -> None:
     assert [s["commands"] for s in doc["steps"]] == [['echo "host"']]
 
 
-def test_a_template_rendered_inline_that_uses_a_step_template(repo: Path) -> None:
-    """The server's Compile looks step templates up in no map after ``compileInline``: the
-    step would stay templated, with no image. velarun says so before anything runs."""
+def test_render_inline_and_a_step_that_references_a_template(repo: Path) -> None:
+    """The server's ValidateYAML of a render_inline pipeline rejects every step that references
+    a template: the file's own, and those its templates render (prefixed)."""
     write(
         repo,
         {
@@ -842,11 +842,25 @@ def test_a_template_rendered_inline_that_uses_a_step_template(repo: Path) -> Non
         },
     )
     assert failure() == (
-        "t.yml (rendered):2:29: error: step `inner` uses template `other` in a `render_inline`"
-        " pipeline, where Vela expands no step templates\n"
-        "  hint: template `w` renders inline: give it `metadata.render_inline` and list the"
-        " template it uses, or write the steps out (the server would leave the step unexpanded,"
-        " with no image)\n"
+        "t.yml (rendered):2:29: error: step `w_inner`: cannot combine render_inline and a step"
+        " that references a template (`other`)\n"
+        "  hint: template `w` renders inline, so its steps are the pipeline's: write them out, or"
+        " give the template `metadata.render_inline` and list the one it uses\n"
+        "1 error, 0 warnings\n"
+    )
+    write(
+        repo,
+        {
+            ".vela.yml": INLINE
+            + "templates:\n  - {name: w, source: t.yml, type: file}\n"
+            + "steps:\n  - {name: own, template: {name: w}}\n"
+        },
+    )
+    assert failure() == (
+        ".vela.yml:6:27: error: step `own`: cannot combine render_inline and a step that"
+        " references a template (`w`)\n"
+        "  hint: list the template under `templates:` so it renders inline, or drop"
+        " `render_inline`\n"
         "1 error, 0 warnings\n"
     )
 
