@@ -197,6 +197,28 @@ STEP_CASES: list[tuple[str, str, str, list[dict[str, Any]]]] = [
         "          event: [push, pull_request]\n          branch: [main]\n",
         [step("deploy_fetch", "rust:1.80", ["make deps"], pull="not_present")],
     ),
+    # vars reach Go as yaml.v3 decodes them: YAML 1.2 scalars (`yes` is a string, a date too),
+    # an integer too large for int64 and uint64 a float64, ...
+    (
+        "var types",
+        "steps:\n  - name: types\n    image: alpine\n    pull: true\n    commands:\n"
+        "      - '{{ printf \"%T %T %T %T %T\" .n .r .yes .day .nil }}'\n"
+        "      - '{{ .n }} {{ .r }} {{ .yes }} {{ .day }} {{ .huge }} {{ .m }} {{ .l }}'\n"
+        "    ruleset:\n      event: [ push, pull_request ]\n",
+        "      name: tpl\n      vars:\n        n: 0x1F\n        r: 1.50\n        yes: on\n"
+        "        day: 2001-12-14\n        nil: null\n        huge: 99999999999999999999\n"
+        "        m: {b: [x], a: 1}\n        l: [1, two]\n",
+        [
+            step(
+                "deploy_types",
+                "alpine",
+                [
+                    "int float64 string string <nil>",
+                    "31 1.5 on 2001-12-14 1e+20 map[a:1 b:[x]] [1 two]",
+                ],
+            )
+        ],
+    ),
     # platform vars: every spelling of a VELA_ variable, and an unknown one is empty
     (
         "platform vars",
