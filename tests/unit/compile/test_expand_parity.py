@@ -552,3 +552,35 @@ def test_a_template_environment_seen_by_the_next_templated_step(
         },
     )
     assert [s["commands"] for s in plan()["steps"]] == [["echo"], [expected]]
+
+
+# -- Compile_InvalidType: of two templates of one name the last counts --------------------------
+
+
+SVN = (
+    "error: template build: unsupported template type: svn\n"
+    "  hint: set the template's type to github or file, or give it with --template-file"
+    " build:PATH\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "expected"),
+    [("file", "svn", (2, None, SVN)), ("svn", "file", (0, ["one_x"], ""))],
+    ids=["last-invalid", "last-valid"],
+)
+def test_the_last_template_of_a_name_counts(
+    repo: Path, first: str, last: str, expected: tuple[int, list[str] | None, str]
+) -> None:
+    write(
+        repo,
+        {
+            "t.yml": "steps:\n  - {name: x, image: alpine, commands: [echo]}\n",
+            ".vela.yml": 'version: "1"\ntemplates:\n'
+            f"  - {{name: build, source: t.yml, type: {first}}}\n"
+            f"  - {{name: build, source: t.yml, type: {last}}}\n"
+            "steps:\n  - {name: one, template: {name: build}}\n",
+        },
+    )
+    code, out, err = run("plan", "--format", "json")
+    assert (code, names(json.loads(out)) if code == 0 else None, err) == expected
