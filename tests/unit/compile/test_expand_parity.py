@@ -584,3 +584,32 @@ def test_the_last_template_of_a_name_counts(
     )
     code, out, err = run("plan", "--format", "json")
     assert (code, names(json.loads(out)) if code == 0 else None, err) == expected
+
+
+def test_several_merge_keys_in_a_template_are_a_warning(repo: Path) -> None:
+    """The server's ExpandStepsWarnings: a template with several `<<` keys in one mapping
+    expands, with a warning for each."""
+    write(
+        repo,
+        {
+            "t.yml": "aliases:\n  img: &img {image: alpine}\n  on-push: &on-push {ruleset: {event: push}}\n"
+            "steps:\n  - name: x\n    <<: *img\n    <<: *on-push\n    commands: [echo]\n",
+            ".vela.yml": 'version: "1"\n'
+            "templates:\n  - {name: merged, source: t.yml, type: file}\n"
+            "steps:\n  - {name: one, template: {name: merged}}\n",
+        },
+    )
+    doc = plan()
+    assert (names(doc), doc["diagnostics"]) == (
+        ["one_x"],
+        [
+            {
+                "severity": "warning",
+                "message": "more than one `<<` merge key in one mapping",
+                "line": 7,
+                "column": 5,
+                "file": "t.yml (rendered)",
+                "hint": "merge several anchors with one key: `<<: [*a, *b]`",
+            }
+        ],
+    )
