@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from tests.unit.compile.test_expand_parity import (
-    ECHO,
     failure,
     names,
     plan,
@@ -21,6 +20,7 @@ from tests.unit.compile.test_expand_parity import (
     steps_facts,
     write,
 )
+from tests.unit.compile.test_platform_vars_parity import ECHO
 
 
 @pytest.fixture
