@@ -1,10 +1,10 @@
 """The facts of the server's template tests in compiler/native (``expand_test.go``: ExpandSteps,
 ExpandStages, ExpandStepsMulti, ExpandStepsStarlark, TemplateCallTemplate, DuplicateCalls,
 CircularFail, CallTemplateWithRenderInline; ``compile_test.go``: the Steps and Stages pipeline
-template tests) and the platform variables ``EnvironmentStep`` gives a template, each restated
-with pipelines and templates written here, through ``velarun plan --format json`` (steps) and
-``velarun render`` (secrets, services, the pipeline's environment). Whole files rendered as
-templates (render_inline, Go and Starlark pipelines) are in test_inline_parity.
+template tests, Compile_InvalidType), each restated with pipelines and templates written here,
+through ``velarun plan --format json`` (steps) and ``velarun render`` (secrets, services, the
+pipeline's environment). Whole files rendered as templates (render_inline, Go and Starlark
+pipelines) are in test_inline_parity, the platform variables in test_platform_vars_parity.
 """
 
 from __future__ import annotations
