@@ -120,7 +120,7 @@ def load_and_expand(
     templates expanded; ``data`` None expands without pruning (``validate``). Raises
     InvalidPipelineError, or the template source's error (exit 3 when it cannot be had)."""
     path = path or find_pipeline(Path("."))
-    loaded = load_pipeline(path, pipeline_type, data or build_ruledata())
+    loaded = load_pipeline(path, pipeline_type, data or build_ruledata(), extra_env)
     if not loaded.ok or loaded.pipeline is None:
         raise InvalidPipelineError(loaded.diagnostics, loaded.path)
     fetch = template_fetcher(template_files, path)

@@ -65,8 +65,7 @@ class _Build:
     templates: list[Template]
     render_inline: bool
     steps_env: Mapping[str, str]
-    """The pipeline's environment as the platform variables of a templated step see it (the
-    server passes it only for a steps pipeline whose ``metadata.environment`` has ``steps``)."""
+    """The environment the platform variables of a templated step see: see :func:`_steps_env`."""
 
 
 class Expander:
@@ -171,6 +170,7 @@ class Expander:
         sub = self._load(text, got, step, origin)
         if sub is None:
             return None
+        tmpl_env = dict(sub.environment)
         inner = _Build(
             steps=tuple(
                 dataclasses.replace(s, name=f"{step.name}_{s.name}", origin=origin)
@@ -178,11 +178,12 @@ class Expander:
             ),
             secrets=list(sub.secrets),
             services=list(sub.services),
-            environment=dict(sub.environment),
+            environment=tmpl_env,
             text_pos=dict(sub.text_pos),
             templates=list(sub.templates),
             render_inline=sub.metadata.render_inline,
-            steps_env=build.steps_env,
+            # the templates this one calls see its environment, not the pipeline's
+            steps_env=_steps_env(tmpl_env, sub.metadata.environment),
         )
         if sub.templates and tmpl.format not in ("starlark",):
             if sub.metadata.render_inline and not build.render_inline:
@@ -284,6 +285,17 @@ def template_error(
     )
 
 
+def _steps_env(environment: dict[str, str], metadata: tuple[str, ...]) -> Mapping[str, str]:
+    """What the server's ``ExpandSteps`` passes to a templated step's platform variables: the
+    environment of the build it expands (the pipeline, or the template that calls templates)
+    when its ``metadata.environment`` has ``steps``. It passes the map itself, to which the
+    environment of each template expanded is added, so later templated steps see it; but an
+    empty one is replaced by a new map for the additions, which they do not see."""
+    if "steps" not in metadata or not environment:
+        return {}
+    return environment
+
+
 def _merge(build: _Build, sub: _Build) -> None:
     """What a template adds to the pipeline: secrets, services and environment the pipeline
     does not already have (by secret name or origin name, service name, variable name)."""
@@ -311,15 +323,16 @@ def expand_steps(pipeline: Pipeline, expander: Expander) -> Pipeline | None:
     """``pipeline`` with every templated step expanded (None after a problem, said in
     ``expander.diags``)."""
     tmpls = {t.name: t for t in pipeline.templates}
+    environment = dict(pipeline.environment)
     build = _Build(
         steps=pipeline.steps,
         secrets=list(pipeline.secrets),
         services=list(pipeline.services),
-        environment=dict(pipeline.environment),
+        environment=environment,
         text_pos=dict(pipeline.text_pos),
         templates=list(pipeline.templates),
         render_inline=pipeline.metadata.render_inline,
-        steps_env=pipeline.environment if "steps" in pipeline.metadata.environment else {},
+        steps_env=_steps_env(environment, pipeline.metadata.environment),
     )
     stages: list[Stage] = []
     if pipeline.stages:

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 
-from velarun.compile.env import default_env
+from velarun.compile.env import default_env, merge
 from velarun.compile.expand import GO_FORMATS, MAX_DEPTH, Expander, template_error
 from velarun.compile.ruledata import RuleData
 from velarun.diagnostics import Diagnostic, Pos, error
@@ -32,7 +32,12 @@ def pipeline_type_for(path: str) -> str:
     return "starlark" if path.endswith((".star", ".py")) else "yaml"
 
 
-def load_pipeline(path: Path, pipeline_type: str | None, rule_data: RuleData) -> LoadResult:
+def load_pipeline(
+    path: Path,
+    pipeline_type: str | None,
+    rule_data: RuleData,
+    extra_env: Mapping[str, str] | None = None,
+) -> LoadResult:
     """The pipeline file loaded, rendered first when it is written in a template language
     (the build's platform variables, no ``vars``, as the server's ``Parse``)."""
     kind = pipeline_type or pipeline_type_for(str(path))
@@ -50,7 +55,7 @@ def load_pipeline(path: Path, pipeline_type: str | None, rule_data: RuleData) ->
     from velarun.template.engines import TemplateError, render_go_build, render_starlark_build
 
     text = data.decode("utf-8", errors="replace")
-    env = default_env(rule_data)
+    env = build_env(default_env(rule_data), extra_env or {})
     try:
         if kind == "starlark":
             rendered = render_starlark_build(text, filename=where, environment=env, variables=None)
@@ -62,6 +67,12 @@ def load_pipeline(path: Path, pipeline_type: str | None, rule_data: RuleData) ->
         )
         return LoadResult(where, None, (replace(problem, pos=replace(problem.pos, file="")),))
     return load_bytes(rendered.encode(), where, origin=f"{where} (rendered)")
+
+
+def build_env(defaults: Mapping[str, str], extra_env: Mapping[str, str]) -> dict[str, str]:
+    """The server's ``EnvironmentBuild``, what a whole file rendered as a template reads: Vela's
+    defaults, then (locally) the host's variables, which velarun takes from ``--env``."""
+    return merge(defaults, extra_env)
 
 
 def render_inline(
@@ -78,22 +89,21 @@ def render_inline(
             )
         )
         return None
-    for step in pipeline.all_steps():
-        if step.template is not None:
-            diags.append(
-                error(
-                    step.key_pos.get("template", step.pos),
-                    f"step `{step.name}` uses template `{step.template.name}` in a"
-                    " `render_inline` pipeline, where Vela expands no step templates",
-                    "list the template under `templates:` so it renders inline, or drop"
-                    " `render_inline`",
-                )
-            )
-            return None
+    hint = "list the template under `templates:` so it renders inline, or drop `render_inline`"
+    if not _no_step_templates(pipeline, diags, hint):
+        return None
     out = pipeline
     for tmpl in pipeline.templates:
         parsed = _parse(tmpl, expander)
         if parsed is None:
+            return None
+        if not (parsed.templates and parsed.metadata.render_inline) and not _no_step_templates(
+            parsed,
+            diags,
+            f"template `{tmpl.name}` renders inline, so its steps are the pipeline's: write them"
+            " out, or give the template `metadata.render_inline` and list the one it uses",
+            prefix=tmpl.name + "_",
+        ):
             return None
         if parsed.templates and parsed.metadata.render_inline:
             nested = render_inline(parsed, expander, depth - 1)
@@ -108,6 +118,26 @@ def render_inline(
     return dataclasses.replace(out, metadata=dataclasses.replace(out.metadata, render_inline=False))
 
 
+def _no_step_templates(
+    pipeline: Pipeline, diags: list[Diagnostic], hint: str, prefix: str = ""
+) -> bool:
+    """The server's ``ValidateYAML`` of a ``render_inline`` pipeline, after ``compileInline``:
+    no step, the file's own or one a template rendered (named ``prefix`` + its name), may
+    reference a template. velarun says it before rendering what it need not."""
+    for step in pipeline.all_steps():
+        if step.template is not None:
+            diags.append(
+                error(
+                    step.key_pos.get("template", step.pos),
+                    f"step `{prefix}{step.name}`: cannot combine render_inline and a step that"
+                    f" references a template (`{step.template.name}`)",
+                    hint,
+                )
+            )
+            return False
+    return True
+
+
 def _parse(tmpl: Template, expander: Expander) -> Pipeline | None:
     """One template rendered as a whole pipeline (the server's ``Parse`` with a template)."""
     from velarun.template.engines import TemplateError, render_go_build, render_starlark_build
@@ -115,16 +145,17 @@ def _parse(tmpl: Template, expander: Expander) -> Pipeline | None:
     got = expander.fetched(tmpl)
     variables = {**tmpl.vars, "VELA_TEMPLATE_NAME": tmpl.name}
     text = got.text.decode("utf-8", errors="replace")
+    environment = build_env(expander.defaults, expander.options.extra_env)
     try:
         if tmpl.format in GO_FORMATS:
             text = render_go_build(
-                text, template_name=tmpl.name, environment=expander.defaults, variables=variables
+                text, template_name=tmpl.name, environment=environment, variables=variables
             )
         elif tmpl.format == "starlark":
             text = render_starlark_build(
                 text,
                 filename=got.label,
-                environment=expander.defaults,
+                environment=environment,
                 variables=variables,
                 template_name=tmpl.name,
             )

@@ -25,6 +25,25 @@ __all__ = [
 
 
 _SPRIG: list[dict[str, GoFunc]] = []
+"""sprig's map, built on first use (it is the same for every template)."""
+
+INT64 = range(-(2**63), 2**63)
+UINT64_MAX = 2**64 - 1
+
+
+def go_data(value: Any) -> Any:
+    """``value`` as yaml.v3 gives it to Go in an ``interface {}``: an integer that fits no
+    ``int64`` is a ``uint64`` when it can be (written the same), else a ``float64``
+    (``99999999999999999999`` is ``1e+20``)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return value if value in INT64 or 0 <= value <= UINT64_MAX else float(value)
+    if isinstance(value, dict):
+        return {k: go_data(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [go_data(v) for v in value]
+    return value
 
 
 def go_funcs(environment: Mapping[str, str], name: str) -> dict[str, GoFunc]:
@@ -46,7 +65,8 @@ def render_go(
     variables: Mapping[str, Any],
 ) -> str:
     """A templated step's template: Go names the template after the step (``name``)."""
-    return render(text, dict(variables), name=name, funcs=go_funcs(environment, name))
+    data = go_data(dict(variables))
+    return render(text, data, name=name, funcs=go_funcs(environment, name))
 
 
 def render_go_build(
@@ -58,7 +78,7 @@ def render_go_build(
 ) -> str:
     """A whole pipeline file rendered as a Go template, named after the template (``""`` for
     a Go pipeline file); ``variables`` None is Go's nil data."""
-    data = None if variables is None else dict(variables)
+    data = None if variables is None else go_data(dict(variables))
     funcs = go_funcs(environment, template_name)
     return render(text, data, name=template_name, funcs=funcs)
 
@@ -80,7 +100,7 @@ def render_starlark(
         name=name,
         template_name=template_name,
         environment=environment,
-        variables=variables,
+        variables=go_data(dict(variables)),
     )
 
 
@@ -99,6 +119,6 @@ def render_starlark_build(
         text,
         filename=filename,
         environment=environment,
-        variables=variables or {},
+        variables=go_data(dict(variables or {})),
         template_name=template_name,
     )
