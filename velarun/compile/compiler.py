@@ -278,11 +278,9 @@ class _Compiler:
                 )
             )
             return Plan(self.data, ())
-        services = tuple(
-            svc_plan
-            for svc in self.p.services
-            if (svc_plan := self.service(svc, pruned)) is not None
-        )
+        kept = [(svc, planned) for svc in self.p.services if (planned := self.service(svc, pruned))]
+        self._duplicate_services([svc for svc, _ in kept])
+        services = tuple(planned for _, planned in kept)
         if not self.p.stages:
             steps = tuple(
                 s for step in self.p.steps if (s := self.step(step, None, pruned)) is not None
@@ -336,6 +334,25 @@ class _Compiler:
             )
             self._name_pos[id(planned[-1])] = stage.key_pos.get("name", stage.pos)
         return tuple(planned), tuple(dropped)
+
+    def _duplicate_services(self, services: list[Service]) -> None:
+        """After purge, service names must be unique (the server's ``ValidatePipeline``; a
+        `render_inline` template may add a second `db`)."""
+        seen: dict[str, Service] = {}
+        for svc in services:
+            first = seen.setdefault(svc.name, svc)
+            if first is not svc:
+                where = f"line {first.pos.line}"
+                if first.pos.file:
+                    where = f"{first.pos.file}:{first.pos.line}"
+                self.diags.append(
+                    error(
+                        svc.pos,
+                        f"service `{svc.name}` is defined twice (also at {where}) and the"
+                        " rulesets keep both for this rule data",
+                        "give each service a unique name",
+                    )
+                )
 
     def _duplicate_stages(self, stages: tuple[PlannedStage, ...]) -> set[int]:
         """After purge, stage names must be unique (the server's ``ValidatePipeline``); returns

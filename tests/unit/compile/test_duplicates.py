@@ -116,3 +116,23 @@ def test_duplicates_no_ruleset_can_separate_fail_on_every_event(tmp_path: Path) 
     )
     for event in ("push", "pull_request"):
         assert plan(tmp_path, source, event) == (2, "", expected)
+
+
+def test_service_names_are_checked_after_pruning(tmp_path: Path) -> None:
+    """The server's ValidatePipeline also keys services by name ("step `db` is already
+    defined"): two `db` services compile when a ruleset prunes one, and fail when both stay."""
+    f = tmp_path / "p.yml"
+    f.write_text(
+        HEAD + "services:\n  - {name: db, image: postgres}\n"
+        "  - {name: db, image: mysql, ruleset: {event: tag}}\n"
+        "steps:\n  - {name: a, image: alpine, commands: [ls]}\n"
+    )
+    push = runner.invoke(app, ["plan", str(f), "--no-git", "--format", "json"])
+    assert push.exit_code == 0, push.stderr
+    assert [s["image"] for s in json.loads(push.stdout)["services"]] == ["postgres"]
+    tag = runner.invoke(app, ["plan", str(f), "--no-git", "--event", "tag", "--tag", "v1"])
+    assert (tag.exit_code, tag.stderr.replace(str(tmp_path) + "/", "")) == (
+        2,
+        "p.yml:4:5: error: service `db` is defined twice (also at line 3) and the rulesets keep"
+        " both for this rule data\n  hint: give each service a unique name\n1 error, 0 warnings\n",
+    )
