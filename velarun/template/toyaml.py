@@ -19,7 +19,7 @@ from typing import Any
 
 from velarun.template.gotemplate.funcs import FuncError
 from velarun.template.gotemplate.gofmt import shortest_float
-from velarun.template.gotemplate.values import bare, type_name
+from velarun.template.gotemplate.values import GoStruct, bare, type_name
 
 __all__ = ["to_yaml"]
 
@@ -437,6 +437,8 @@ def _scalar_event(value: Any) -> tuple[str, str, str]:
     if isinstance(value, float):
         text = shortest_float(value)
         return "", {"+Inf": ".inf", "-Inf": "-.inf", "NaN": ".nan"}.get(text, text), "plain"
+    if isinstance(value, GoStruct):
+        return "", value.go_text(), "plain"
     if not isinstance(value, str):
         raise FuncError(f"cannot marshal type: {type_name(value)}")
     text = value

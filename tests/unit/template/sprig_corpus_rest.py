@@ -65,5 +65,51 @@ JSON_V1 = [
     '{{ fromJson "1e400" | typeOf }}', '{{ toPrettyJson (dict "k" (substr 1 2 "日")) }}',
 ]  # fmt: skip
 
+_D = '(toDate "2006-01-02" "2024-02-29")'
+# time.Time: the oracle runs with TZ=America/New_York, as test_sprig.py does (conftest.py)
+TIMES = [
+    '{{ date "2006-01-02 15:04:05 MST" 1700000000 }}', '{{ date "Mon Jan _2 15:04:05 2006" 0 }}',
+    '{{ date "2006-01-02" (int64 1700000000) }}', '{{ dateInZone "2006-01-02T15:04:05Z07:00" 1700000000 "UTC" }}',
+    '{{ dateInZone "2006-01-02 15:04 MST" 1700000000 "Asia/Kolkata" }}',
+    '{{ dateInZone "15:04 MST -0700" 1700000000 "Nowhere/Bad" }}', '{{ dateInZone "15:04 MST" 1700000000 "" }}',
+    '{{ dateInZone "15:04 MST" 1700000000 "Local" }}', '{{ dateInZone "15:04 MST" 1700000000 "../etc" }}',
+    '{{ date_in_zone "3:04:05 PM Monday January 2, 06" 1710054000 "America/Los_Angeles" }}',
+    '{{ htmlDate 1700000000 }}', '{{ htmlDateInZone 1700000000 "Pacific/Kiritimati" }}',
+    '{{ dateInZone "Jan January 01 1 Mon Monday 02 2 _2 __2 002 15 03 3 04 4 05 5 2006 06 PM pm MST" 1700000000 "Asia/Kathmandu" }}',
+    '{{ dateInZone "Z0700 Z07:00 -0700 -07 Z07 -07:00:00 Z070000 .000 .999 ,000 ,999999999 _2006 Janx Monx" 1700000000 "Asia/Kathmandu" }}',
+    '{{ dateInZone "Z07:00 Z0700 .99" 1700000000 "UTC" }}',
+    '{{ toDate "2006-01-02 15:04:05.000000000" "2024-03-10 01:59:59.123456789" | date "2006-01-02 15:04:05.999999999 MST .0 .00 .999999 ,000000000" }}',
+    '{{ toDate "2006-01-02" "2024-02-29" }}', '{{ toDate "2006-01-02 15:04" "2024-03-10 02:30" }}',
+    '{{ toDate "2006-01-02 15:04" "2024-11-03 01:30" }}', '{{ toDate "2006-01-02T15:04:05Z07:00" "2024-06-01T12:00:00+02:00" }}',
+    '{{ toDate "2006-01-02T15:04:05Z07:00" "2024-06-01T12:00:00-04:00" }}',
+    '{{ toDate "2006-01-02T15:04:05Z07:00" "2024-06-01T12:00:00Z" }}', '{{ toDate "2006-01-02 15:04 MST" "2024-06-01 12:00 EDT" }}',
+    '{{ toDate "2006-01-02 15:04 MST" "2024-06-01 12:00 EST" }}', '{{ toDate "2006-01-02 15:04 MST" "2024-06-01 12:00 PST" }}',
+    '{{ toDate "2006-01-02 15:04 MST" "2024-06-01 12:00 GMT+3" }}', '{{ toDate "2006-01-02 15:04 MST" "2024-06-01 12:00 UTC" }}',
+    '{{ toDate "2006-01-02 15:04 MST" "2024-06-01 12:00 +03" }}', '{{ toDate "Jan 2 2006" "feb 29 2023" }}',
+    '{{ toDate "January 2, 2006 3:04 PM" "MARCH 5, 2024 12:01 AM" }}', '{{ toDate "January 2, 2006 3:04 pm" "may 5, 2024 12:01 pm" }}',
+    '{{ toDate "02/01/06" "31/12/68" }}', '{{ toDate "02/01/06" "31/12/69" }}', '{{ toDate "2006 002" "2024 060" }}',
+    '{{ toDate "2006 __2" "2023 365" }}', '{{ toDate "2006-01 002" "2024-03 061" }}', '{{ mustToDate "2006-01 002" "2024-02 061" }}',
+    '{{ mustToDate "2006 002" "2023 366" }}', '{{ mustToDate "2006-01-02" "2024-1-02" }}', '{{ mustToDate "2006-01-02" "2024-01-02x" }}',
+    '{{ mustToDate "15:04" "24:00" }}', '{{ mustToDate "15:04:05" "12:60:00" }}', '{{ mustToDate "15:04:05" "12:00:61" }}',
+    '{{ mustToDate "2006-01-02 15:04:05.000" "2024-01-02 10:00:00.12" }}', '{{ mustToDate "2006-01-02 15:04:05" "2024-01-02 10:00:00.5" }}',
+    '{{ mustToDate "Z07:00" "+25:00" }}', '{{ mustToDate "Mon 2006" "Tux 2024" }}', '{{ mustToDate "2006 é" "2024 x" }}',
+    '{{ mustToDate "" "" }}', '{{ mustToDate "2006  01" "2024 01" }}', '{{ mustToDate "2006 _2 Jan" "2024  5 Feb" }}',
+    '{{ mustToDate "3PM" "13PM" }}', '{{ mustToDate "2006-01-02 MST" "2024-01-02 Xy" }}', '{{ mustToDate "06" "9" }}',
+    '{{ toDate "2006-01-02" "2024-02-29" | unixEpoch }}', '{{ toDate "2006-01-02" "1960-01-01" | unixEpoch }}',
+    f'{{{{ {_D} | dateModify "36h30m" }}}}', f'{{{{ {_D} | date_modify "-1.5h" }}}}', f'{{{{ {_D} | dateModify "bad" }}}}',
+    f'{{{{ {_D} | mustDateModify "1y" }}}}', f'{{{{ {_D} | must_date_modify "" }}}}', f'{{{{ {_D} | mustDateModify ".5µs" }}}}',
+    f'{{{{ {_D} | mustDateModify "1.h" }}}}', f'{{{{ {_D} | mustDateModify "1" }}}}', f'{{{{ {_D} | mustDateModify "-9999999999h" }}}}',
+    '{{ mustDateModify "1h" (toDate "2006" "x") }}', '{{ dateModify "1h" 5 }}', '{{ unixEpoch .s }}', '{{ unixEpoch .nil }}',
+    '{{ typeOf (toDate "2006" "2024") }} {{ kindOf (toDate "2006" "2024") }} {{ typeOf now }}', '{{ now | date "2006" | len }}',
+    '{{ now | htmlDate | len }} {{ date "2006" "x" | len }} {{ date "2006" .f | len }}', '{{ list (toDate "2006" "2024") 1 }}',
+    '{{ printf "%v|%s|%q" (toDate "2006" "2024") (toDate "2006" "2024") (toDate "2006" "2024") }}',
+    '{{ toString (toDate "2006" "2024") }} {{ empty (toDate "2006" "2024") }}', '{{ dateInZone "2006" (toDate "2006" "2024") "UTC" }}',
+    '{{ date "2006-01-02" 253402300800 }}', '{{ date "2006-01-02 MST" -9999999999 }}', '{{ date "06 2006 MST" -62200000000 }}',
+    '{{ if toDate "2006" "2024" }}yes{{ end }}', '{{ toDate "2006" "2024" | toJson }}',
+    '{{ mustToDate "-0700" " 31 .5" }}', '{{ mustToDate "15MST" "03EDT" }}', '{{ mustToDate "15MST" "03EWT" }}',
+    '{{ dateInZone "2006-01-02 15:04:05 MST -07:00:00" -3000000000 "America/New_York" }}',
+    '{{ dateInZone "3:04PM MST" 1700000000 "Australia/Lord_Howe" }} {{ dateInZone "MST" 1700000000 "America/St_Johns" }}',
+]  # fmt: skip
+
 REST = {"mustFromJson": MUST_FROM_JSON, "urlParse": URL_PARSE, "urlJoin": URL_JOIN,
-        "jsonV1": JSON_V1}  # fmt: skip
+        "jsonV1": JSON_V1, "times": TIMES}  # fmt: skip

@@ -71,6 +71,24 @@ def test_random_functions_have_sprigs_shape(template: str, pattern: str) -> None
         assert re.fullmatch(pattern, render(template, funcs=txt_func_map()))
 
 
+@pytest.mark.parametrize(
+    ("template", "pattern"),
+    [
+        (
+            "{{ now }}",
+            r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d{1,9})? -0[45]00 E[SD]T m=\+\d+\.\d{9}",
+        ),
+        ("{{ ago now }} {{ durationRound now }} {{ now | ago }}", r"0s 0s 0s"),
+        ('{{ ago 0 }} {{ ago (toDate "2006" "2000") }}', r"\d+h\d+m\d+s \d+h\d+m\d+s"),
+        ('{{ dateInZone "2006-01-02 MST" now "UTC" }}', r"\d{4}-\d\d-\d\d UTC"),
+        ("{{ now | unixEpoch }}", r"1\d{9}"),
+        ('{{ ago "x" }} {{ date "Jan" 2.5 }}', r"0s [A-Z][a-z]{2}"),
+    ],
+)
+def test_time_functions_of_now_have_gos_shape(template: str, pattern: str) -> None:
+    assert re.fullmatch(pattern, render(template, funcs=txt_func_map()))
+
+
 def test_shuffle_keeps_the_characters() -> None:
     out = render('{{ shuffle "héllo wörld" }}', funcs=txt_func_map())
     assert sorted(out) == sorted("héllo wörld")

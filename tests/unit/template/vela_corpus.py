@@ -56,6 +56,8 @@ TEMPLATES = [
     '{{ toYaml (fromJson "{\\"a\\": 1}") }}', '{{ toYaml (semverCompare "1.x" "1.2") }}',
     '{{ toYaml (toStrings (list 1 2)) }}', '{{ toYaml (keys (dict "b" 1 "a" 2) | sortAlpha) }}',
     '{{ toYaml (float64 "1e100") }}', '{{ toYaml (int64 5) }}', '{{ toYaml (regexSplit "," "a,b" -1) }}',
+    '{{ toYaml (toDate "2006-01-02 15:04:05.000" "2024-02-29 10:11:12.340") }}',
+    '{{ toYaml (list (toDate "2006-01-02" "2024-07-01") (dict "t" (toDate "2006 MST" "2024 UTC"))) }}',
 ]  # fmt: skip
 
 DOC = {"m": {"A": "1", "B": "two words", "C": "yes", "D": "a\nb"}, "n": 5}

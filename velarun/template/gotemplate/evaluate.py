@@ -17,6 +17,7 @@ from velarun.template.gotemplate.funcs import BUILTINS, MAP, NO_VALUE, FuncError
 from velarun.template.gotemplate.lexer import byte_column
 from velarun.template.gotemplate.quote import go_quote
 from velarun.template.gotemplate.values import (
+    GoStruct,
     Iface,
     Int64,
     StringMap,
@@ -41,7 +42,9 @@ def _matches(value: Any, kind: str) -> bool:
         return isinstance(value, dict) and not isinstance(value, StringMap)
     if kind == "float64":
         return isinstance(value, float)
-    return isinstance(value, bool)
+    if kind == "bool":
+        return isinstance(value, bool)
+    return isinstance(value, GoStruct) and value.go_type == kind
 
 
 class Evaluator:
@@ -311,7 +314,7 @@ class Evaluator:
         return self.eval_literal(kind, node)
 
     def eval_literal(self, kind: str | None, node: n.Node) -> Any:
-        if kind == MAP:
+        if kind not in (None, "any", "value") and kind not in _LITERAL_KINDS:  # a map, a struct
             raise self.errorf(f"can't handle {node} for arg of type {kind}")
         if kind in _LITERAL_KINDS:
             cls, word = _LITERAL_KINDS[str(kind)]

@@ -44,6 +44,20 @@ class Int64(int):
     """A Go ``int64`` (what sprig's arithmetic returns): an int that names its type as Go does."""
 
 
+class GoStruct:
+    """A Go struct value with a ``String`` method (``time.Time``): ``go_type`` names its type,
+    ``go_string`` is what ``%v`` and ``%s`` print; templates cannot build one from a literal."""
+
+    go_type = ""
+
+    def go_string(self) -> str:
+        raise NotImplementedError
+
+    def go_text(self) -> str:
+        """``MarshalText``: how JSON and YAML encoders write it (a string)."""
+        raise NotImplementedError
+
+
 def is_int(value: object) -> bool:
     """A Go integer (``int`` or ``uint8``), never a bool."""
     return isinstance(value, int) and not isinstance(value, bool)
@@ -75,6 +89,8 @@ def type_name(value: object) -> str:
         return "map[string]string"
     if isinstance(value, dict):
         return "map[string]interface {}"
+    if isinstance(value, GoStruct):
+        return value.go_type
     if callable(value):
         return "func(...interface {}) interface {}"
     return type(value).__name__
