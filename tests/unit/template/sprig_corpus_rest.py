@@ -111,5 +111,26 @@ TIMES = [
     '{{ dateInZone "3:04PM MST" 1700000000 "Australia/Lord_Howe" }} {{ dateInZone "MST" 1700000000 "America/St_Johns" }}',
 ]  # fmt: skip
 
+_V = '(semver "v1.2.3-beta.1+b5")'
+SEMVER_VALUES = [
+    f"{{{{ {_V} }}}}", '{{ semver "1.2" }}', '{{ semver "x" }}', '{{ semver "" }}', '{{ semver "1.2.3-01" }}',
+    '{{ semver "1.2.3+a_b" }}', '{{ semver "1.2.3-a_b" }}', '{{ semver "99999999999999999999.1" }}',
+    f"{{{{ {_V}.Major }}}} {{{{ {_V}.Minor }}}} {{{{ {_V}.Patch }}}} {{{{ {_V}.Prerelease }}}} {{{{ {_V}.Metadata }}}}",
+    f"{{{{ {_V}.Original }}}} {{{{ {_V}.String }}}}", f"{{{{ {_V}.IncPatch }}}} {{{{ {_V}.IncMinor }}}} {{{{ {_V}.IncMajor }}}}",
+    '{{ (semver "1.2.3").IncPatch }} {{ ((semver "v1.2.3").IncPatch).Major }}', f"{{{{ {_V}.IncPatch.Original }}}}",
+    f'{{{{ {_V}.SetPrerelease "rc.1" }}}} {{{{ {_V}.SetMetadata "" }}}} {{{{ {_V}.SetPrerelease "" }}}}',
+    f'{{{{ {_V}.SetPrerelease "01" }}}}', f'{{{{ {_V}.SetPrerelease "a_b" }}}}', f'{{{{ {_V}.SetMetadata "a_b" }}}}',
+    f'{{{{ {_V}.SetMetadata "01" }}}}', '{{ (semver "1.2.3").LessThan (semver "1.3") }}',
+    '{{ (semver "1.2.3").GreaterThan (semver "1.2.3-rc") }} {{ (semver "1.2.3").Equal (semver "v1.2.3+x") }}',
+    '{{ (semver "1.2.3").Compare (semver "2") }} {{ (semver "2").Compare (semver "1.9") }}',
+    f"{{{{ {_V}.major }}}}", f"{{{{ {_V}.Nope }}}}", f"{{{{ {_V}.IncPatch.Original }}}}",
+    f'{{{{ {_V}.LessThan "1.2" }}}}', f"{{{{ {_V}.LessThan }}}}", f"{{{{ {_V}.Major 1 }}}}",
+    f'{{{{ {_V}.LessThan ({_V}.IncPatch) }}}}', f"{{{{ typeOf {_V} }}}} {{{{ kindOf {_V} }}}} {{{{ typeOf {_V}.IncPatch }}}}",
+    f"{{{{ typeOf {_V}.Major }}}} {{{{ kindOf {_V}.Major }}}} {{{{ add {_V}.Major 1 }}}}", f"{{{{ toJson {_V} }}}}",
+    f"{{{{ printf \"%v %s %q\" {_V} {_V} {_V} }}}}", f"{{{{ list {_V} {_V}.IncMajor }}}}",
+    '{{ $v := semver "1.2.3" }}{{ $v.Minor }} {{ $v.Original }} {{ if $v }}t{{ end }} {{ empty $v }}',
+    f"{{{{ eq {_V}.Major 1 }}}}", f"{{{{ repeat {_V}.Major \"x\" }}}}", f"{{{{ toString {_V} }}}}",
+]  # fmt: skip
+
 REST = {"mustFromJson": MUST_FROM_JSON, "urlParse": URL_PARSE, "urlJoin": URL_JOIN,
-        "jsonV1": JSON_V1, "times": TIMES}  # fmt: skip
+        "jsonV1": JSON_V1, "times": TIMES, "semverValue": SEMVER_VALUES}  # fmt: skip

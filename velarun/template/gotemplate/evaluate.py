@@ -22,6 +22,7 @@ from velarun.template.gotemplate.values import (
     Int64,
     StringMap,
     Uint8,
+    Uint64,
     bare,
     is_int,
     truth,
@@ -37,7 +38,7 @@ def _matches(value: Any, kind: str) -> bool:
     if kind == "string":
         return isinstance(value, str)
     if kind == "int":
-        return is_int(value) and not isinstance(value, Uint8 | Int64)
+        return is_int(value) and not isinstance(value, Uint8 | Uint64 | Int64)
     if kind == MAP:
         return isinstance(value, dict) and not isinstance(value, StringMap)
     if kind == "float64":
@@ -171,11 +172,11 @@ class Evaluator:
         # Go does not move the error position here: a failure is reported at the last node
         # evaluated (the receiver of a chain like ``(1).x``).
         for name in ident[:-1]:
-            receiver = self.eval_field(name, None, MISSING, receiver)
-        return self.eval_field(ident[-1], args, final, receiver)
+            receiver = self.eval_field(dot, name, node, None, MISSING, receiver)
+        return self.eval_field(dot, ident[-1], node, args, final, receiver)
 
-    def eval_field(self, name: str, args: Sequence[n.Node] | None, final: Any,
-                   receiver: Any) -> Any:  # fmt: skip
+    def eval_field(self, dot: Any, name: str, node: n.Node, args: Sequence[n.Node] | None,
+                   final: Any, receiver: Any) -> Any:  # fmt: skip
         if receiver is NO_VALUE:
             return NO_VALUE
         typ = "interface {}" if isinstance(receiver, Iface) else type_name(receiver)
@@ -186,6 +187,12 @@ class Evaluator:
             if (args is not None and len(args) > 1) or final is not MISSING:
                 raise self.errorf(f"{name} is not a method but has arguments")
             return Iface(receiver[name]) if name in receiver else NO_VALUE
+        if isinstance(receiver, GoStruct):
+            method = receiver.go_method(name)
+            if method is not None:
+                return self.eval_call(dot, method, False, node, name, args, final)
+            if name in receiver.go_fields:
+                raise self.errorf(f"{name} is an unexported field of struct type {typ}")
         raise self.errorf(f"can't evaluate field {name} in type {typ}")
 
     # -- functions --------------------------------------------------------------------------

@@ -28,6 +28,10 @@ class Uint8(int):
     """A Go ``uint8`` (a byte of a string): an int that names its type as Go does."""
 
 
+class Uint64(int):
+    """A Go ``uint64`` (what semver's ``Major`` returns)."""
+
+
 class StringSlice(list):  # type: ignore[type-arg]
     """A Go ``[]string`` (what sprig's ``splitList`` returns); prints as any list does."""
 
@@ -49,6 +53,11 @@ class GoStruct:
     ``go_string`` is what ``%v`` and ``%s`` print; templates cannot build one from a literal."""
 
     go_type = ""
+    go_fields: frozenset[str] = frozenset()  # the struct's unexported fields
+
+    def go_method(self, name: str) -> Any:
+        """The ``GoFunc`` of the method called ``name`` (receiver bound), or None."""
+        return None
 
     def go_string(self) -> str:
         raise NotImplementedError
@@ -71,6 +80,8 @@ def type_name(value: object) -> str:
         return "bool"
     if isinstance(value, Uint8):
         return "uint8"
+    if isinstance(value, Uint64):
+        return "uint64"
     if isinstance(value, Int64):
         return "int64"
     if isinstance(value, int):

@@ -16,7 +16,7 @@ GO_SPACE = frozenset("\t\n\v\f\r \x85\xa0\u1680\u2028\u2029\u202f\u205f\u3000") 
 NIL_KIND = "runtime error: invalid memory address or nil pointer dereference"
 
 
-_SCALAR_KINDS = frozenset({"bool", "uint8", "int64", "int", "float64", "string"})
+_SCALAR_KINDS = frozenset({"bool", "uint8", "uint64", "int64", "int", "float64", "string"})
 
 
 def kind(value: Any) -> str:
@@ -29,7 +29,7 @@ def kind(value: Any) -> str:
     if name.startswith("map["):
         return "map"
     if isinstance(value, GoStruct):
-        return "struct"
+        return "ptr" if value.go_type.startswith("*") else "struct"
     return name if name in _SCALAR_KINDS else "func"
 
 
