@@ -132,5 +132,26 @@ SEMVER_VALUES = [
     f"{{{{ eq {_V}.Major 1 }}}}", f"{{{{ repeat {_V}.Major \"x\" }}}}", f"{{{{ toString {_V} }}}}",
 ]  # fmt: skip
 
+_DP = '"password" "user" "example.com"'
+# encryptAES is random: these ciphertexts are what Go's encryptAES made, decrypted here
+_GO_AES = [("secret", "wHHibHet90elAGy5quvHu5swwgy/cl3pqoQPl1/j7hQ="),
+           ("", "x6zV8DQwhJy/C5I7+ybH44XhQ8K2g9eVrd7wL7vIZaA/KFpZ0EwT6WoHNX3x0/yK"),
+           ("a password longer than thirty-two bytes", "doML1Wg764GqrobDatAlUPjU/3vqr+4GNfmU5qqK2rc="),
+           ("k", "X1GXwhEs0360tQRyOHrR6CSVQO/z/JougLQhTc/tDgg=")]  # fmt: skip
+CRYPTO = [
+    f'{{{{ derivePassword 1 "long" {_DP} }}}}', f'{{{{ derivePassword 1 "maximum" {_DP} }}}}',
+    f'{{{{ derivePassword 2 "medium" {_DP} }}}}', f'{{{{ derivePassword 0 "short" {_DP} }}}}',
+    f'{{{{ derivePassword 3 "basic" {_DP} }}}}', f'{{{{ derivePassword 4294967295 "pin" {_DP} }}}}',
+    '{{ derivePassword 1 "long" "pässwörd" "üser" "sité" }}', '{{ derivePassword 1 "nope" "p" "u" "s" }}',
+    '{{ derivePassword -1 "pin" "p" "u" "s" }}', '{{ derivePassword 4294967297 "pin" "p" "u" "s" }}',
+    '{{ derivePassword .i "pin" "p" "u" "s" }}', '{{ derivePassword 1.5 "pin" "p" "u" "s" }}',
+    *[f'{{{{ decryptAES "{k}" "{c}" }}}}' for k, c in _GO_AES],
+    '{{ encryptAES "k" "round trip" | decryptAES "k" }}', '{{ encryptAES "k" "" }}|{{ decryptAES "k" "" }}|',
+    '{{ decryptAES "secret" "!!" }}', '{{ decryptAES "secret" "AAAA" }}', '{{ decryptAES "secret" "AAAAAAAAAAAAAAAAAAAAAAA=" }}',
+    '{{ decryptAES "secret" "AAAAAAAAAAAAAAAAAAAAAA==" }}', '{{ decryptAES "wrong" "X1GXwhEs0360tQRyOHrR6CSVQO/z/JougLQhTc/tDgg=" | len }}',
+    '{{ htpasswd "a:b" "p" }}', '{{ genPrivateKey "nope" }}',
+]  # fmt: skip
+
 REST = {"mustFromJson": MUST_FROM_JSON, "urlParse": URL_PARSE, "urlJoin": URL_JOIN,
-        "jsonV1": JSON_V1, "times": TIMES, "semverValue": SEMVER_VALUES}  # fmt: skip
+        "jsonV1": JSON_V1, "times": TIMES, "semverValue": SEMVER_VALUES,
+        "crypto": CRYPTO}  # fmt: skip

@@ -31,7 +31,8 @@ from velarun.template.gotemplate.values import (
 
 MISSING: Any = object()  # Go's missingVal: "no final argument from an earlier command"
 _LITERAL_KINDS = {"bool": (n.BoolNode, "bool"), "string": (n.StringNode, "string"),
-                  "int": (n.NumberNode, "integer"), "float64": (n.NumberNode, "float")}  # fmt: skip
+                  "int": (n.NumberNode, "integer"), "float64": (n.NumberNode, "float"),
+                  "uint32": (n.NumberNode, "unsigned integer")}  # fmt: skip
 
 
 def _matches(value: Any, kind: str) -> bool:
@@ -331,6 +332,8 @@ class Evaluator:
                 return node.text
             if isinstance(node, n.NumberNode) and kind == "int" and node.is_int:
                 return node.int64
+            if isinstance(node, n.NumberNode) and kind == "uint32" and node.is_uint:
+                return node.uint64 % 2**32  # reflect's SetUint keeps the low 32 bits
             if isinstance(node, n.NumberNode) and kind == "float64" and node.is_float:
                 return node.float64
             raise self.errorf(f"expected {word}; found {node}")

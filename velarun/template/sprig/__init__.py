@@ -16,6 +16,7 @@ from __future__ import annotations
 from velarun.template.gotemplate.funcs import GoFunc
 from velarun.template.sprig import (
     casing,
+    crypto,
     dates,
     defaults,
     dicts,
@@ -49,6 +50,7 @@ _MODULES = (
     semver,
     dates,
     urls,
+    crypto,
 )
 
 
