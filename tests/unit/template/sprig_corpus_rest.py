@@ -152,6 +152,21 @@ CRYPTO = [
     '{{ htpasswd "a:b" "p" }}', '{{ genPrivateKey "nope" }}',
 ]  # fmt: skip
 
+_PEM_CERT = "-----BEGIN CERTIFICATE-----\\nAA==\\n-----END CERTIFICATE-----\\n"
+_PEM_FOO = "-----BEGIN FOO PRIVATE KEY-----\\nAA==\\n-----END FOO PRIVATE KEY-----\\n"
+# certificates are random: their errors and their type here, their shape in test_sprig.py
+CERTS = [
+    '{{ genSelfSignedCert "x" (list 1) nil 1 }}', '{{ genSelfSignedCert "x" (list "1.2.3") nil 1 }}',
+    '{{ genSelfSignedCert "x" nil (list 5) 1 }}', '{{ genCAWithKey "x" 1 "nope" }}',
+    f'{{{{ genCAWithKey "x" 1 "{_PEM_CERT}" }}}}', f'{{{{ genCAWithKey "x" 1 "{_PEM_FOO}" }}}}',
+    '{{ buildCustomCert "!" "" }}', '{{ buildCustomCert "" "!" }}', '{{ buildCustomCert "" "" }}',
+    '{{ genSignedCert "x" nil nil 1 "s" }}', '{{ (genCA "a" 1).Nope }}', '{{ (genCA "a" 1).Cert 1 }}',
+    '{{ typeOf (genCA "a" 1) }} {{ kindOf (genCA "a" 1) }}', '{{ genCAWithKey "x" 1 (genPrivateKey "dsa") }}',
+    '{{ $ca := genCA "a" 1 }}{{ $b := buildCustomCert (b64enc $ca.Cert) (b64enc $ca.Key) }}{{ eq $b.Cert $ca.Cert }}',
+    '{{ (genSelfSignedCert "x" (list "10.0.0.1" "::1") (list "a.b") 30).Cert | trunc 27 }}',
+    '{{ (genCAWithKey "x" 1 (genPrivateKey "ed25519")).Key | trunc 27 }}', '{{ genSelfSignedCert "x" "a" nil 1 }}',
+]  # fmt: skip
+
 REST = {"mustFromJson": MUST_FROM_JSON, "urlParse": URL_PARSE, "urlJoin": URL_JOIN,
         "jsonV1": JSON_V1, "times": TIMES, "semverValue": SEMVER_VALUES,
-        "crypto": CRYPTO}  # fmt: skip
+        "crypto": CRYPTO, "certs": CERTS}  # fmt: skip

@@ -129,6 +129,33 @@ def test_gen_private_key_writes_the_pem_go_writes(
         assert key.key_size == 4096  # type: ignore[union-attr]
 
 
+def test_certificates_are_what_sprig_makes() -> None:
+    from cryptography import x509
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+    out = render(
+        '{{ $ca := genCA "my-ca" 365 }}{{ $c := genSignedCert "foo.com" (list "10.0.0.1") '
+        '(list "foo.com" "bar.com") 30 $ca }}{{ $ca.Cert }}|{{ $c.Cert }}|{{ $c.Key }}',
+        funcs=txt_func_map(),
+    )
+    ca_pem, cert_pem, key_pem = out.split("|")
+    ca = x509.load_pem_x509_certificate(ca_pem.encode())
+    cert = x509.load_pem_x509_certificate(cert_pem.encode())
+    assert ca.subject.rfc4514_string() == "CN=my-ca"
+    assert ca.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
+    assert cert.subject.rfc4514_string() == "CN=foo.com"
+    assert cert.issuer == ca.subject
+    assert not cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
+    san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    assert san.get_values_for_type(x509.DNSName) == ["foo.com", "bar.com"]
+    assert [str(ip) for ip in san.get_values_for_type(x509.IPAddress)] == ["10.0.0.1"]
+    assert (cert.not_valid_after_utc - cert.not_valid_before_utc).days == 30
+    cert.verify_directly_issued_by(ca)
+    key = load_pem_private_key(key_pem.encode(), password=None)
+    assert key.public_key() == cert.public_key()
+    assert key_pem.startswith("-----BEGIN RSA PRIVATE KEY-----\n")
+
+
 def test_encrypt_aes_is_random_and_decrypts_back() -> None:
     one = render('{{ encryptAES "k" "text" }}', funcs=txt_func_map())
     assert one != render('{{ encryptAES "k" "text" }}', funcs=txt_func_map())

@@ -13,14 +13,24 @@ from typing import Any
 
 import velarun.template.gotemplate.nodes as n
 from velarun.template.gotemplate.errors import TemplateError
-from velarun.template.gotemplate.funcs import BUILTINS, MAP, NO_VALUE, FuncError, GoFunc
+from velarun.template.gotemplate.funcs import (
+    BUILTINS,
+    MAP,
+    NO_VALUE,
+    SLICE,
+    FuncError,
+    GoFunc,
+)
 from velarun.template.gotemplate.lexer import byte_column
 from velarun.template.gotemplate.quote import go_quote
 from velarun.template.gotemplate.values import (
+    NO_FIELD,
     GoStruct,
     Iface,
     Int64,
+    IntSlice,
     StringMap,
+    StringSlice,
     Uint8,
     Uint64,
     bare,
@@ -42,6 +52,8 @@ def _matches(value: Any, kind: str) -> bool:
         return is_int(value) and not isinstance(value, Uint8 | Uint64 | Int64)
     if kind == MAP:
         return isinstance(value, dict) and not isinstance(value, StringMap)
+    if kind == SLICE:
+        return isinstance(value, list | tuple) and not isinstance(value, StringSlice | IntSlice)
     if kind == "float64":
         return isinstance(value, float)
     if kind == "bool":
@@ -192,6 +204,11 @@ class Evaluator:
             method = receiver.go_method(name)
             if method is not None:
                 return self.eval_call(dot, method, False, node, name, args, final)
+            field = receiver.go_field(name)
+            if field is not NO_FIELD:
+                if (args is not None and len(args) > 1) or final is not MISSING:
+                    raise self.errorf(f"{name} has arguments but cannot be invoked as function")
+                return field
             if name in receiver.go_fields:
                 raise self.errorf(f"{name} is an unexported field of struct type {typ}")
         raise self.errorf(f"can't evaluate field {name} in type {typ}")
@@ -288,7 +305,7 @@ class Evaluator:
         if kind is None:
             return value
         if value is NO_VALUE:
-            if kind in ("any", "value", MAP):
+            if kind in ("any", "value", MAP, SLICE):
                 return NO_VALUE if kind == "value" else None
             raise self.errorf(f"invalid value; expected {kind}")
         if kind == "value":
@@ -304,8 +321,8 @@ class Evaluator:
         if isinstance(node, n.DotNode):
             return self.validate_type(dot, kind)
         if isinstance(node, n.NilNode):
-            if kind in ("any", "value", None, MAP):
-                return None if kind in ("any", MAP) else NO_VALUE
+            if kind in ("any", "value", None, MAP, SLICE):
+                return None if kind in ("any", MAP, SLICE) else NO_VALUE
             raise self.errorf(f"cannot assign nil to {kind}")
         if isinstance(node, n.FieldNode):
             value = self.eval_field_chain(dot, dot, node, node.ident, [node], MISSING)

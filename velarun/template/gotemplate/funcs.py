@@ -39,6 +39,7 @@ NO_VALUE: Any = _NoValue()
 
 
 MAP = "map[string]interface {}"
+SLICE = "[]interface {}"
 
 
 class FuncError(Exception):

@@ -48,6 +48,9 @@ class Int64(int):
     """A Go ``int64`` (what sprig's arithmetic returns): an int that names its type as Go does."""
 
 
+NO_FIELD: Any = object()
+
+
 class GoStruct:
     """A Go struct value with a ``String`` method (``time.Time``): ``go_type`` names its type,
     ``go_string`` is what ``%v`` and ``%s`` print; templates cannot build one from a literal."""
@@ -58,6 +61,10 @@ class GoStruct:
     def go_method(self, name: str) -> Any:
         """The ``GoFunc`` of the method called ``name`` (receiver bound), or None."""
         return None
+
+    def go_field(self, name: str) -> Any:
+        """The exported field called ``name``; :data:`NO_FIELD` when there is none."""
+        return NO_FIELD
 
     def go_string(self) -> str:
         raise NotImplementedError

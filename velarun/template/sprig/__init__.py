@@ -16,6 +16,7 @@ from __future__ import annotations
 from velarun.template.gotemplate.funcs import GoFunc
 from velarun.template.sprig import (
     casing,
+    certs,
     crypto,
     dates,
     defaults,
@@ -51,6 +52,7 @@ _MODULES = (
     dates,
     urls,
     crypto,
+    certs,
 )
 
 
