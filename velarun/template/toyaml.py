@@ -286,6 +286,8 @@ class _Emitter:
 
     def node(self, value: Any, root: bool = False, simple_key: bool = False) -> None:
         value = bare(value)
+        if isinstance(value, GoStruct) and value.go_type != "time.Time":
+            value = value.go_marshal("yaml")  # a TextMarshaler's text, or a struct's fields
         if isinstance(value, list | tuple):
             self.sequence(value)
         elif isinstance(value, dict):

@@ -73,6 +73,11 @@ class GoStruct:
         """``MarshalText``: how JSON and YAML encoders write it (a string)."""
         raise NotImplementedError
 
+    def go_marshal(self, encoding: str) -> Any:
+        """What the ``json`` or ``yaml`` encoder writes in its place (its text by default; a
+        struct without one gives its fields as a map)."""
+        return self.go_text()
+
 
 def is_int(value: object) -> bool:
     """A Go integer (``int`` or ``uint8``), never a bool."""

@@ -39,6 +39,11 @@ class Certificate(GoStruct):
     def go_string(self) -> str:  # a struct without String: %v prints its fields
         return "{" + self.cert + " " + self.key + "}"
 
+    def go_marshal(self, encoding: str) -> Any:
+        if encoding == "yaml":  # yaml.v3 lowercases the field names
+            return {"cert": self.cert, "key": self.key}
+        return {"Cert": self.cert, "Key": self.key}
+
 
 def _pem_type(text: str) -> str | None:
     m = _PEM.search(text)

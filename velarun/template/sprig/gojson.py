@@ -61,7 +61,7 @@ def marshal(value: Any, html: bool = True, indent: str | None = None, depth: int
     if isinstance(value, str):
         return _string(value, html)
     if isinstance(value, GoStruct):
-        return _string(value.go_text(), html)
+        return marshal(value.go_marshal("json"), html, indent, depth)
     if isinstance(value, list | tuple):
         items = [marshal(v, html, indent, depth + 1) for v in value]
         return _join("[", items, "]", indent, depth)
