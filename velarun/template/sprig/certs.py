@@ -9,7 +9,6 @@ a new key is RSA 2048."""
 from __future__ import annotations
 
 import datetime
-import ipaddress
 import os
 import re
 from dataclasses import dataclass
@@ -78,6 +77,8 @@ def _key_pem(key: Any) -> str:
 
 
 def _names(ips: list[Any] | None, dns: list[Any] | None) -> list[Any]:
+    import ipaddress
+
     from cryptography import x509
 
     names: list[Any] = []

@@ -8,11 +8,8 @@ imported when a function is called."""
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
 import os
 import random
-import socket
 from typing import Any
 
 from velarun.template.gotemplate.funcs import FuncError, GoFunc
@@ -46,6 +43,9 @@ def _b(s: str) -> bytes:
 
 
 def derive_password(counter: int, kind: str, password: str, user: str, site: str) -> str:
+    import hashlib
+    import hmac
+
     templates = _TEMPLATES.get(kind)
     if templates is None:
         return f"cannot find password template {kind}"
@@ -140,6 +140,8 @@ def gen_private_key(kind: str) -> str:
 
 def get_host_by_name(name: str) -> str:
     """``net.LookupHost``, then one of the addresses at random."""
+    import socket
+
     try:
         infos = socket.getaddrinfo(name, None, proto=socket.IPPROTO_TCP)
     except (OSError, UnicodeError):
