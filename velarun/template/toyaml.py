@@ -19,7 +19,7 @@ from typing import Any
 
 from velarun.template.gotemplate.funcs import FuncError
 from velarun.template.gotemplate.gofmt import shortest_float
-from velarun.template.gotemplate.values import bare, type_name
+from velarun.template.gotemplate.values import GoStruct, bare, type_name
 
 __all__ = ["to_yaml"]
 
@@ -286,6 +286,8 @@ class _Emitter:
 
     def node(self, value: Any, root: bool = False, simple_key: bool = False) -> None:
         value = bare(value)
+        if isinstance(value, GoStruct) and value.go_type != "time.Time":
+            value = value.go_marshal("yaml")  # a TextMarshaler's text, or a struct's fields
         if isinstance(value, list | tuple):
             self.sequence(value)
         elif isinstance(value, dict):
@@ -437,6 +439,8 @@ def _scalar_event(value: Any) -> tuple[str, str, str]:
     if isinstance(value, float):
         text = shortest_float(value)
         return "", {"+Inf": ".inf", "-Inf": "-.inf", "NaN": ".nan"}.get(text, text), "plain"
+    if isinstance(value, GoStruct):
+        return "", value.go_text(), "plain"
     if not isinstance(value, str):
         raise FuncError(f"cannot marshal type: {type_name(value)}")
     text = value

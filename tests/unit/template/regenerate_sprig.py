@@ -24,6 +24,8 @@ HERE = Path(__file__).parent
 # json/v2, with other error messages and 0 for a number beyond float64 instead of nil), and
 # net/url's strict colons in a host (a module at go 1.26 has them; GOPATH mode does not).
 AS_VELA_BUILDS = {"GOEXPERIMENT": "nojsonv2", "GODEBUG": "urlstrictcolons=1"}
+# Local time for the date functions; conftest.py sets the same for the tests
+ORACLE_TZ = "America/New_York"
 
 
 def main() -> None:
@@ -41,7 +43,7 @@ def main() -> None:
     try:
         names = subprocess.run([binary, "names"], capture_output=True, text=True, check=True)
         result = subprocess.run([binary], input=json.dumps(cases()), capture_output=True,
-                                text=True, check=True, env=env)  # fmt: skip
+                                text=True, check=True, env={**env, "TZ": ORACLE_TZ})  # fmt: skip
     finally:
         binary.unlink()
     rendered = json.loads(result.stdout)

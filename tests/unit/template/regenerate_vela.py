@@ -20,7 +20,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from tests.unit.template.regenerate_sprig import AS_VELA_BUILDS
+from tests.unit.template.regenerate_sprig import AS_VELA_BUILDS, ORACLE_TZ
 from tests.unit.template.vela_corpus import cases
 
 HERE = Path(__file__).parent
@@ -50,7 +50,7 @@ def main() -> None:
         subprocess.run([go, "build", "-o", str(binary), "main.go"], cwd=HERE / "oracle_vela",
                        env=env, check=True)  # fmt: skip
         result = subprocess.run([binary], input=json.dumps(cases()), capture_output=True,
-                                text=True, check=True, env=env)  # fmt: skip
+                                text=True, check=True, env={**env, "TZ": ORACLE_TZ})  # fmt: skip
     rendered = json.loads(result.stdout)
     document = {
         "go": version.stdout.strip(),

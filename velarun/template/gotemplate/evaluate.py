@@ -13,14 +13,26 @@ from typing import Any
 
 import velarun.template.gotemplate.nodes as n
 from velarun.template.gotemplate.errors import TemplateError
-from velarun.template.gotemplate.funcs import BUILTINS, MAP, NO_VALUE, FuncError, GoFunc
+from velarun.template.gotemplate.funcs import (
+    BUILTINS,
+    MAP,
+    NO_VALUE,
+    SLICE,
+    FuncError,
+    GoFunc,
+)
 from velarun.template.gotemplate.lexer import byte_column
 from velarun.template.gotemplate.quote import go_quote
 from velarun.template.gotemplate.values import (
+    NO_FIELD,
+    GoStruct,
     Iface,
     Int64,
+    IntSlice,
     StringMap,
+    StringSlice,
     Uint8,
+    Uint64,
     bare,
     is_int,
     truth,
@@ -29,19 +41,24 @@ from velarun.template.gotemplate.values import (
 
 MISSING: Any = object()  # Go's missingVal: "no final argument from an earlier command"
 _LITERAL_KINDS = {"bool": (n.BoolNode, "bool"), "string": (n.StringNode, "string"),
-                  "int": (n.NumberNode, "integer"), "float64": (n.NumberNode, "float")}  # fmt: skip
+                  "int": (n.NumberNode, "integer"), "float64": (n.NumberNode, "float"),
+                  "uint32": (n.NumberNode, "unsigned integer")}  # fmt: skip
 
 
 def _matches(value: Any, kind: str) -> bool:
     if kind == "string":
         return isinstance(value, str)
     if kind == "int":
-        return is_int(value) and not isinstance(value, Uint8 | Int64)
+        return is_int(value) and not isinstance(value, Uint8 | Uint64 | Int64)
     if kind == MAP:
         return isinstance(value, dict) and not isinstance(value, StringMap)
+    if kind == SLICE:
+        return isinstance(value, list | tuple) and not isinstance(value, StringSlice | IntSlice)
     if kind == "float64":
         return isinstance(value, float)
-    return isinstance(value, bool)
+    if kind == "bool":
+        return isinstance(value, bool)
+    return isinstance(value, GoStruct) and value.go_type == kind
 
 
 class Evaluator:
@@ -168,11 +185,11 @@ class Evaluator:
         # Go does not move the error position here: a failure is reported at the last node
         # evaluated (the receiver of a chain like ``(1).x``).
         for name in ident[:-1]:
-            receiver = self.eval_field(name, None, MISSING, receiver)
-        return self.eval_field(ident[-1], args, final, receiver)
+            receiver = self.eval_field(dot, name, node, None, MISSING, receiver)
+        return self.eval_field(dot, ident[-1], node, args, final, receiver)
 
-    def eval_field(self, name: str, args: Sequence[n.Node] | None, final: Any,
-                   receiver: Any) -> Any:  # fmt: skip
+    def eval_field(self, dot: Any, name: str, node: n.Node, args: Sequence[n.Node] | None,
+                   final: Any, receiver: Any) -> Any:  # fmt: skip
         if receiver is NO_VALUE:
             return NO_VALUE
         typ = "interface {}" if isinstance(receiver, Iface) else type_name(receiver)
@@ -183,6 +200,17 @@ class Evaluator:
             if (args is not None and len(args) > 1) or final is not MISSING:
                 raise self.errorf(f"{name} is not a method but has arguments")
             return Iface(receiver[name]) if name in receiver else NO_VALUE
+        if isinstance(receiver, GoStruct):
+            method = receiver.go_method(name)
+            if method is not None:
+                return self.eval_call(dot, method, False, node, name, args, final)
+            field = receiver.go_field(name)
+            if field is not NO_FIELD:
+                if (args is not None and len(args) > 1) or final is not MISSING:
+                    raise self.errorf(f"{name} has arguments but cannot be invoked as function")
+                return field
+            if name in receiver.go_fields:
+                raise self.errorf(f"{name} is an unexported field of struct type {typ}")
         raise self.errorf(f"can't evaluate field {name} in type {typ}")
 
     # -- functions --------------------------------------------------------------------------
@@ -277,7 +305,7 @@ class Evaluator:
         if kind is None:
             return value
         if value is NO_VALUE:
-            if kind in ("any", "value", MAP):
+            if kind in ("any", "value", MAP, SLICE):
                 return NO_VALUE if kind == "value" else None
             raise self.errorf(f"invalid value; expected {kind}")
         if kind == "value":
@@ -293,8 +321,8 @@ class Evaluator:
         if isinstance(node, n.DotNode):
             return self.validate_type(dot, kind)
         if isinstance(node, n.NilNode):
-            if kind in ("any", "value", None, MAP):
-                return None if kind in ("any", MAP) else NO_VALUE
+            if kind in ("any", "value", None, MAP, SLICE):
+                return None if kind in ("any", MAP, SLICE) else NO_VALUE
             raise self.errorf(f"cannot assign nil to {kind}")
         if isinstance(node, n.FieldNode):
             value = self.eval_field_chain(dot, dot, node, node.ident, [node], MISSING)
@@ -311,7 +339,7 @@ class Evaluator:
         return self.eval_literal(kind, node)
 
     def eval_literal(self, kind: str | None, node: n.Node) -> Any:
-        if kind == MAP:
+        if kind not in (None, "any", "value") and kind not in _LITERAL_KINDS:  # a map, a struct
             raise self.errorf(f"can't handle {node} for arg of type {kind}")
         if kind in _LITERAL_KINDS:
             cls, word = _LITERAL_KINDS[str(kind)]
@@ -321,6 +349,8 @@ class Evaluator:
                 return node.text
             if isinstance(node, n.NumberNode) and kind == "int" and node.is_int:
                 return node.int64
+            if isinstance(node, n.NumberNode) and kind == "uint32" and node.is_uint:
+                return node.uint64 % 2**32  # reflect's SetUint keeps the low 32 bits
             if isinstance(node, n.NumberNode) and kind == "float64" and node.is_float:
                 return node.float64
             raise self.errorf(f"expected {word}; found {node}")

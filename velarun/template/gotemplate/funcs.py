@@ -17,7 +17,15 @@ from urllib.parse import quote_plus
 
 from velarun.template.gotemplate.gofmt import Spec, fmt_value, sprint, sprintln
 from velarun.template.gotemplate.printf import sprintf
-from velarun.template.gotemplate.values import Iface, Uint8, bare, is_int, truth, type_name
+from velarun.template.gotemplate.values import (
+    Iface,
+    Uint8,
+    Uint64,
+    bare,
+    is_int,
+    truth,
+    type_name,
+)
 
 
 class _NoValue:
@@ -31,6 +39,7 @@ NO_VALUE: Any = _NoValue()
 
 
 MAP = "map[string]interface {}"
+SLICE = "[]interface {}"
 
 
 class FuncError(Exception):
@@ -148,7 +157,7 @@ _KINDS = {bool: "bool", int: "int", float: "float", str: "string"}
 def _basic_kind(value: Any) -> str | None:
     if isinstance(value, bool):
         return "bool"
-    if isinstance(value, Uint8):
+    if isinstance(value, Uint8 | Uint64):
         return "uint"
     if isinstance(value, int):  # int64 and int are both of Go's intKind
         return "int"

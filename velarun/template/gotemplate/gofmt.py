@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from velarun.template.gotemplate.quote import go_quote, go_quote_rune
-from velarun.template.gotemplate.values import is_int, sort_keys, type_name
+from velarun.template.gotemplate.values import GoStruct, is_int, sort_keys, type_name
 
 
 @dataclass
@@ -228,6 +228,9 @@ def fmt_value(value: Any, spec: Spec, depth: int = 0) -> str:
         return text if text is not None else bad_verb(spec, value)
     if isinstance(value, list | tuple | dict):
         return _fmt_composite(value, spec, depth)
+    if isinstance(value, GoStruct) and verb in "vsqxX":  # Go's handleMethods: a Stringer
+        text = fmt_str(value.go_string(), spec)
+        return text if text is not None else bad_verb(spec, value)
     return pad(f"{value!r}", spec)
 
 

@@ -28,6 +28,10 @@ class Uint8(int):
     """A Go ``uint8`` (a byte of a string): an int that names its type as Go does."""
 
 
+class Uint64(int):
+    """A Go ``uint64`` (what semver's ``Major`` returns)."""
+
+
 class StringSlice(list):  # type: ignore[type-arg]
     """A Go ``[]string`` (what sprig's ``splitList`` returns); prints as any list does."""
 
@@ -44,6 +48,37 @@ class Int64(int):
     """A Go ``int64`` (what sprig's arithmetic returns): an int that names its type as Go does."""
 
 
+NO_FIELD: Any = object()
+
+
+class GoStruct:
+    """A Go struct value with a ``String`` method (``time.Time``): ``go_type`` names its type,
+    ``go_string`` is what ``%v`` and ``%s`` print; templates cannot build one from a literal."""
+
+    go_type = ""
+    go_fields: frozenset[str] = frozenset()  # the struct's unexported fields
+
+    def go_method(self, name: str) -> Any:
+        """The ``GoFunc`` of the method called ``name`` (receiver bound), or None."""
+        return None
+
+    def go_field(self, name: str) -> Any:
+        """The exported field called ``name``; :data:`NO_FIELD` when there is none."""
+        return NO_FIELD
+
+    def go_string(self) -> str:
+        raise NotImplementedError
+
+    def go_text(self) -> str:
+        """``MarshalText``: how JSON and YAML encoders write it (a string)."""
+        raise NotImplementedError
+
+    def go_marshal(self, encoding: str) -> Any:
+        """What the ``json`` or ``yaml`` encoder writes in its place (its text by default; a
+        struct without one gives its fields as a map)."""
+        return self.go_text()
+
+
 def is_int(value: object) -> bool:
     """A Go integer (``int`` or ``uint8``), never a bool."""
     return isinstance(value, int) and not isinstance(value, bool)
@@ -57,6 +92,8 @@ def type_name(value: object) -> str:
         return "bool"
     if isinstance(value, Uint8):
         return "uint8"
+    if isinstance(value, Uint64):
+        return "uint64"
     if isinstance(value, Int64):
         return "int64"
     if isinstance(value, int):
@@ -75,6 +112,8 @@ def type_name(value: object) -> str:
         return "map[string]string"
     if isinstance(value, dict):
         return "map[string]interface {}"
+    if isinstance(value, GoStruct):
+        return value.go_type
     if callable(value):
         return "func(...interface {}) interface {}"
     return type(value).__name__

@@ -16,6 +16,8 @@ from __future__ import annotations
 from velarun.template.gotemplate.funcs import GoFunc
 from velarun.template.sprig import (
     casing,
+    certs,
+    crypto,
     dates,
     defaults,
     dicts,
@@ -49,6 +51,8 @@ _MODULES = (
     semver,
     dates,
     urls,
+    crypto,
+    certs,
 )
 
 

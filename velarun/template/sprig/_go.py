@@ -8,7 +8,7 @@ from typing import Any
 from velarun.template.gotemplate.funcs import FuncError
 from velarun.template.gotemplate.gofmt import Spec, fmt_value
 from velarun.template.gotemplate.numbers import parse_go_float, parse_go_int
-from velarun.template.gotemplate.values import Int64, type_name
+from velarun.template.gotemplate.values import GoStruct, Int64, type_name
 
 GO_SPACE = frozenset("\t\n\v\f\r \x85\xa0\u1680\u2028\u2029\u202f\u205f\u3000") | frozenset(
     chr(c) for c in range(0x2000, 0x200B)
@@ -16,7 +16,7 @@ GO_SPACE = frozenset("\t\n\v\f\r \x85\xa0\u1680\u2028\u2029\u202f\u205f\u3000") 
 NIL_KIND = "runtime error: invalid memory address or nil pointer dereference"
 
 
-_SCALAR_KINDS = frozenset({"bool", "uint8", "int64", "int", "float64", "string"})
+_SCALAR_KINDS = frozenset({"bool", "uint8", "uint64", "int64", "int", "float64", "string"})
 
 
 def kind(value: Any) -> str:
@@ -28,6 +28,8 @@ def kind(value: Any) -> str:
         return "slice"
     if name.startswith("map["):
         return "map"
+    if isinstance(value, GoStruct):
+        return "ptr" if value.go_type.startswith("*") else "struct"
     return name if name in _SCALAR_KINDS else "func"
 
 

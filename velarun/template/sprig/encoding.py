@@ -70,9 +70,8 @@ def _b64_quantum(src: bytes, si: int) -> tuple[int, list[int], int | None]:
     return si, values, None
 
 
-def b64dec(s: str) -> str:
-    """Go's ``base64.StdEncoding.DecodeString``; a bad input gives Go's error message, as
-    sprig returns it."""
+def go_b64decode(s: str) -> bytes:
+    """Go's ``base64.StdEncoding.DecodeString``; a ``ValueError`` with Go's message."""
     src, out, si = _b(s), bytearray(), 0
     try:
         while si < len(src):
@@ -87,8 +86,17 @@ def b64dec(s: str) -> str:
             if garbage is not None:
                 raise _Corrupt(garbage)
     except _Corrupt as err:
-        return f"illegal base64 data at input byte {err.args[0]}"
-    return _s(bytes(out))
+        raise ValueError(f"illegal base64 data at input byte {err.args[0]}") from None
+    return bytes(out)
+
+
+def b64dec(s: str) -> str:
+    """Go's ``base64.StdEncoding.DecodeString``; a bad input gives Go's error message, as
+    sprig returns it."""
+    try:
+        return _s(go_b64decode(s))
+    except ValueError as err:
+        return str(err)
 
 
 def b32enc(s: str) -> str:

@@ -12,7 +12,7 @@ from typing import Any
 from velarun.template.gotemplate.funcs import FuncError
 from velarun.template.gotemplate.gofmt import shortest_float
 from velarun.template.gotemplate.quote import go_quote
-from velarun.template.gotemplate.values import sort_keys
+from velarun.template.gotemplate.values import GoStruct, sort_keys
 
 _HTML = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"}
 _SHORT = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b",
@@ -60,6 +60,8 @@ def marshal(value: Any, html: bool = True, indent: str | None = None, depth: int
         return _float(value)
     if isinstance(value, str):
         return _string(value, html)
+    if isinstance(value, GoStruct):
+        return marshal(value.go_marshal("json"), html, indent, depth)
     if isinstance(value, list | tuple):
         items = [marshal(v, html, indent, depth + 1) for v in value]
         return _join("[", items, "]", indent, depth)

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from velarun.template.gotemplate.funcs import FuncError, GoFunc
+from velarun.template.gotemplate.values import GoStruct, Uint64
 
 _S = r"[\t\n\f\r ]"
 _CV = (
@@ -37,6 +39,7 @@ class Version:
     minor: int
     patch: int
     pre: str = ""
+    metadata: str = field(default="", compare=False)
 
 
 def _segment(text: str) -> int:
@@ -59,6 +62,7 @@ def new_version(v: str) -> Version:
         _segment(m.group(2)[1:]) if m.group(2) else 0,
         _segment(m.group(3)[1:]) if m.group(3) else 0,
         pre,
+        meta,
     )
     for part in pre.split(".") if pre else []:
         if set(part) <= _NUM and len(part) > 1 and part[0] == "0":
@@ -237,6 +241,97 @@ def semver_compare(constraint: str, version: str) -> bool:
     return any(all(check(v, c) for c in group) for group in groups)
 
 
+# --- semver: a *semver.Version with its methods ---
+
+
+def _check_parts(text: str, what: str) -> None:
+    for part in text.split("."):
+        if set(part) <= _NUM:
+            if what == "Prerelease" and len(part) > 1 and part[0] == "0":
+                raise FuncError("Version segment starts with 0")
+        elif not set(part) <= _ALLOWED:
+            raise FuncError(f"Invalid {what} string")
+
+
+def _version_string(v: Version) -> str:
+    text = f"{v.major}.{v.minor}.{v.patch}"
+    text += f"-{v.pre}" if v.pre else ""
+    return text + (f"+{v.metadata}" if v.metadata else "")
+
+
+@dataclass(frozen=True)
+class SemverValue(GoStruct):
+    """Masterminds/semver's ``*Version`` (``pointer``) or ``Version``, as ``semver`` and the
+    ``Inc``/``Set`` methods return them: a value has only the value-receiver methods."""
+
+    version: Version
+    original: str
+    pointer: bool = True
+
+    go_fields = frozenset({"major", "minor", "patch", "pre", "metadata", "original"})
+
+    @property
+    def go_type(self) -> str:  # type: ignore[override]
+        return "*semver.Version" if self.pointer else "semver.Version"
+
+    def go_string(self) -> str:
+        return _version_string(self.version)
+
+    def go_text(self) -> str:
+        return self.go_string()
+
+    def _next(self, version: Version) -> SemverValue:
+        prefix = "v" if self.original[:1] == "v" else ""
+        return SemverValue(version, prefix + _version_string(version), pointer=False)
+
+    def _inc(self, part: str) -> SemverValue:
+        v = self.version
+        if part == "patch":
+            patch = v.patch if v.pre else v.patch + 1
+            return self._next(Version(v.major, v.minor, patch))
+        if part == "minor":
+            return self._next(Version(v.major, v.minor + 1, 0))
+        return self._next(Version(v.major + 1, 0, 0))
+
+    def _set(self, what: str, text: str) -> SemverValue:
+        if text:
+            _check_parts(text, what)
+        v = self.version
+        pre, meta = (text, v.metadata) if what == "Prerelease" else (v.pre, text)
+        return self._next(Version(v.major, v.minor, v.patch, pre, meta))
+
+    def go_method(self, name: str) -> Any:
+        v, s = self.version, "string"
+        methods: dict[str, GoFunc] = {
+            "String": GoFunc(self.go_string, (), None),
+            "Major": GoFunc(lambda: Uint64(v.major), (), None),
+            "Minor": GoFunc(lambda: Uint64(v.minor), (), None),
+            "Patch": GoFunc(lambda: Uint64(v.patch), (), None),
+            "Prerelease": GoFunc(lambda: v.pre, (), None),
+            "Metadata": GoFunc(lambda: v.metadata, (), None),
+            "IncPatch": GoFunc(lambda: self._inc("patch"), (), None),
+            "IncMinor": GoFunc(lambda: self._inc("minor"), (), None),
+            "IncMajor": GoFunc(lambda: self._inc("major"), (), None),
+            "SetPrerelease": GoFunc(lambda t: self._set("Prerelease", t), (s,), None),
+            "SetMetadata": GoFunc(lambda t: self._set("Metadata", t), (s,), None),
+        }
+        if self.pointer:
+            o = "*semver.Version"
+            methods |= {
+                "Original": GoFunc(lambda: self.original, (), None),
+                "LessThan": GoFunc(lambda w: compare(v, w.version) < 0, (o,), None),
+                "GreaterThan": GoFunc(lambda w: compare(v, w.version) > 0, (o,), None),
+                "Equal": GoFunc(lambda w: compare(v, w.version) == 0, (o,), None),
+                "Compare": GoFunc(lambda w: compare(v, w.version), (o,), None),
+            }
+        return methods.get(name)
+
+
+def semver(version: str) -> SemverValue:
+    return SemverValue(new_version(version), version)
+
+
 FUNCS: dict[str, GoFunc] = {
     "semverCompare": GoFunc(semver_compare, ("string", "string"), None),
+    "semver": GoFunc(semver, ("string",), None),
 }

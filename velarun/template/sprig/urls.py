@@ -6,7 +6,6 @@ than ``netip.ParseAddr``'s (``invalid host: ParseAddr("..."): unable to parse IP
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass
 from typing import Any
 
@@ -154,6 +153,8 @@ def _parse_bracketed(host: bytes) -> bytes:
         name = unescape(name[:zone], HOST) + unescape(name[zone:], ZONE)
     else:
         name = unescape(name, HOST)
+    import ipaddress
+
     try:
         address = ipaddress.ip_address(_s(name))
     except ValueError:
