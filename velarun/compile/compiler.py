@@ -278,9 +278,9 @@ class _Compiler:
                 )
             )
             return Plan(self.data, ())
-        kept = [(svc, planned) for svc in self.p.services if (planned := self.service(svc, pruned))]
+        kept = [(svc, plan) for svc in self.p.services if (plan := self.service(svc, pruned))]
         self._duplicate_services([svc for svc, _ in kept])
-        services = tuple(planned for _, planned in kept)
+        services = tuple(plan for _, plan in kept)
         if not self.p.stages:
             steps = tuple(
                 s for step in self.p.steps if (s := self.step(step, None, pruned)) is not None

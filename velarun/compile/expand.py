@@ -82,7 +82,6 @@ class Expander:
         self.diags = diags
         self.defaults = default_env(data or build_ruledata())
         self._fetched: dict[str, Fetched] = {}
-        self.rendered: list[tuple[str, str]] = []
 
     def fetched(self, tmpl: Template) -> Fetched:
         """The server caches templates by source for the whole compile."""
@@ -115,8 +114,8 @@ class Expander:
     def _too_deep(self, build: _Build, chain: tuple[str, ...]) -> bool:
         step = next((s for s in build.steps if s.template is not None), None)
         at = step.key_pos.get("template", step.pos) if step else Pos(1, 1)
-        circular = step is not None and step.template is not None
-        circular = circular and step.template.name in chain  # type: ignore[union-attr]
+        use = step.template if step is not None else None
+        circular = use is not None and use.name in chain
         path = " -> ".join(f"`{name}`" for name in chain)
         self.diags.append(
             error(
@@ -165,7 +164,6 @@ class Expander:
         text = self._render(tmpl, got, step, environment, variables)
         if text is None:
             return None
-        self.rendered.append((f"step `{step.name}`", f"template `{use.name}` from {got.where}"))
         origin = f"template `{use.name}` ({got.where}) of step `{step.name}`"
         sub = self._load(text, got, step, origin)
         if sub is None:

@@ -172,7 +172,6 @@ def _parse(tmpl: Template, expander: Expander) -> Pipeline | None:
     except TemplateError as exc:
         expander.diags.append(template_error(exc, got.label, "render_inline", tmpl.name))
         return None
-    expander.rendered.append(("render_inline", f"template `{tmpl.name}` from {got.where}"))
     origin = f"template `{tmpl.name}` ({got.where}), rendered inline"
     loaded = load_bytes(text.encode(), got.label, origin=f"{got.label} (rendered)", fragment=True)
     expander.diags.extend(loaded.diagnostics)

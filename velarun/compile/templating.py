@@ -19,8 +19,6 @@ class Expansion:
     diagnostics: tuple[Diagnostic, ...]
     """What expanding found, and the checks of the expanded pipeline that loading the file
     alone could not make (each said once)."""
-    rendered: tuple[tuple[str, str], ...] = ()
-    """Each template rendered: (what for, which template from where)."""
 
     @property
     def ok(self) -> bool:
@@ -57,4 +55,4 @@ def expand_pipeline(
     if expanded is not None:
         seen = {(d.pos, d.message) for d in out}
         out += [d for d in check(expanded) if (d.pos, d.message) not in seen]
-    return Expansion(expanded, tuple(sort_diagnostics(out)), tuple(expander.rendered))
+    return Expansion(expanded, tuple(sort_diagnostics(out)))
