@@ -1,15 +1,20 @@
-"""`label`, `sender` and `instance` rules in `velarun plan`: the flags, their `VELA_*`
+"""`label`, `sender` and `instance` rules in `velarun plan` (and one `exec`): the flags, their `VELA_*`
 variables, the rule-data header with sources, and `--explain` showing the data matched."""
 
 from __future__ import annotations
 
 import json
+import signal
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from velarun.cli import app
+from velarun.cli.exec import Deps
+from velarun.lifecycle import Engine
+from velarun.runtime.fake import FakeRuntime
 
 runner = CliRunner()
 
@@ -119,3 +124,27 @@ def test_explain_shows_the_sender_and_instance_matched(pipeline: Path) -> None:
         "  if (operator and, matcher filepath)\n"
         "    instance data `https://vela.prod.example.com`  vs  `https://vela.prod.*`  ->  match\n"
     )
+
+
+@pytest.fixture
+def signals_restored() -> Iterator[None]:
+    """exec ignores its stop signals once the run is over; the test process must not."""
+    saved = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+    yield
+    for signum, handler in saved.items():
+        signal.signal(signum, handler)
+
+
+@pytest.mark.usefixtures("signals_restored")
+def test_exec_runs_what_the_labels_sender_and_instance_select(pipeline: Path) -> None:
+    fakes: list[FakeRuntime] = []
+
+    def open_runtime(run_id: str) -> Engine:
+        fakes.append(FakeRuntime(run_id=run_id))
+        return fakes[-1]
+
+    args = ["exec", str(pipeline), "--label", "documentation", "--sender", "dependabot[bot]"]
+    args += ["--instance", "https://vela.prod.example.com"]
+    result = runner.invoke(app, args, obj=Deps(open_runtime))
+    assert result.exit_code == 0, result.stderr
+    assert fakes[0].started() == ["always", "docs", "prod"]
