@@ -152,8 +152,7 @@ def resolve_ruledata(
     event = pick("event", inputs.event, b.event, None, DEFAULT_EVENT)
     branch = pick("branch", inputs.branch, b.branch, git.branch, DEFAULT_BRANCH)
     tag_name = pick("tag", inputs.tag, _tag_of(b.git_ref), git.tag, "")
-    overridden = any(g.source != "default" for g in (inputs.event, inputs.branch, inputs.tag))
-    ref = None if overridden else b.git_ref or None
+    ref = _build_ref(inputs, b.git_ref)
     labels = inputs.labels
     sources["labels"] = inputs.labels_source
     paths = _paths(inputs, git, sources)
@@ -195,6 +194,16 @@ def resolve_ruledata(
 
 
 _NO_BUILD = BuildRef("", "", 0)
+
+
+def _build_ref(inputs: RuleInputs, ref: str) -> str | None:
+    """The build's ref, unless a flag changed what it derives from: the event or the tag, or
+    the branch of a branch ref (a pull request's ref keeps its number)."""
+    if not ref or inputs.event.source != "default" or inputs.tag.source != "default":
+        return None
+    if inputs.branch.source != "default" and ref.startswith("refs/heads/"):
+        return None
+    return ref
 
 
 def _tag_of(ref: str) -> str:

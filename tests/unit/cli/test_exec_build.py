@@ -311,3 +311,22 @@ def test_an_unreachable_server_is_one_line_and_exit_3(
         f"error: the Vela server at {addr} cannot be reached (Connection refused); check"
         " VELA_ADDR and your network, or drop --build and pass the rule data as flags\n",
     )
+
+
+@pytest.mark.parametrize(
+    ("build_ref", "args", "ref"),
+    [
+        ("refs/heads/main", ("--branch", "dev"), "refs/heads/dev"),
+        ("refs/pull/17/head", ("--branch", "dev"), "refs/pull/17/head"),
+        ("refs/pull/17/head", ("--event", "push"), "refs/heads/main"),
+        ("refs/tags/v2", (), "refs/tags/v2"),
+    ],
+)
+def test_the_builds_ref_stays_unless_a_flag_changes_what_it_derives_from(
+    vela: FakeVela, build_ref: str, args: tuple[str, ...], ref: str
+) -> None:
+    event = {"refs/heads/main": "push", "refs/pull/17/head": "pull_request", "refs/tags/v2": "tag"}
+    vela.builds["octo/app#42"].update(ref=build_ref, event=event[build_ref])
+    result = runner.invoke(app, ["plan", "--build", "octo/app#42", "--format", "json", *args])
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["ruledata"]["ref"] == ref
