@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Concatenate, ParamSpec, TypeVar
@@ -200,6 +201,14 @@ def _given(ctx: typer.Context, name: str, value: str | None) -> Given:
     return Given(value, "env" if source == "ENVIRONMENT" else "flag")
 
 
+def _labels(given: Given, values: list[str] | None) -> list[str]:
+    """``--label`` values; ``VELA_LABEL`` as written, since click would split it at spaces and
+    a label may have some (``good first issue``): only commas separate labels."""
+    if given.source == "env":
+        return [os.environ.get("VELA_LABEL", "")]
+    return values or []
+
+
 def _prepare_request(
     ctx: typer.Context,
     file: FileArg = None,
@@ -244,7 +253,7 @@ def _prepare_request(
         use_git=not no_git,
         sender=_given(ctx, "sender", sender),
         instance=_given(ctx, "instance", instance),
-        labels=split_changeset(label or []),
+        labels=split_changeset(_labels(labels, label)),
         labels_source=labels.source,
     )
     return PrepareRequest(

@@ -21,7 +21,7 @@ runner = CliRunner()
 PIPELINE = """version: "1"
 steps:
   - {name: always, image: alpine, commands: [echo]}
-  - {name: docs, image: alpine, ruleset: {label: [documentation]}, commands: [echo]}
+  - {name: docs, image: alpine, ruleset: {label: [documentation, good first issue]}, commands: [echo]}
   - {name: bot, image: alpine, ruleset: {unless: {sender: ["renovate*", "dependabot*"]}}, commands: [echo]}
   - {name: prod, image: alpine, ruleset: {instance: ["https://vela.prod.*"]}, commands: [echo]}
 """
@@ -49,6 +49,9 @@ def planned(path: Path, *args: str, env: dict[str, str] | None = None) -> list[s
         (("--label", "bug", "--label", "documentation"), None, ["always", "docs", "bot"]),
         (("--label", "bug,documentation"), None, ["always", "docs", "bot"]),
         ((), {"VELA_LABEL": "documentation"}, ["always", "docs", "bot"]),
+        ((), {"VELA_LABEL": "bug, good first issue"}, ["always", "docs", "bot"]),
+        ((), {"VELA_LABEL": "good first"}, ["always", "bot"]),
+        (("--label", "good first issue"), None, ["always", "docs", "bot"]),
         (("--sender", "renovate[bot]"), None, ["always"]),
         ((), {"VELA_SENDER": "dependabot[bot]"}, ["always"]),
         (("--sender", "octocat"), None, ["always", "bot"]),
@@ -98,15 +101,16 @@ def test_explain_shows_the_labels_matched(pipeline: Path) -> None:
     assert result.stdout == (
         "step `docs`: pruned\n"
         "  if (operator and, matcher filepath)\n"
-        "    label    data `bug`  vs  `documentation`  ->  no match\n"
-        "  verdict: pruned, label `bug` does not match `documentation`\n"
+        "    label    data `bug`  vs  `documentation`, `good first issue`  ->  no match\n"
+        "  verdict: pruned, label `bug` does not match any of `documentation`, `good first issue`\n"
     )
     result = runner.invoke(app, ["plan", str(pipeline), "--explain", "docs"])
     assert result.stdout == (
         "step `docs`: pruned\n"
         "  if (operator and, matcher filepath)\n"
-        "    label    data (no data)  vs  `documentation`  ->  no match\n"
-        "  verdict: pruned, no labels given, so label `documentation` cannot match\n"
+        "    label    data (no data)  vs  `documentation`, `good first issue`  ->  no match\n"
+        "  verdict: pruned, no labels given, so label any of `documentation`, `good first issue`"
+        " cannot match\n"
     )
 
 
