@@ -187,3 +187,12 @@ def read_git(cwd: Path, *, changed_since: str | None = None, want_changes: bool 
         changed_base=base_desc,
         warnings=tuple(warnings),
     )
+
+
+def has_commit(cwd: Path, sha: str) -> bool:
+    """Whether the repository at ``cwd`` holds the commit ``sha`` (``git cat-file -e``)."""
+    try:
+        _git(cwd, "cat-file", "-e", f"{sha}^{{commit}}")
+    except GitError:
+        return False
+    return True

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from velarun.cibuild.build import BuildRef, CIBuild
 from velarun.compile.ruledata import (
     DEFAULT_BRANCH,
     DEFAULT_EVENT,
@@ -49,6 +50,10 @@ class RuleInputs:
     repo: Given
     changed_since: str | None = None
     use_git: bool = True
+    sender: Given = Given(None, "default")
+    instance: Given = Given(None, "default")
+    labels: tuple[str, ...] = ()
+    labels_source: str = "default"
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +75,8 @@ class PrepareRequest:
     """``--template-file NAME:PATH``: local files that replace templates' sources."""
     pipeline_type: str | None = None
     """``yaml``, ``go`` or ``starlark``; None: from the file's extension."""
+    build: str | None = None
+    """``--build ORG/REPO#N`` or a build's URL: rule data from that server build."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,15 +107,24 @@ class ResolvedRuleData:
             ("author", f"{d.author} <{d.author_email}>" if d.author else "(none)"),
             ("paths", paths),
         ]
-        if d.target:
-            rows.append(("target", d.target))
-        if d.comment:
-            rows.append(("comment", repr(d.comment)))
+        optional = [
+            ("target", d.target),
+            ("comment", repr(d.comment) if d.comment else ""),
+            ("sender", d.sender),
+            ("labels", ", ".join(d.labels)),
+            ("instance", d.instance),
+            ("base_ref", d.base_ref),
+            ("head_ref", d.head_ref),
+        ]
+        rows += [(k, v) for k, v in optional if v]
         return [(k, v, self.sources.get(k, "default")) for k, v in rows]
 
 
-def resolve_ruledata(inputs: RuleInputs, cwd: Path) -> ResolvedRuleData:
-    """Flags and VELA_* variables always win; git fills the rest; then Vela's defaults."""
+def resolve_ruledata(
+    inputs: RuleInputs, cwd: Path, build: CIBuild | None = None
+) -> ResolvedRuleData:
+    """Flags and VELA_* variables always win; then a server build's data (``--build``); git
+    fills the rest; then Vela's defaults."""
     git = GitFacts()
     warnings: list[str] = []
     if inputs.use_git:
@@ -119,54 +135,90 @@ def resolve_ruledata(inputs: RuleInputs, cwd: Path) -> ResolvedRuleData:
             raise InputError(str(exc), "pass a commit, tag or branch that exists") from None
         warnings += git.warnings
     sources: dict[str, str] = {}
+    b = build or CIBuild(ref=_NO_BUILD)
+    from_build = build.source if build is not None else "default"
 
-    def pick(name: str, given: Given, from_git: str | None, default: str | None) -> str | None:
+    def pick(name: str, given: Given, built: str, from_git: str | None, default: str) -> str:
         if given.source != "default" and given.value is not None:
             sources[name] = given.source
             return given.value
-        if from_git:
-            sources[name] = "git"
-            return from_git
+        for value, source in ((built, from_build), (from_git, "git")):
+            if value:
+                sources[name] = source
+                return value
         sources[name] = "default"
         return default
 
-    event = pick("event", inputs.event, None, DEFAULT_EVENT)
-    branch = pick("branch", inputs.branch, git.branch, DEFAULT_BRANCH)
-    tag_name = pick("tag", inputs.tag, git.tag, None)
-    target = pick("target", inputs.target, None, "")
-    comment = pick("comment", inputs.comment, None, "")
-    repo = pick("repo", inputs.repo, git.repo, DEFAULT_REPO)
-    if inputs.changeset_source != "default":
-        paths = inputs.changeset
-        sources["paths"] = inputs.changeset_source
-    elif git.changed is not None:
-        paths = git.changed
-        sources["paths"] = f"git: {git.changed_base}"
+    event = pick("event", inputs.event, b.event, None, DEFAULT_EVENT)
+    branch = pick("branch", inputs.branch, b.branch, git.branch, DEFAULT_BRANCH)
+    tag_name = pick("tag", inputs.tag, _tag_of(b.git_ref), git.tag, "")
+    ref = _build_ref(inputs, b.git_ref)
+    labels = inputs.labels
+    sources["labels"] = inputs.labels_source
+    paths = _paths(inputs, git, sources)
+    commit = pick("commit", Given(None, "default"), b.commit, git.commit, "")
+    if b.commit:
+        author, email, message = b.author, b.email, b.message
+        sources["author"] = from_build
     else:
-        paths = ()
-        sources["paths"] = "default"
-    if git.commit:
-        sources["commit"] = sources["author"] = "git"
+        author, email, message = git.author, git.author_email, git.message
+        sources["author"] = "git" if git.commit else "default"
     try:
         data = build_ruledata(
             event=event,
             branch=branch,
-            tag=tag_name,
-            target=target,
-            comment=comment,
+            tag=tag_name or None,
+            target=pick("target", inputs.target, b.deploy, None, ""),
+            comment=pick("comment", inputs.comment, "", None, ""),
             paths=paths,
-            repo=repo,
-            commit=git.commit,
-            author=git.author,
-            author_email=git.author_email,
-            message=git.message,
+            repo=pick("repo", inputs.repo, b.repo, git.repo, DEFAULT_REPO),
+            commit=commit,
+            author=author,
+            author_email=email,
+            message=message,
+            sender=pick("sender", inputs.sender, b.sender, None, ""),
+            labels=labels,
+            instance=pick("instance", inputs.instance, b.instance, None, ""),
+            ref=ref,
+            base_ref=pick("base_ref", Given(None, "default"), b.base_ref, None, ""),
+            head_ref=pick("head_ref", Given(None, "default"), b.head_ref, None, ""),
         )
     except RuleDataError as exc:
         raise InputError(exc.message, exc.hint) from None
     if data.event_name != "tag":
         # The tag datum of a non-tag event is the ref, derived from the branch or PR.
         sources["tag"] = f"ref of the {data.event_name} event"
+        if ref is not None:
+            sources["tag"] = f"ref of {from_build}"
     return ResolvedRuleData(data, sources, tuple(warnings))
+
+
+_NO_BUILD = BuildRef("", "", 0)
+
+
+def _build_ref(inputs: RuleInputs, ref: str) -> str | None:
+    """The build's ref, unless a flag changed what it derives from: the event or the tag, or
+    the branch of a branch ref (a pull request's ref keeps its number)."""
+    if not ref or inputs.event.source != "default" or inputs.tag.source != "default":
+        return None
+    if inputs.branch.source != "default" and ref.startswith("refs/heads/"):
+        return None
+    return ref
+
+
+def _tag_of(ref: str) -> str:
+    return ref.removeprefix("refs/tags/") if ref.startswith("refs/tags/") else ""
+
+
+def _paths(inputs: RuleInputs, git: GitFacts, sources: dict[str, str]) -> tuple[str, ...]:
+    if inputs.changeset_source != "default":
+        sources["paths"] = inputs.changeset_source
+        return inputs.changeset
+    if git.changed is not None:
+        sources["paths"] = f"git: {git.changed_base}"
+        return git.changed
+    sources["paths"] = "default"
+    return ()
 
 
 # -- environment and secrets --------------------------------------------------------------

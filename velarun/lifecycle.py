@@ -9,6 +9,7 @@ outcome with status ``error``.
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import uuid
@@ -44,6 +45,7 @@ from velarun.schedule.outcome import BuildStatus, RunOutcome, not_started
 from velarun.secrets import Masker, all_values, describe_missing, resolve_secrets
 
 if TYPE_CHECKING:
+    from velarun.cibuild.server import Reproduced
     from velarun.report.live import RunReporter
 
 
@@ -73,12 +75,20 @@ class Prepared:
     ruledata: ResolvedRuleData
     host: HostInputs
     expansion: Expansion
+    ci: Reproduced | None = None
+    """The server build given with ``--build``."""
 
 
 def prepare(request: PrepareRequest) -> Prepared:
-    """Rule data (with sources), host inputs, load, compile, select; raises UsageError (an
-    InvalidPipelineError for a pipeline with errors) on any problem."""
-    resolved = resolve_ruledata(request.rules, Path.cwd())
+    """Rule data (with sources; a ``--build`` fetched from the server first), host inputs,
+    load, compile, select; raises UsageError (an InvalidPipelineError for a pipeline with
+    errors) on any problem, an EnvironmentFailureError when the server cannot be reached."""
+    ci = None
+    if request.build is not None:
+        from velarun.cibuild.server import load_build
+
+        ci = load_build(request.build, os.environ, Path.home())
+    resolved = resolve_ruledata(request.rules, Path.cwd(), ci.build if ci else None)
     host = host_inputs(
         env=list(request.env),
         env_files=list(request.env_files),
@@ -105,7 +115,7 @@ def prepare(request: PrepareRequest) -> Prepared:
     chosen = select(
         result.plan, skip_steps=request.skip_steps, stages=request.stages, steps=request.steps
     )
-    return Prepared(loaded, result, chosen, resolved, host, expansion)
+    return Prepared(loaded, result, chosen, resolved, host, expansion, ci)
 
 
 def load_and_expand(
@@ -212,6 +222,10 @@ def execute(
     try:
         prepared = prepare(request.prepare)
         plan = prepared.plan
+        if prepared.ci is not None:
+            from velarun.cibuild.local import check_commit
+
+            check_commit(prepared.ci.build, Path.cwd())
         secret_env, missing = resolve_secrets(plan, prepared.host)
         if missing:
             raise MissingSecretsError(describe_missing(missing))
@@ -236,8 +250,35 @@ def execute(
     reporter.build_finished(outcome)
     for value in outcome.masked:
         masker.add(value)
-    written = _write_results(request, mask_outcome(outcome, masker), capture.lines, err)
+    ci_build = _verdict(prepared.ci, outcome, err) if prepared.ci is not None else None
+    written = _write_results(
+        request, mask_outcome(outcome, masker), capture.lines, err, ci_build=ci_build
+    )
     return outcome.exit_code if written else ExitCode.ENVIRONMENT
+
+
+def _verdict(ci: Reproduced, outcome: RunOutcome, err: TextIO) -> dict[str, object]:
+    """CI's steps fetched now (the build may have finished since the start) and compared
+    with the run's; the verdict on ``err``. Its report JSON, ``ci_build``; a server that fails
+    now costs the verdict only, in one line."""
+    from velarun.cibuild.server import fetch_steps
+    from velarun.cibuild.verdict import LocalStep, compare, verdict_lines
+
+    label = ci.build.ref.label
+    if outcome.status == BuildStatus.CANCELED:
+        why = "the run was canceled"
+    else:
+        try:
+            ci_steps = fetch_steps(ci.server, ci.build.ref)
+        except VelarunError as exc:
+            why = f"the steps of build {label} could not be fetched: {exc.message}"
+        else:
+            local = [LocalStep(s.stage, s.name, s.status.value) for s in outcome.all_steps()]
+            comparison = compare(ci.build, ci_steps, local)
+            write_to(err, "".join(line + "\n" for line in verdict_lines(comparison)))
+            return comparison.to_json()
+    write_to(err, f"velarun: no verdict: {why}\n")
+    return {"build": label, "status": ci.build.status, "verdict": None, "steps": [], "error": why}
 
 
 def _reporter(output: str, gone: OutputGone) -> RunReporter:
@@ -298,6 +339,8 @@ def _write_results(
     outcome: RunOutcome,
     lines: Mapping[str, Iterable[str]],
     err: TextIO,
+    *,
+    ci_build: Mapping[str, object] | None = None,
 ) -> bool:
     """Write ``--report`` and ``--junit``; a failure (the disk filled up, the directory went
     away) is one line on ``err``, not a traceback, and the run then exits 3."""
@@ -314,7 +357,7 @@ def _write_results(
 
     written = True
     if request.report is not None:
-        written &= attempt("--report", request.report, lambda p: write_report(p, outcome))
+        written &= attempt("--report", request.report, lambda p: write_report(p, outcome, ci_build))
     if request.junit is not None:
         written &= attempt("--junit", request.junit, lambda p: write_junit(p, outcome, lines))
     return written

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Concatenate, ParamSpec, TypeVar
@@ -72,6 +73,42 @@ ChangesetOpt = Annotated[
 RepoOpt = Annotated[
     str | None,
     typer.Option("--repo", envvar="VELA_REPO", help="Repository as org/name.", show_default=False),
+]
+LabelOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--label",
+        envvar="VELA_LABEL",
+        help="Pull request label for `label` rules; repeatable and comma-separated.",
+        show_default=False,
+    ),
+]
+SenderOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--sender",
+        envvar="VELA_SENDER",
+        help="Who triggered the build, for `sender` rules.",
+        show_default=False,
+    ),
+]
+InstanceOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--instance",
+        envvar="VELA_INSTANCE",
+        help="The Vela server's address, for `instance` rules.",
+        show_default=False,
+    ),
+]
+BuildOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--build",
+        help="Rule data from this Vela server build: ORG/REPO#NUMBER or the build's URL"
+        " (server and token: VELA_ADDR, VELA_TOKEN, else ~/.vela/config.yml).",
+        show_default=False,
+    ),
 ]
 EnvOpt = Annotated[
     list[str] | None,
@@ -164,6 +201,14 @@ def _given(ctx: typer.Context, name: str, value: str | None) -> Given:
     return Given(value, "env" if source == "ENVIRONMENT" else "flag")
 
 
+def _labels(given: Given, values: list[str] | None) -> list[str]:
+    """``--label`` values; ``VELA_LABEL`` as written, since click would split it at spaces and
+    a label may have some (``good first issue``): only commas separate labels."""
+    if given.source == "env":
+        return [os.environ.get("VELA_LABEL", "")]
+    return values or []
+
+
 def _prepare_request(
     ctx: typer.Context,
     file: FileArg = None,
@@ -175,6 +220,10 @@ def _prepare_request(
     comment: CommentOpt = None,
     file_changeset: ChangesetOpt = None,
     repo: RepoOpt = None,
+    label: LabelOpt = None,
+    sender: SenderOpt = None,
+    instance: InstanceOpt = None,
+    build: BuildOpt = None,
     env: EnvOpt = None,
     env_file: EnvFileOpt = None,
     local_env: LocalEnvOpt = False,
@@ -190,6 +239,7 @@ def _prepare_request(
     from velarun.compile.ruledata import split_changeset
 
     changeset = _given(ctx, "file_changeset", "x" if file_changeset else None)
+    labels = _given(ctx, "label", "x" if label else None)
     rules = RuleInputs(
         event=_given(ctx, "event", event),
         branch=_given(ctx, "branch", branch),
@@ -201,6 +251,10 @@ def _prepare_request(
         repo=_given(ctx, "repo", repo),
         changed_since=changed_since,
         use_git=not no_git,
+        sender=_given(ctx, "sender", sender),
+        instance=_given(ctx, "instance", instance),
+        labels=split_changeset(_labels(labels, label)),
+        labels_source=labels.source,
     )
     return PrepareRequest(
         pipeline_path(file, file_opt),
@@ -213,6 +267,7 @@ def _prepare_request(
         steps=tuple(step or ()),
         template_files=tuple(template_file or ()),
         pipeline_type=pipeline_type,
+        build=build,
     )
 
 

@@ -67,7 +67,9 @@ def default_env(data: RuleData) -> dict[str, str]:
             "VELA_REPO_CUSTOM_PROPS": "{}",
         }
     )
-    base_ref = data.branch if data.event_name in ("pull_request", "comment") else ""
+    base_ref = data.base_ref or (
+        data.branch if data.event_name in ("pull_request", "comment") else ""
+    )
     build = {
         "AUTHOR": data.author,
         "AUTHOR_EMAIL": data.author_email,
@@ -82,7 +84,7 @@ def default_env(data: RuleData) -> dict[str, str]:
         "MESSAGE": data.message,
         "PARENT": "0",
         "REF": data.ref,
-        "SENDER": "",
+        "SENDER": data.sender,
         "STARTED": "0",
         "SOURCE": "",
         "STATUS": data.status,
@@ -111,7 +113,7 @@ def default_env(data: RuleData) -> dict[str, str]:
                 "BUILD_PULL_REQUEST_NUMBER": number,
                 "VELA_BUILD_PULL_REQUEST": number,
                 "VELA_PULL_REQUEST": number,
-                "VELA_PULL_REQUEST_SOURCE": data.ref,
+                "VELA_PULL_REQUEST_SOURCE": data.head_ref or data.ref,
                 "VELA_PULL_REQUEST_TARGET": data.branch,
             }
         )

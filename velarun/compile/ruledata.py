@@ -47,6 +47,10 @@ class RuleData:
     author: str = ""
     author_email: str = ""
     message: str = ""
+    base_ref: str = ""
+    """A pull request's base branch, when known (a server build's ``base_ref``)."""
+    head_ref: str = ""
+    """A pull request's source branch, when known (a server build's ``head_ref``)."""
 
     @property
     def event_name(self) -> str:
@@ -85,6 +89,9 @@ class RuleData:
             "comment": self.comment,
             "paths": list(self.paths),
             "repo": self.repo,
+            "sender": self.sender,
+            "labels": list(self.labels),
+            "instance": self.instance,
             "status": self.status,
             "commit": self.commit,
             "author": self.author,
@@ -126,20 +133,21 @@ def build_ruledata(
     author: str = "",
     author_email: str = "",
     message: str = "",
+    sender: str = "",
+    labels: tuple[str, ...] = (),
+    instance: str = "",
+    ref: str | None = None,
+    base_ref: str = "",
+    head_ref: str = "",
 ) -> RuleData:
-    """Rule data from flag values, with the server's derivations (ref, tag datum)."""
+    """Rule data from flag values, with the server's derivations (ref, tag datum); a ``ref``
+    given (a server build's) is taken as it is, as the server takes the build's."""
     ev = normalize_event(event or DEFAULT_EVENT)
     br = branch if branch is not None else DEFAULT_BRANCH
     name = ev.split(":", 1)[0]
-    if name == "tag" and not tag:
+    if name == "tag" and not tag and not ref:
         raise RuleDataError("a tag event needs a tag", "pass --tag v1.2.3 (or set VELA_TAG)")
-    tag_name = (tag or "").removeprefix("refs/tags/")
-    if name == "tag" or (name == "deployment" and tag_name):
-        ref = f"refs/tags/{tag_name}"
-    elif name in ("pull_request", "comment"):
-        ref = f"refs/pull/{PULL_REQUEST_NUMBER}/head"
-    else:
-        ref = f"refs/heads/{br}"
+    ref = ref or _derived_ref(name, (tag or "").removeprefix("refs/tags/"), br)
     full_repo = repo if repo else DEFAULT_REPO
     if full_repo.count("/") != 1 or full_repo.startswith("/") or full_repo.endswith("/"):
         raise RuleDataError(
@@ -158,7 +166,20 @@ def build_ruledata(
         author=author,
         author_email=author_email,
         message=message,
+        sender=sender,
+        labels=labels,
+        instance=instance,
+        base_ref=base_ref,
+        head_ref=head_ref,
     )
+
+
+def _derived_ref(event_name: str, tag_name: str, branch: str) -> str:
+    if event_name == "tag" or (event_name == "deployment" and tag_name):
+        return f"refs/tags/{tag_name}"
+    if event_name in ("pull_request", "comment"):
+        return f"refs/pull/{PULL_REQUEST_NUMBER}/head"
+    return f"refs/heads/{branch}"
 
 
 def split_changeset(values: list[str] | tuple[str, ...]) -> tuple[str, ...]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -35,8 +35,11 @@ def _step_json(step: StepOutcome) -> dict[str, Any]:
     }
 
 
-def report_json(outcome: RunOutcome) -> dict[str, Any]:
-    """The run report contract; a steps pipeline's run under ``steps``, else ``stages``."""
+def report_json(
+    outcome: RunOutcome, ci_build: Mapping[str, object] | None = None
+) -> dict[str, Any]:
+    """The run report contract; a steps pipeline's run under ``steps``, else ``stages``;
+    ``ci_build``, the verdict on a server build (``--build``), when there is one."""
     out: dict[str, Any] = {
         "status": outcome.status.value,
         "exit_code": int(outcome.exit_code),
@@ -59,6 +62,8 @@ def report_json(outcome: RunOutcome) -> dict[str, Any]:
             for st in outcome.stages
         ]
     out["services"] = [_step_json(s) for s in outcome.services]
+    if ci_build is not None:
+        out["ci_build"] = dict(ci_build)
     return out
 
 
@@ -95,8 +100,10 @@ def write_atomically(path: Path, write: Callable[[BinaryIO], None], prefix: str)
         raise
 
 
-def write_report(path: Path, outcome: RunOutcome) -> None:
-    data = (json.dumps(report_json(outcome), indent=2) + "\n").encode()
+def write_report(
+    path: Path, outcome: RunOutcome, ci_build: Mapping[str, object] | None = None
+) -> None:
+    data = (json.dumps(report_json(outcome, ci_build), indent=2) + "\n").encode()
 
     def write(f: BinaryIO) -> None:
         f.write(data)
