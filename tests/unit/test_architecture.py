@@ -20,7 +20,7 @@ LAYERS = [
     ("velarun.load",),
     ("velarun.template",),
     ("velarun.compile",),
-    ("velarun.gitinfo", "velarun.inputs", "velarun.secrets"),
+    ("velarun.gitinfo", "velarun.inputs", "velarun.secrets", "velarun.workspace"),
     ("velarun.schedule",),
     ("velarun.report",),
     ("velarun.interrupts", "velarun.lifecycle", "velarun.bench"),

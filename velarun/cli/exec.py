@@ -67,6 +67,15 @@ JunitOpt = Annotated[
         show_default=False,
     ),
 ]
+WorkspaceOpt = Annotated[
+    str,
+    typer.Option(
+        "--workspace",
+        help="What steps see at /vela/src: live (your tree, mounted), copy (a copy of its"
+        " tracked and untracked files), commit[=REF] (a clean checkout of HEAD or REF, as CI"
+        " clones it).",
+    ),
+]
 
 
 def docker_runtime(run_id: str) -> Engine:
@@ -95,6 +104,7 @@ def exec_(
     report: ReportOpt = None,
     output: OutputOpt = "text",
     junit: JunitOpt = None,
+    workspace: WorkspaceOpt = "live",
 ) -> None:
     """Run the pipeline locally, each step in its own Docker container, like the Vela server.
 
@@ -105,6 +115,7 @@ def exec_(
 
     from velarun.inputs import parse_volume
     from velarun.lifecycle import ExecRequest, execute
+    from velarun.workspace import parse_workspace
 
     if output not in ("text", "jsonl"):
         raise UsageError(f"--output `{output}` is not text or jsonl")
@@ -118,5 +129,6 @@ def exec_(
         report=report,
         junit=junit,
         output=output,
+        workspace=parse_workspace(workspace),
     )
     exit_now(execute(exec_request, deps.open_runtime, run_id=deps.run_id))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -35,8 +35,12 @@ def _step_json(step: StepOutcome) -> dict[str, Any]:
     }
 
 
-def report_json(outcome: RunOutcome) -> dict[str, Any]:
-    """The run report contract; a steps pipeline's run under ``steps``, else ``stages``."""
+def report_json(
+    outcome: RunOutcome, *, workspace: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """The run report contract; a steps pipeline's run under ``steps``, else ``stages``;
+    ``workspace`` is what ``/vela/src`` held (absent when the run stopped before it was
+    known)."""
     out: dict[str, Any] = {
         "status": outcome.status.value,
         "exit_code": int(outcome.exit_code),
@@ -59,6 +63,8 @@ def report_json(outcome: RunOutcome) -> dict[str, Any]:
             for st in outcome.stages
         ]
     out["services"] = [_step_json(s) for s in outcome.services]
+    if workspace is not None:
+        out["workspace"] = dict(workspace)
     return out
 
 
@@ -95,8 +101,10 @@ def write_atomically(path: Path, write: Callable[[BinaryIO], None], prefix: str)
         raise
 
 
-def write_report(path: Path, outcome: RunOutcome) -> None:
-    data = (json.dumps(report_json(outcome), indent=2) + "\n").encode()
+def write_report(
+    path: Path, outcome: RunOutcome, *, workspace: Mapping[str, Any] | None = None
+) -> None:
+    data = (json.dumps(report_json(outcome, workspace=workspace), indent=2) + "\n").encode()
 
     def write(f: BinaryIO) -> None:
         f.write(data)

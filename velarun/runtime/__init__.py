@@ -87,6 +87,16 @@ class ContainerSpec:
         return f"{self.stage}/{self.name}" if self.stage is not None else self.name
 
 
+@dataclass(frozen=True, slots=True)
+class WorkspaceSource:
+    """Where ``/vela/src`` comes from: a host directory bind-mounted (``host_path``, the live
+    workspace), or a tar stream (members under ``src/``) built by ``archive`` and unpacked into
+    the run's volume before the first step (copy and commit workspaces)."""
+
+    host_path: str = ""
+    archive: Callable[[], bytes] | None = None
+
+
 class Handle(Protocol):
     spec: ContainerSpec
 
@@ -97,6 +107,9 @@ class Runtime(Protocol):
     - ``setup`` once before any container; ``teardown`` once after, also when ``setup`` failed.
     - ``prepare_images`` resolves pull policies for every spec up front (``on_start`` images
       are pulled by ``start``); it raises :class:`ImageUnavailableError` naming the step and image.
+    - ``load_workspace``, when called, comes after ``setup`` and ``prepare_images`` and before
+      any ``start``: the workspace every container sees at ``/vela/src``; ``image`` is one the
+      run has already resolved, for a helper container that is created, never started.
     - ``start`` may be called concurrently; ``logs`` streams lines until the container ends;
       ``wait`` returns the exit code; ``kill`` and ``remove`` are idempotent and safe after a
       failed or never-completed ``start``.
@@ -107,6 +120,8 @@ class Runtime(Protocol):
     async def setup(self) -> None: ...
 
     async def prepare_images(self, specs: list[ContainerSpec]) -> None: ...
+
+    async def load_workspace(self, source: WorkspaceSource, image: str) -> None: ...
 
     async def start(self, spec: ContainerSpec) -> Handle: ...
 
