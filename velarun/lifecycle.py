@@ -232,7 +232,10 @@ def execute(
         reporter = MaskingReporter(capture, masker)
         _announce(prepared, workspace, reporter)
         options = RunOptions(
-            request.volumes, request.privileged_images, secret_env, workspace.source()
+            request.volumes,
+            request.privileged_images,
+            secret_env,
+            workspace.source(prefetch=True),
         )
         outcome = _run(plan, open_runtime(run_id), reporter, options, gone, stops)
     except KeyboardInterrupt:

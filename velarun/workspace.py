@@ -19,7 +19,7 @@ import os
 import subprocess
 import tempfile
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -27,8 +27,9 @@ from typing import IO, Any
 from velarun.errors import UsageError
 from velarun.gitinfo import GitError, repository_root
 from velarun.gitinfo import run_git as _git
+from velarun.gitpack import pack_loose_objects
 from velarun.load import find_pipeline
-from velarun.runtime import WorkspaceSource
+from velarun.runtime import EngineError, WorkspaceSource
 from velarun.tarstream import TarWriter
 
 MODES = ("live", "copy", "commit")
@@ -77,13 +78,13 @@ def default_pipeline(cwd: Path, use_git: bool = True) -> Path:
 
 
 def workspace_root(pipeline: Path | None, cwd: Path, use_git: bool = True) -> Path:
-    """The root of the git repository that holds the pipeline file (or the current
-    directory), else the current directory."""
+    """The root of the git repository that holds the pipeline file, else the one that holds
+    the current directory, else the current directory."""
     if use_git:
-        where = (pipeline.resolve().parent) if pipeline is not None else cwd
-        root = repository_root(where) if where.is_dir() else None
-        if root is not None:
-            return root
+        for where in (pipeline.resolve().parent if pipeline is not None else None, cwd):
+            root = repository_root(where) if where is not None and where.is_dir() else None
+            if root is not None:
+                return root
     return cwd.resolve()
 
 
@@ -134,14 +135,57 @@ class Workspace:
         """The report's ``workspace`` object (DESIGN.md)."""
         return {"mode": self.mode, "commit": self.commit or None, "dirty": self.dirty}
 
-    def source(self) -> WorkspaceSource:
-        """What the runtime mounts (live) or copies into the run's volume (copy, commit)."""
+    def source(self, *, prefetch: bool = False) -> WorkspaceSource:
+        """What the runtime mounts (live) or copies into the run's volume (copy, commit).
+        ``prefetch``: start building the archive now, in a thread, so that it overlaps the
+        engine's set-up; the runtime then waits for it."""
         if self.mode == "live":
             return WorkspaceSource(host_path=str(self.root))
         root, files, commit = self.root, self.files, self.commit
         if self.mode == "copy":
-            return WorkspaceSource(archive=lambda: copy_archive(root, files))
-        return WorkspaceSource(archive=lambda: commit_archive(root, commit))
+            build = lambda: copy_archive(root, files)  # noqa: E731
+        else:
+            build = lambda: commit_archive(root, commit)  # noqa: E731
+        archive = _guarded(build, self.mode)
+        return WorkspaceSource(archive=_prefetched(archive) if prefetch else archive)
+
+
+def _guarded(build: Callable[[], bytes], mode: str) -> Callable[[], bytes]:
+    """A failure to read the tree or git while building is the environment's (exit 3)."""
+
+    def archive() -> bytes:
+        try:
+            return build()
+        except (GitError, OSError, ValueError) as exc:
+            raise EngineError(
+                f"the {mode} workspace could not be built: {exc}",
+                "check that the repository is readable (`git status`, `git fsck`)",
+            ) from None
+
+    return archive
+
+
+def _prefetched(build: Callable[[], bytes]) -> Callable[[], bytes]:
+    done = threading.Event()
+    box: list[bytes | EngineError] = []
+
+    def work() -> None:
+        try:
+            box.append(build())
+        except EngineError as exc:
+            box.append(exc)
+        finally:
+            done.set()
+
+    threading.Thread(target=work, name="velarun-workspace", daemon=True).start()
+
+    def result() -> bytes:
+        done.wait()
+        if isinstance(box[0], EngineError):
+            raise box[0]
+        return box[0]
+
+    return result
 
 
 def _count(n: int) -> str:
@@ -342,8 +386,9 @@ def _index(root: Path, commit: str) -> bytes:
 
 
 def _add_git_dir(tar: TarWriter, root: Path, commit: str) -> None:
-    """``src/.git``: HEAD at ``commit`` (detached), the repository's objects as they are (the
-    whole history, so ``git describe`` and ``git log`` answer as in CI), its tags, an index."""
+    """``src/.git``: HEAD at ``commit`` (detached), the repository's objects (its packs as they
+    are, its loose objects packed: the whole history, so ``git describe`` and ``git log``
+    answer as in CI; objects borrowed from an alternate are not copied), its tags, an index."""
     common = Path(_git(root, "rev-parse", "--path-format=absolute", "--git-common-dir").strip())
     git = f"{PREFIX}/.git"
     for d in ("", "/refs", "/refs/heads", "/refs/tags", "/objects", "/objects/info"):
@@ -356,16 +401,16 @@ def _add_git_dir(tar: TarWriter, root: Path, commit: str) -> None:
     if (common / "shallow").is_file():
         tar.file(f"{git}/shallow", (common / "shallow").read_bytes())
     objects = str(common / "objects")
-    for here, dirs, files in os.walk(objects):
-        dirs.sort()
-        rel = os.path.relpath(here, objects)
-        base = f"{git}/objects" + ("" if rel == "." else "/" + rel)
-        if rel not in (".", "info"):
-            tar.directory(base)
-        for name in sorted(files):
-            if rel == "info" and name == "alternates":
-                continue  # a path on this machine: meaningless inside a container
-            tar.add_path(f"{base}/{name}", os.path.join(here, name))
+    tar.directory(f"{git}/objects/pack")
+    packs = os.path.join(objects, "pack")
+    for name in sorted(os.listdir(packs)) if os.path.isdir(packs) else ():
+        if name.endswith((".pack", ".idx")):
+            tar.add_path(f"{git}/objects/pack/{name}", os.path.join(packs, name))
+    # The loose objects as one more pack: the engine unpacks an archive file by file.
+    loose = pack_loose_objects(objects)
+    if loose is not None:
+        tar.file(f"{git}/objects/pack/{loose.name}.pack", loose.pack, 0o444)
+        tar.file(f"{git}/objects/pack/{loose.name}.idx", loose.idx, 0o444)
 
 
 def commit_archive(root: Path, commit: str) -> bytes:
