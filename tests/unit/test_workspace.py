@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import git
+from velarun.gitpack import loose_objects, pack_loose_objects
 from velarun.tarstream import TarWriter
 from velarun.workspace import (
     WorkspaceChoice,
@@ -242,3 +243,24 @@ def test_tar_writer_round_trips_through_tarfile_and_tar(name: str, tmp_path: Pat
     )
     subprocess.run(["tar", "-xf", "-", "-C", str(tmp_path)], input=data, check=True)
     assert (tmp_path / "top" / name).read_bytes() == b"content\n"
+
+
+def test_loose_objects_packed_in_python_are_a_pack_git_reads(repo: Path, tmp_path: Path) -> None:
+    objects = repo / ".git" / "objects"
+    found = loose_objects(str(objects))
+    pack = pack_loose_objects(str(objects))
+    assert pack is not None and len(found) == 9  # 5 blobs, 2 trees, a commit, a tag
+    other = tmp_path / "other.git"
+    git(tmp_path, "init", "-q", "--bare", str(other))
+    (other / "objects" / "pack" / f"{pack.name}.pack").write_bytes(pack.pack)
+    (other / "objects" / "pack" / f"{pack.name}.idx").write_bytes(pack.idx)
+    verify = git(other, "verify-pack", "-v", f"objects/pack/{pack.name}.idx")
+    assert verify.splitlines()[-1] == f"objects/pack/{pack.name}.pack: ok"
+    for sha, _ in found:
+        assert git(other, "cat-file", "-t", sha) == git(repo, "cat-file", "-t", sha)
+        assert git(other, "cat-file", "-p", sha) == git(repo, "cat-file", "-p", sha)
+
+
+def test_no_loose_objects_no_pack(tmp_path: Path) -> None:
+    git(tmp_path, "init", "-q")
+    assert pack_loose_objects(str(tmp_path / ".git" / "objects")) is None
