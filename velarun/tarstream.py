@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Callable
 
 BLOCK = 512
+FLUSH = 1024 * 1024
+"""With a sink, members are handed on in chunks of about this size."""
 REGULAR, SYMLINK, DIRECTORY, LONGNAME = b"0", b"2", b"5", b"L"
 
 
@@ -25,10 +28,20 @@ def _field(value: bytes, width: int) -> bytes:
 
 
 class TarWriter:
-    """Members are appended in order; :meth:`getvalue` ends the archive."""
+    """Members are appended in order. Without a sink, :meth:`getvalue` ends the archive and
+    returns it; with one, the archive goes to ``sink`` in chunks as it is written (so it can be
+    sent while it is made) and :meth:`close` ends it."""
 
-    def __init__(self) -> None:
+    def __init__(self, sink: Callable[[bytes], None] | None = None) -> None:
         self._chunks: list[bytes] = []
+        self._pending = 0
+        self._sink = sink
+
+    def _flush(self, force: bool = False) -> None:
+        if self._sink is not None and self._chunks and (force or self._pending >= FLUSH):
+            self._sink(b"".join(self._chunks))
+            self._chunks.clear()
+            self._pending = 0
 
     def _header(self, name: bytes, kind: bytes, mode: int, size: int, link: bytes) -> None:
         prefix = b""
@@ -62,11 +75,14 @@ class TarWriter:
         )
         checksum = b"%06o\0 " % sum(header)
         self._chunks.append(header[:148] + checksum + header[156:])
+        self._pending += BLOCK
 
     def _data(self, data: bytes) -> None:
         self._chunks.append(data)
         if pad := -len(data) % BLOCK:
             self._chunks.append(b"\0" * pad)
+        self._pending += len(data) + pad
+        self._flush()
 
     def directory(self, name: str, mode: int = 0o755) -> None:
         self._header(os.fsencode(name), DIRECTORY, mode, 0, b"")
@@ -99,3 +115,8 @@ class TarWriter:
 
     def getvalue(self) -> bytes:
         return b"".join(self._chunks) + b"\0" * (2 * BLOCK)
+
+    def close(self) -> None:
+        """End the archive and hand the rest to the sink."""
+        self._chunks.append(b"\0" * (2 * BLOCK))
+        self._flush(force=True)

@@ -16,6 +16,7 @@ load_workspace`); nothing here talks to an engine.
 from __future__ import annotations
 
 import os
+import queue
 import subprocess
 import tempfile
 import threading
@@ -136,56 +137,53 @@ class Workspace:
         return {"mode": self.mode, "commit": self.commit or None, "dirty": self.dirty}
 
     def source(self, *, prefetch: bool = False) -> WorkspaceSource:
-        """What the runtime mounts (live) or copies into the run's volume (copy, commit).
-        ``prefetch``: start building the archive now, in a thread, so that it overlaps the
-        engine's set-up; the runtime then waits for it."""
+        """What the runtime mounts (live) or copies into the run's volume (copy, commit): the
+        archive as a stream of chunks, written by a thread while it is read, so that making
+        and sending it overlap. ``prefetch``: start the thread now, so that it also overlaps
+        the engine's set-up (what is made before the runtime reads is kept in memory)."""
         if self.mode == "live":
             return WorkspaceSource(host_path=str(self.root))
         root, files, commit = self.root, self.files, self.commit
         if self.mode == "copy":
-            build = lambda: copy_archive(root, files)  # noqa: E731
+            write = lambda tar: write_copy(tar, root, files)  # noqa: E731
         else:
-            build = lambda: commit_archive(root, commit)  # noqa: E731
-        archive = _guarded(build, self.mode)
-        return WorkspaceSource(archive=_prefetched(archive) if prefetch else archive)
+            write = lambda tar: write_commit(tar, root, commit)  # noqa: E731
+        if prefetch:
+            stream = _Stream(write, self.mode)
+            return WorkspaceSource(archive=stream.chunks)
+        return WorkspaceSource(archive=lambda: _Stream(write, self.mode).chunks())
 
 
-def _guarded(build: Callable[[], bytes], mode: str) -> Callable[[], bytes]:
-    """A failure to read the tree or git while building is the environment's (exit 3)."""
+class _Stream:
+    """A tar written by a thread into a queue; :meth:`chunks` yields it as it comes. A failure
+    to read the tree or git while writing is the environment's (EngineError, exit 3)."""
 
-    def archive() -> bytes:
+    def __init__(self, write: Callable[[TarWriter], None], mode: str) -> None:
+        self._queue: queue.SimpleQueue[bytes | EngineError | None] = queue.SimpleQueue()
+        self._write = write
+        self._mode = mode
+        threading.Thread(target=self._work, name="velarun-workspace", daemon=True).start()
+
+    def _work(self) -> None:
         try:
-            return build()
+            tar = TarWriter(self._queue.put)
+            self._write(tar)
+            tar.close()
         except (GitError, OSError, ValueError) as exc:
-            raise EngineError(
-                f"the {mode} workspace could not be built: {exc}",
-                "check that the repository is readable (`git status`, `git fsck`)",
-            ) from None
-
-    return archive
-
-
-def _prefetched(build: Callable[[], bytes]) -> Callable[[], bytes]:
-    done = threading.Event()
-    box: list[bytes | EngineError] = []
-
-    def work() -> None:
-        try:
-            box.append(build())
-        except EngineError as exc:
-            box.append(exc)
+            self._queue.put(
+                EngineError(
+                    f"the {self._mode} workspace could not be built: {exc}",
+                    "check that the repository is readable (`git status`, `git fsck`)",
+                )
+            )
         finally:
-            done.set()
+            self._queue.put(None)
 
-    threading.Thread(target=work, name="velarun-workspace", daemon=True).start()
-
-    def result() -> bytes:
-        done.wait()
-        if isinstance(box[0], EngineError):
-            raise box[0]
-        return box[0]
-
-    return result
+    def chunks(self) -> Iterator[bytes]:
+        while (item := self._queue.get()) is not None:
+            if isinstance(item, EngineError):
+                raise item
+            yield item
 
 
 def _count(n: int) -> str:
@@ -289,6 +287,11 @@ def copy_archive(root: Path, files: Iterable[str]) -> bytes:
     """A tar of ``files`` (relative to ``root``) under ``src/``, owned by root, modes kept.
     A tracked file deleted from the tree is left out, as are sockets and devices."""
     tar = TarWriter()
+    write_copy(tar, root, files)
+    return tar.getvalue()
+
+
+def write_copy(tar: TarWriter, root: Path, files: Iterable[str]) -> None:
     files = list(files)
     tar.directory(PREFIX)
     for d in _parents(files):
@@ -296,7 +299,6 @@ def copy_archive(root: Path, files: Iterable[str]) -> bytes:
     base = str(root)
     for rel in files:
         tar.add_path(f"{PREFIX}/{rel}", os.path.join(base, rel))
-    return tar.getvalue()
 
 
 @dataclass(frozen=True, slots=True)
@@ -415,8 +417,12 @@ def _add_git_dir(tar: TarWriter, root: Path, commit: str) -> None:
 
 def commit_archive(root: Path, commit: str) -> bytes:
     """A tar of a clean checkout of ``commit`` under ``src/``, with its ``.git``."""
-    entries = tree_entries(_git(root, "ls-tree", "-r", "-z", "--full-tree", commit))
     tar = TarWriter()
+    write_commit(tar, root, commit)
+    return tar.getvalue()
+
+
+def write_commit(tar: TarWriter, root: Path, commit: str) -> None:
+    entries = tree_entries(_git(root, "ls-tree", "-r", "-z", "--full-tree", commit))
     _add_tree(tar, root, entries)
     _add_git_dir(tar, root, commit)
-    return tar.getvalue()

@@ -14,10 +14,13 @@ import pytest
 
 from tests.conftest import git
 from velarun.gitpack import loose_objects, pack_loose_objects
+from velarun.runtime import EngineError
 from velarun.tarstream import TarWriter
 from velarun.workspace import (
+    Workspace,
     WorkspaceChoice,
     WorkspaceError,
+    commit_archive,
     copy_archive,
     default_pipeline,
     parse_workspace,
@@ -165,7 +168,7 @@ def test_commit_is_a_clean_checkout_with_its_git(repo: Path, tmp_path: Path) -> 
     assert archive is not None
     out = tmp_path / "out"
     out.mkdir()
-    with tarfile.open(fileobj=io.BytesIO(archive())) as tar:
+    with tarfile.open(fileobj=io.BytesIO(b"".join(archive()))) as tar:
         tar.extractall(out, filter="tar")
     src = out / "src"
     assert (src / "docs" / "guide.md").read_text() == "guide\n"  # the committed text
@@ -264,3 +267,32 @@ def test_loose_objects_packed_in_python_are_a_pack_git_reads(repo: Path, tmp_pat
 def test_no_loose_objects_no_pack(tmp_path: Path) -> None:
     git(tmp_path, "init", "-q")
     assert pack_loose_objects(str(tmp_path / ".git" / "objects")) is None
+
+
+def test_a_streamed_archive_is_the_same_archive(repo: Path) -> None:
+    ws = resolve_workspace(WorkspaceChoice("commit"), repo)
+    for source in (ws.source(), ws.source(prefetch=True)):
+        assert source.archive is not None
+        assert b"".join(source.archive()) == commit_archive(repo, ws.commit)
+    chunks: list[bytes] = []
+    tar = TarWriter(chunks.append)
+    tar.file("big", b"x" * 3_000_000)
+    tar.file("small", b"y")
+    tar.close()
+    plain = TarWriter()
+    plain.file("big", b"x" * 3_000_000)
+    plain.file("small", b"y")
+    assert len(chunks) == 2 and b"".join(chunks) == plain.getvalue()
+
+
+def test_a_repository_that_cannot_be_read_is_an_engine_side_failure(repo: Path) -> None:
+    ws = resolve_workspace(WorkspaceChoice("commit"), repo)
+    broken = Workspace("commit", repo, "0" * 40, in_git=True)
+    source = broken.source()
+    assert source.archive is not None and ws.commit
+    with pytest.raises(EngineError) as caught:
+        b"".join(source.archive())
+    assert caught.value.render() == (
+        "error: the commit workspace could not be built: fatal: not a tree object\n"
+        "  hint: check that the repository is readable (`git status`, `git fsck`)"
+    )

@@ -9,7 +9,7 @@ subclasses) mean the infrastructure failed.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -90,11 +90,12 @@ class ContainerSpec:
 @dataclass(frozen=True, slots=True)
 class WorkspaceSource:
     """Where ``/vela/src`` comes from: a host directory bind-mounted (``host_path``, the live
-    workspace), or a tar stream (members under ``src/``) built by ``archive`` and unpacked into
-    the run's volume before the first step (copy and commit workspaces)."""
+    workspace), or a tar stream (members under ``src/``, in chunks, read once) that ``archive``
+    gives, unpacked into the run's volume before the first step (copy and commit
+    workspaces). Reading the stream may raise :class:`EngineError`."""
 
     host_path: str = ""
-    archive: Callable[[], bytes] | None = None
+    archive: Callable[[], Iterable[bytes]] | None = None
 
 
 class Handle(Protocol):

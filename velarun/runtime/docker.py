@@ -229,11 +229,11 @@ class DockerRuntime:
     async def load_workspace(self, source: WorkspaceSource, image: str) -> None:
         """Live: mount ``host_path``. Copy, commit: unpack the archive into the run's volume
         through a helper container that is created (on an image the run already has) but never
-        started, then removed; the archive is built while the helper is created."""
+        started, then removed."""
         if source.archive is None:
             self.workspace = Path(source.host_path).resolve()
             return
-        build = source.archive
+        stream = source.archive
         started = self._clock.now()
         name = f"velarun-{self.run_id}-workspace"
         call = Call(Op.CREATE, "the workspace helper", image)
@@ -245,16 +245,10 @@ class DockerRuntime:
                     **helper_kwargs(image, name, self.run_id, self.volume, self.owner)
                 )
 
-        async with anyio.create_task_group() as tg:
-            archive: list[bytes] = []
-
-            async def make() -> None:
-                archive.append(await anyio.to_thread.run_sync(build, abandon_on_cancel=True))
-
-            tg.start_soon(make)
-            helper = await self._call(create)
+        helper = await self._call(create)
         try:
-            await self._call(helper.put_archive, VELA, archive[0], call=Call(Op.ENGINE, name))
+            # The stream is sent as it is written (chunked): making and sending overlap.
+            await self._call(lambda: helper.put_archive(VELA, stream()), call=Call(Op.ENGINE, name))
         finally:
             with anyio.CancelScope(shield=True):
                 await self._call(_remove_container, helper)

@@ -100,7 +100,7 @@ class FakeRuntime:
             self.workspace = source.host_path
             self._event("workspace", f"mount {source.host_path}")
             return
-        with tarfile.open(fileobj=io.BytesIO(source.archive())) as tar:
+        with tarfile.open(fileobj=io.BytesIO(b"".join(source.archive()))) as tar:
             self.workspace_files = tar.getnames()
         self._event("workspace", f"copy {len(self.workspace_files)} entries with {image}")
 
