@@ -34,6 +34,8 @@ from velarun.runtime import EngineError, WorkspaceSource
 from velarun.tarstream import TarWriter
 
 MODES = ("live", "copy", "commit")
+QUEUED = 64
+"""Chunks (about 1 MB each) of an archive written ahead of the engine reading it."""
 PREFIX = "src"
 """Archive members live under ``src/``: the archive is unpacked at ``/vela``."""
 
@@ -159,7 +161,9 @@ class _Stream:
     to read the tree or git while writing is the environment's (EngineError, exit 3)."""
 
     def __init__(self, write: Callable[[TarWriter], None], mode: str) -> None:
-        self._queue: queue.SimpleQueue[bytes | EngineError | None] = queue.SimpleQueue()
+        # Bounded: a large repository is never all in memory; a writer nobody reads (a run
+        # that stopped before its workspace) blocks in a daemon thread that dies with velarun.
+        self._queue: queue.Queue[bytes | EngineError | None] = queue.Queue(maxsize=QUEUED)
         self._write = write
         self._mode = mode
         threading.Thread(target=self._work, name="velarun-workspace", daemon=True).start()

@@ -21,8 +21,9 @@ LogSink = Callable[[Sequence[str]], Awaitable[None]]
 
 class PhaseObserver(Protocol):
     """Told how long each phase of a run took (``velarun bench``). Phases: ``run set-up``,
-    ``image resolution``, ``workspace`` (a copied one), ``container create``, ``container start``, ``wait``, ``log drain``,
-    ``remove``, ``teardown``. May be called from worker threads."""
+    ``image resolution``, ``workspace`` (a copied one), ``container create``, ``container
+    start``, ``wait``, ``log drain``, ``remove``, ``teardown``. May be called from worker
+    threads."""
 
     def phase(self, name: str, seconds: float) -> None: ...
 
