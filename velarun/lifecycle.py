@@ -283,6 +283,8 @@ def _announce(prepared: Prepared, workspace: Workspace, reporter: RunReporter) -
         reporter.notice("warning", message=warning)
     if (unseen := workspace.warning()) is not None:
         reporter.notice("warning", message=unseen)
+    if (other := workspace.differs_from(prepared.ruledata.data.commit)) is not None:
+        reporter.notice("warning", message=other)
     plan = prepared.plan
     reporter.plan_ready(plan.to_json())
     for pruned in plan.pruned:

@@ -134,6 +134,16 @@ class Workspace:
             return None
         return f"{_count(len(self.unseen))} CI would not see; --workspace commit runs what CI ran"
 
+    def differs_from(self, commit: str) -> str | None:
+        """One line when a ``commit`` workspace is not the commit the rule data names (taken
+        from HEAD): ``VELA_BUILD_COMMIT`` then says another commit than the steps' ``.git``."""
+        if self.mode != "commit" or not commit or commit == self.commit:
+            return None
+        return (
+            f"the workspace is commit {self.commit[:12]}, the rule data's commit (and"
+            f" VELA_BUILD_COMMIT) is {commit[:12]}"
+        )
+
     def to_json(self) -> dict[str, Any]:
         """The report's ``workspace`` object (DESIGN.md)."""
         return {"mode": self.mode, "commit": self.commit or None, "dirty": self.dirty}

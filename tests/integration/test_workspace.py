@@ -192,7 +192,11 @@ def test_a_commit_workspace_has_a_git_whose_head_is_the_commit(workspace: Path) 
             "info",
             "pack",
         ]
-    assert header(at_first.stderr) == [f"velarun: workspace: commit {first[:12]} ({first}), clean"]
+    assert header(at_first.stderr) == [
+        f"velarun: workspace: commit {first[:12]} ({first}), clean",
+        f"velarun: warning: the workspace is commit {first[:12]}, the rule data's commit (and"
+        f" VELA_BUILD_COMMIT) is {second[:12]}",
+    ]
 
 
 def test_a_commit_that_is_not_in_the_repository_is_exit_2_with_the_fetch(workspace: Path) -> None:

@@ -143,3 +143,17 @@ def test_plan_from_a_subdirectory_reads_the_roots_pipeline(repo: Path) -> None:
     result = runner.invoke(app, ["plan"])
     assert result.exit_code == 0, result.stderr
     assert result.stdout.splitlines()[0] == "plan for ../.vela.yml"
+
+
+def test_a_commit_other_than_head_is_said_beside_the_rule_datas(repo: Path) -> None:
+    first = git(repo, "rev-parse", "HEAD").strip()
+    (repo / "docs" / "guide.md").write_text("second\n")
+    git(repo, "commit", "-qam", "second")
+    head = git(repo, "rev-parse", "HEAD").strip()
+    code, err, _ = run("--workspace", f"commit={first[:7]}")
+    assert code == 0, err
+    assert workspace_lines(err) == [
+        f"velarun: workspace: commit {first[:12]} ({first[:7]}), clean",
+        f"velarun: warning: the workspace is commit {first[:12]}, the rule data's commit (and"
+        f" VELA_BUILD_COMMIT) is {head[:12]}",
+    ]
