@@ -53,6 +53,10 @@ def _git(cwd: Path, *args: str) -> str:
     return proc.stdout
 
 
+run_git = _git
+"""``git ARGS`` in ``cwd``: its stdout, or GitError with git's message."""
+
+
 def repository_root(cwd: Path) -> Path | None:
     """The top of the git working tree that holds ``cwd``; None outside one (or without git)."""
     try:

@@ -36,13 +36,21 @@ from velarun.inputs import (
     host_inputs,
     resolve_ruledata,
 )
-from velarun.load import LoadResult, find_pipeline
+from velarun.load import LoadResult
 from velarun.load.model import Template
 from velarun.output import OutputGone, write_to
 from velarun.runtime import EngineError, Mount, Runtime
 from velarun.schedule.containers import RunOptions
 from velarun.schedule.outcome import BuildStatus, RunOutcome, not_started
 from velarun.secrets import Masker, all_values, describe_missing, resolve_secrets
+from velarun.workspace import (
+    Workspace,
+    WorkspaceChoice,
+    default_pipeline,
+    parse_workspace,
+    resolve_workspace,
+    workspace_root,
+)
 
 if TYPE_CHECKING:
     from velarun.cibuild.server import Reproduced
@@ -97,7 +105,7 @@ def prepare(request: PrepareRequest) -> Prepared:
         local_env=request.local_env,
     )
     loaded, expansion = load_and_expand(
-        request.path,
+        request.path or default_pipeline(Path("."), request.rules.use_git),
         resolved.data,
         pipeline_type=request.pipeline_type,
         template_files=request.template_files,
@@ -129,7 +137,7 @@ def load_and_expand(
     """The pipeline file loaded (rendered first for a Go or Starlark pipeline) and its
     templates expanded; ``data`` None expands without pruning (``validate``). Raises
     InvalidPipelineError, or the template source's error (exit 3 when it cannot be had)."""
-    path = path or find_pipeline(Path("."))
+    path = path or default_pipeline(Path("."))
     loaded = load_pipeline(path, pipeline_type, data or build_ruledata(), extra_env)
     if not loaded.ok or loaded.pipeline is None:
         raise InvalidPipelineError(loaded.diagnostics, loaded.path)
@@ -187,6 +195,9 @@ class ExecRequest:
     junit: Path | None = None
     output: str = "text"
     """``text`` (prefixed logs) or ``jsonl`` (one JSON event per line)."""
+    workspace: WorkspaceChoice | None = None
+    """``--workspace``: what the steps see at ``/vela/src``; None: not chosen (``live``, or
+    with ``--build`` the build's commit)."""
 
 
 def check_results(request: ExecRequest) -> None:
@@ -219,6 +230,7 @@ def execute(
     stops = interrupts.stop_signals()
     previous = interrupts.interrupt_on(stops)  # nothing exists yet: a signal is Ctrl-C
     plan: Plan | None = None
+    workspace: Workspace | None = None
     try:
         prepared = prepare(request.prepare)
         plan = prepared.plan
@@ -226,6 +238,7 @@ def execute(
             from velarun.cibuild.local import check_commit
 
             check_commit(prepared.ci.build, Path.cwd())
+        workspace = _workspace(request, prepared)
         secret_env, missing = resolve_secrets(plan, prepared.host)
         if missing:
             raise MissingSecretsError(describe_missing(missing))
@@ -233,15 +246,20 @@ def execute(
         gone = OutputGone()  # `velarun exec | head`: the reader of the output went away
         capture = CaptureReporter(_reporter(request.output, gone))
         reporter = MaskingReporter(capture, masker)
-        _announce(prepared, reporter)
-        options = RunOptions(request.volumes, request.privileged_images, secret_env)
+        _announce(prepared, workspace, reporter)
+        options = RunOptions(
+            request.volumes,
+            request.privileged_images,
+            secret_env,
+            workspace.source(prefetch=True),
+        )
         outcome = _run(plan, open_runtime(run_id), reporter, options, gone, stops)
     except KeyboardInterrupt:
         write_to(err, "velarun: interrupted before any container was created\n")
         if request.report is not None:
             why = "interrupted" if plan else "interrupted before the pipeline was compiled"
             canceled = not_started(plan, why, status=BuildStatus.CANCELED)
-            _write_results(request, canceled, {}, err)
+            _write_results(request, canceled, {}, err, workspace)
         return ExitCode.INTERRUPTED
     except VelarunError:  # a user's mistake, found before anything ran
         interrupts.restore(previous)
@@ -252,7 +270,7 @@ def execute(
         masker.add(value)
     ci_build = _verdict(prepared.ci, outcome, err) if prepared.ci is not None else None
     written = _write_results(
-        request, mask_outcome(outcome, masker), capture.lines, err, ci_build=ci_build
+        request, mask_outcome(outcome, masker), capture.lines, err, workspace, ci_build=ci_build
     )
     return outcome.exit_code if written else ExitCode.ENVIRONMENT
 
@@ -290,13 +308,31 @@ def _reporter(output: str, gone: OutputGone) -> RunReporter:
     return ConsoleReporter(on_closed=gone)
 
 
-def _announce(prepared: Prepared, reporter: RunReporter) -> None:
-    """The rule data and where it came from, the plan, and what the rulesets removed before
-    anything runs (Vela stays silent about it)."""
+def _workspace(request: ExecRequest, prepared: Prepared) -> Workspace:
+    """The workspace chosen with ``--workspace``, at the repository root (raises
+    WorkspaceError, exit 2, before anything is created)."""
+    use_git = request.prepare.rules.use_git
+    root = workspace_root(Path(prepared.loaded.path), Path.cwd(), use_git)
+    choice = request.workspace
+    if choice is None and prepared.ci is not None:
+        from velarun.cibuild.build import workspace_for_build
+
+        choice = parse_workspace(workspace_for_build(prepared.ci.build))  # what CI cloned
+    return resolve_workspace(choice or WorkspaceChoice(), root, use_git)
+
+
+def _announce(prepared: Prepared, workspace: Workspace, reporter: RunReporter) -> None:
+    """The rule data and where it came from, the workspace, the plan, and what the rulesets
+    removed before anything runs (Vela stays silent about it)."""
     for datum, value, source in prepared.ruledata.rows():
         reporter.notice("rule_data", datum=datum, value=value, source=source)
+    reporter.notice("workspace", description=workspace.describe())
     for warning in prepared.ruledata.warnings:
         reporter.notice("warning", message=warning)
+    if (unseen := workspace.warning()) is not None:
+        reporter.notice("warning", message=unseen)
+    if (other := workspace.differs_from(prepared.ruledata.data.commit)) is not None:
+        reporter.notice("warning", message=other)
     plan = prepared.plan
     reporter.plan_ready(plan.to_json())
     for pruned in plan.pruned:
@@ -339,6 +375,7 @@ def _write_results(
     outcome: RunOutcome,
     lines: Mapping[str, Iterable[str]],
     err: TextIO,
+    workspace: Workspace | None = None,
     *,
     ci_build: Mapping[str, object] | None = None,
 ) -> bool:
@@ -357,7 +394,12 @@ def _write_results(
 
     written = True
     if request.report is not None:
-        written &= attempt("--report", request.report, lambda p: write_report(p, outcome, ci_build))
+        about = workspace.to_json() if workspace is not None else None
+        written &= attempt(
+            "--report",
+            request.report,
+            lambda p: write_report(p, outcome, workspace=about, ci_build=ci_build),
+        )
     if request.junit is not None:
         written &= attempt("--junit", request.junit, lambda p: write_junit(p, outcome, lines))
     return written

@@ -314,6 +314,32 @@ def log_throughput(sizes: list[int], runs: int) -> list[tuple[int, float, float]
     return rows
 
 
+# 7. the workspace ------------------------------------------------------------------------------
+
+
+def workspace_modes(runs: int) -> list[tuple[str, float]]:
+    """`velarun exec` of one `true` step with the working directory at this repository's
+    root, in each workspace mode: what copying the tree (copy) or a checkout with its .git
+    (commit) adds to a run, beside the bind mount (live). Rule data from git in every mode;
+    the modes take turns, so that a busy moment of the machine falls on all three."""
+    env = {k: v for k, v in ENV.items() if k != "VELARUN_NO_GIT"}
+    times: dict[str, list[float]] = {"live": [], "copy": [], "commit": []}
+    with tempfile.TemporaryDirectory(prefix="velarun-ws-") as tmp:
+        pipeline = Path(tmp) / ".vela.yml"  # outside the repository: the workspace is ROOT
+        pipeline.write_text(
+            f'version: "1"\nsteps:\n  - {{name: t, image: {TEST_IMAGE}, pull: never,'
+            " commands: ['true']}\n"
+        )
+        for _ in range(runs):
+            for mode, seconds in times.items():
+                cmd = [*VELARUN, "exec", "-f", str(pipeline), "--workspace", mode]
+                t0 = time.perf_counter()
+                proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, timeout=300)
+                assert proc.returncode == 0, proc.stderr[-2000:]
+                seconds.append(time.perf_counter() - t0)
+    return [(mode, statistics.median(seconds)) for mode, seconds in times.items()]
+
+
 # -- report -------------------------------------------------------------------------------------
 
 
@@ -375,6 +401,8 @@ def main() -> None:
     templated = template_plan_time(200, runs)
     starts = startup(3 if quick else 5)
     logs = log_throughput([10_000] if quick else [10_000, 200_000, 1_000_000], runs)
+    spaces = workspace_modes(3 if quick else 7)
+    live = spaces[0][1]
     lines = [
         "# velarun benchmarks",
         "",
@@ -427,6 +455,12 @@ def main() -> None:
         "| lines | velarun exec s | docker run s | velarun lines/s |",
         "| --- | --- | --- | --- |",
         *(f"| {n} | {v:.2f} | {d:.2f} | {n / v:,.0f} |" for n, v, d in logs),
+        "",
+        "## 7. The workspace: one `true` step on this repository's tree, per `--workspace`",
+        "",
+        "| workspace | velarun exec s | added to live s |",
+        "| --- | --- | --- |",
+        *(f"| {mode} | {t:.2f} | {t - live:+.2f} |" for mode, t in spaces),
         "",
         "![chart](chart.png)",
         "",

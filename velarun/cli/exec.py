@@ -67,6 +67,16 @@ JunitOpt = Annotated[
         show_default=False,
     ),
 ]
+WorkspaceOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--workspace",
+        help="What steps see at /vela/src: live (your tree, mounted; the default), copy (a copy"
+        " of its tracked and untracked files), commit[=REF] (a clean checkout of HEAD or REF, as"
+        " CI clones it; with --build, the build's commit is the default).",
+        show_default=False,
+    ),
+]
 
 
 def docker_runtime(run_id: str) -> Engine:
@@ -95,6 +105,7 @@ def exec_(
     report: ReportOpt = None,
     output: OutputOpt = "text",
     junit: JunitOpt = None,
+    workspace: WorkspaceOpt = None,
 ) -> None:
     """Run the pipeline locally, each step in its own Docker container, like the Vela server.
 
@@ -105,6 +116,7 @@ def exec_(
 
     from velarun.inputs import parse_volume
     from velarun.lifecycle import ExecRequest, execute
+    from velarun.workspace import parse_workspace
 
     if output not in ("text", "jsonl"):
         raise UsageError(f"--output `{output}` is not text or jsonl")
@@ -118,5 +130,6 @@ def exec_(
         report=report,
         junit=junit,
         output=output,
+        workspace=parse_workspace(workspace) if workspace is not None else None,
     )
     exit_now(execute(exec_request, deps.open_runtime, run_id=deps.run_id))

@@ -36,10 +36,14 @@ def _step_json(step: StepOutcome) -> dict[str, Any]:
 
 
 def report_json(
-    outcome: RunOutcome, ci_build: Mapping[str, object] | None = None
+    outcome: RunOutcome,
+    *,
+    workspace: Mapping[str, Any] | None = None,
+    ci_build: Mapping[str, object] | None = None,
 ) -> dict[str, Any]:
     """The run report contract; a steps pipeline's run under ``steps``, else ``stages``;
-    ``ci_build``, the verdict on a server build (``--build``), when there is one."""
+    ``workspace`` is what ``/vela/src`` held (absent when the run stopped before it was
+    known); ``ci_build``, the verdict on a server build (``--build``), when there is one."""
     out: dict[str, Any] = {
         "status": outcome.status.value,
         "exit_code": int(outcome.exit_code),
@@ -62,6 +66,8 @@ def report_json(
             for st in outcome.stages
         ]
     out["services"] = [_step_json(s) for s in outcome.services]
+    if workspace is not None:
+        out["workspace"] = dict(workspace)
     if ci_build is not None:
         out["ci_build"] = dict(ci_build)
     return out
@@ -101,9 +107,14 @@ def write_atomically(path: Path, write: Callable[[BinaryIO], None], prefix: str)
 
 
 def write_report(
-    path: Path, outcome: RunOutcome, ci_build: Mapping[str, object] | None = None
+    path: Path,
+    outcome: RunOutcome,
+    *,
+    workspace: Mapping[str, Any] | None = None,
+    ci_build: Mapping[str, object] | None = None,
 ) -> None:
-    data = (json.dumps(report_json(outcome, ci_build), indent=2) + "\n").encode()
+    report = report_json(outcome, workspace=workspace, ci_build=ci_build)
+    data = (json.dumps(report, indent=2) + "\n").encode()
 
     def write(f: BinaryIO) -> None:
         f.write(data)

@@ -9,7 +9,7 @@ subclasses) mean the infrastructure failed.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -21,8 +21,9 @@ LogSink = Callable[[Sequence[str]], Awaitable[None]]
 
 class PhaseObserver(Protocol):
     """Told how long each phase of a run took (``velarun bench``). Phases: ``run set-up``,
-    ``image resolution``, ``container create``, ``container start``, ``wait``, ``log drain``,
-    ``remove``, ``teardown``. May be called from worker threads."""
+    ``image resolution``, ``workspace`` (a copied one), ``container create``, ``container
+    start``, ``wait``, ``log drain``, ``remove``, ``teardown``. May be called from worker
+    threads."""
 
     def phase(self, name: str, seconds: float) -> None: ...
 
@@ -87,6 +88,17 @@ class ContainerSpec:
         return f"{self.stage}/{self.name}" if self.stage is not None else self.name
 
 
+@dataclass(frozen=True, slots=True)
+class WorkspaceSource:
+    """Where ``/vela/src`` comes from: a host directory bind-mounted (``host_path``, the live
+    workspace), or a tar stream (members under ``src/``, in chunks, read once) that ``archive``
+    gives, unpacked into the run's volume before the first step (copy and commit
+    workspaces). Reading the stream may raise :class:`EngineError`."""
+
+    host_path: str = ""
+    archive: Callable[[], Iterable[bytes]] | None = None
+
+
 class Handle(Protocol):
     spec: ContainerSpec
 
@@ -97,6 +109,9 @@ class Runtime(Protocol):
     - ``setup`` once before any container; ``teardown`` once after, also when ``setup`` failed.
     - ``prepare_images`` resolves pull policies for every spec up front (``on_start`` images
       are pulled by ``start``); it raises :class:`ImageUnavailableError` naming the step and image.
+    - ``load_workspace``, when called, comes after ``setup`` and ``prepare_images`` and before
+      any ``start``: the workspace every container sees at ``/vela/src``; ``image`` is one the
+      run has already resolved, for a helper container that is created, never started.
     - ``start`` may be called concurrently; ``logs`` streams lines until the container ends;
       ``wait`` returns the exit code; ``kill`` and ``remove`` are idempotent and safe after a
       failed or never-completed ``start``.
@@ -107,6 +122,8 @@ class Runtime(Protocol):
     async def setup(self) -> None: ...
 
     async def prepare_images(self, specs: list[ContainerSpec]) -> None: ...
+
+    async def load_workspace(self, source: WorkspaceSource, image: str) -> None: ...
 
     async def start(self, spec: ContainerSpec) -> Handle: ...
 

@@ -37,17 +37,19 @@ from velarun.runtime import (
     ImageUnavailableError,
     LogSink,
     PhaseObserver,
+    WorkspaceSource,
 )
 from velarun.runtime.docker_clean import STUCK_HINT, remove_labelled
 from velarun.runtime.docker_errors import ENGINE, Call, Op, connect, engine_errors
 from velarun.runtime.docker_labels import (
     container_name,
     create_kwargs,
+    helper_kwargs,
     labels,
     owner_token,
 )
 from velarun.runtime.docker_logs import LineHandoff, read_attached
-from velarun.runtime.layout import MASKED_OUTPUTS_FILE, OUTPUTS_FILE
+from velarun.runtime.layout import MASKED_OUTPUTS_FILE, OUTPUTS_FILE, VELA
 
 T = TypeVar("T")
 
@@ -114,7 +116,8 @@ class DockerRuntime:
     """The :class:`velarun.runtime.Runtime` protocol on the Docker Engine."""
 
     def __init__(self, workspace: Path, run_id: str, observer: PhaseObserver | None = None) -> None:
-        self.workspace = workspace.resolve()
+        self.workspace: Path | None = workspace.resolve()
+        """Bind-mounted at /vela/src; None once a workspace was copied into the volume."""
         self.run_id = run_id
         self.owner = owner_token()
         self.network = f"velarun-{run_id}-network"
@@ -223,6 +226,35 @@ class DockerRuntime:
                 tg.start_soon(self._call, self._resolve, image, policy, who)
         self._clock.since("image resolution", started)
 
+    async def load_workspace(self, source: WorkspaceSource, image: str) -> None:
+        """Live: mount ``host_path``. Copy, commit: unpack the archive into the run's volume
+        through a helper container that is created (on an image the run already has) but never
+        started, then removed."""
+        if source.archive is None:
+            self.workspace = Path(source.host_path).resolve()
+            return
+        stream = source.archive
+        started = self._clock.now()
+        name = f"velarun-{self.run_id}-workspace"
+        call = Call(Op.CREATE, "the workspace helper", image)
+
+        def create() -> Any:
+            self._resolve(image, "not_present", "the workspace helper")
+            with self._creating(), engine_errors(call):
+                return self.client.containers.create(
+                    **helper_kwargs(image, name, self.run_id, self.volume, self.owner)
+                )
+
+        helper = await self._call(create)
+        try:
+            # The stream is sent as it is written (chunked): making and sending overlap.
+            await self._call(lambda: helper.put_archive(VELA, stream()), call=Call(Op.ENGINE, name))
+        finally:
+            with anyio.CancelScope(shield=True):
+                await self._call(_remove_container, helper)
+        self.workspace = None
+        self._clock.since("workspace", started)
+
     async def start(self, spec: ContainerSpec) -> DockerHandle:
         assert self._outputs is not None, "start before setup"
         self._serial += 1
@@ -234,7 +266,7 @@ class DockerRuntime:
             name=name,
             volume=self.volume,
             network=self.network,
-            workspace=str(self.workspace),
+            workspace=str(self.workspace) if self.workspace is not None else None,
             outputs_dir=str(self._outputs),
             owner=self.owner,
         )

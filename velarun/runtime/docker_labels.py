@@ -57,16 +57,16 @@ def create_kwargs(
     name: str,
     volume: str,
     network: str,
-    workspace: str,
+    workspace: str | None,
     outputs_dir: str,
     owner: str = "",
 ) -> dict[str, Any]:
-    """The SDK ``containers.create`` keyword arguments for a spec (pure, unit-tested)."""
-    mounts = [
-        docker.types.Mount(VELA, volume, type="volume"),
-        docker.types.Mount(WORKSPACE, workspace, type="bind"),
-        docker.types.Mount(OUTPUTS_DIR, outputs_dir, type="bind"),
-    ]
+    """The SDK ``containers.create`` keyword arguments for a spec (pure, unit-tested).
+    ``workspace`` None: ``/vela/src`` is in the run's volume (copy and commit workspaces)."""
+    mounts = [docker.types.Mount(VELA, volume, type="volume")]
+    if workspace is not None:
+        mounts.append(docker.types.Mount(WORKSPACE, workspace, type="bind"))
+    mounts.append(docker.types.Mount(OUTPUTS_DIR, outputs_dir, type="bind"))
     for m in spec.mounts:
         mounts.append(
             docker.types.Mount(m.destination, m.source, type="bind", read_only=m.read_only)
@@ -96,6 +96,22 @@ def create_kwargs(
             docker.types.Ulimit(name=u.name, soft=u.soft, hard=u.hard) for u in spec.ulimits
         ]
     return kwargs
+
+
+def helper_kwargs(image: str, name: str, run_id: str, volume: str, owner: str) -> dict[str, Any]:
+    """The container that fills the workspace: the run's volume at ``/vela``, created and
+    never started (``put_archive`` works on a created container), so its command never runs
+    and any image will do."""
+    return {
+        "image": image,
+        "name": name,
+        "labels": {**labels(run_id, owner=owner), "io.velarun.kind": "workspace"},
+        "mounts": [docker.types.Mount(VELA, volume, type="volume")],
+        "entrypoint": ["/velarun-workspace-helper-never-started"],
+        "command": [],
+        "network_disabled": True,
+        "detach": True,
+    }
 
 
 def _start_time(pid: int) -> str | None:

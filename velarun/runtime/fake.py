@@ -8,6 +8,8 @@ scheduler breaks the protocol (wait before start, start after teardown, double s
 
 from __future__ import annotations
 
+import io
+import tarfile
 from dataclasses import dataclass, field
 
 import anyio
@@ -18,6 +20,7 @@ from velarun.runtime import (
     EngineError,
     EngineUnavailableError,
     LogSink,
+    WorkspaceSource,
 )
 
 
@@ -62,6 +65,10 @@ class FakeRuntime:
         self.outputs: dict[str, str] = {}
         self.masked_outputs: dict[str, str] = {}
         self.env_seen: dict[str, dict[str, str]] = {}
+        self.workspace: str = ""
+        """The host directory mounted at /vela/src (live), when one was given."""
+        self.workspace_files: list[str] = []
+        """What would have been copied into the run's volume (copy, commit): member names."""
         self._setup = False
         self._torn_down = False
 
@@ -86,6 +93,16 @@ class FakeRuntime:
         self._event("prepare_images", ",".join(s.label for s in specs))
         if self.image_error is not None:
             raise EngineError(self.image_error)
+
+    async def load_workspace(self, source: WorkspaceSource, image: str) -> None:
+        assert self._setup and not self._torn_down and not self.handles, "workspace too late"
+        if source.archive is None:
+            self.workspace = source.host_path
+            self._event("workspace", f"mount {source.host_path}")
+            return
+        with tarfile.open(fileobj=io.BytesIO(b"".join(source.archive()))) as tar:
+            self.workspace_files = tar.getnames()
+        self._event("workspace", f"copy {len(self.workspace_files)} entries with {image}")
 
     async def start(self, spec: ContainerSpec) -> FakeHandle:
         assert self._setup and not self._torn_down, "start outside setup..teardown"

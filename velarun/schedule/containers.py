@@ -17,7 +17,7 @@ from velarun.compile import glob
 from velarun.compile.plan import Plan, PlannedService, PlannedStep
 from velarun.compile.script import COMMAND, ENTRYPOINT, script_env
 from velarun.load.model import Ulimit, Volume
-from velarun.runtime import ContainerSpec, Mount
+from velarun.runtime import ContainerSpec, Mount, WorkspaceSource
 from velarun.runtime import Ulimit as RuntimeUlimit
 from velarun.runtime.layout import OUTPUTS_ENV, WORKSPACE
 
@@ -31,6 +31,8 @@ class RunOptions:
     privileged_images: tuple[str, ...] = ()
     secret_env: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     """Per step label: the secret variables it receives at start."""
+    workspace: WorkspaceSource | None = None
+    """What ``/vela/src`` is (``--workspace``); None: the runtime's own default."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +126,15 @@ def service_spec(service: PlannedService, options: RunOptions) -> ContainerSpec:
         mounts=options.volumes,
         detach=True,
     )
+
+
+def helper_image(specs: Sequence[ContainerSpec]) -> str | None:
+    """An image the run resolves before any step (pulled up front, not ``on_start``), else
+    the first one: for the helper container that fills the workspace."""
+    for spec in specs:
+        if spec.pull != "on_start":
+            return spec.image
+    return specs[0].image if specs else None
 
 
 def image_specs(plan: Plan) -> list[ContainerSpec]:

@@ -26,6 +26,7 @@ from velarun.runtime import ContainerGoneError, ContainerSpec, EngineError, Hand
 from velarun.schedule.containers import (
     RunOptions,
     StepContext,
+    helper_image,
     image_specs,
     service_spec,
     step_spec,
@@ -291,9 +292,13 @@ async def _execute(run: _Run) -> None:
         with anyio.CancelScope(shield=True), anyio.move_on_after(CLEANUP_SECONDS):
             await runtime.setup()
 
+    specs = image_specs(run.plan)
     async with anyio.create_task_group() as tg:  # the network and volume while images resolve
         tg.start_soon(setup)
-        tg.start_soon(runtime.prepare_images, image_specs(run.plan))
+        tg.start_soon(runtime.prepare_images, specs)
+    image = helper_image(specs)
+    if run.options.workspace is not None and image is not None:
+        await runtime.load_workspace(run.options.workspace, image)
     async with anyio.create_task_group() as background:
         run.bg = background
         try:

@@ -147,7 +147,8 @@ def run_exec(case: Case, tmp: Path, *extra: str) -> tuple[int, str, str]:
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
-def test_exec_transcripts(case: Case, tmp_path: Path, golden) -> None:  # type: ignore[no-untyped-def]
+def test_exec_transcripts(case: Case, tmp_path: Path, golden, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(tmp_path)  # the live workspace is the current directory (--no-git)
     report, junit = tmp_path / "report.json", tmp_path / "junit.xml"
     code, out, err = run_exec(case, tmp_path, "--report", str(report), "--junit", str(junit))
     golden(f"exec/{case.name}.exit", f"{code}\n")

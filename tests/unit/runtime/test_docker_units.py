@@ -15,10 +15,17 @@ import requests.exceptions
 import urllib3.exceptions
 
 from tests.unit.helpers import spec
+from velarun import __version__
 from velarun.dotenv import parse_dotenv
 from velarun.runtime import EngineError, Mount, Ulimit, docker_clean
 from velarun.runtime.docker import DockerHandle, DockerRuntime
-from velarun.runtime.docker_labels import container_name, create_kwargs, owner_token, still_running
+from velarun.runtime.docker_labels import (
+    container_name,
+    create_kwargs,
+    helper_kwargs,
+    owner_token,
+    still_running,
+)
 from velarun.runtime.docker_logs import FrameSplitter, LineAssembler, LineHandoff
 
 
@@ -70,6 +77,34 @@ def test_create_kwargs() -> None:
         spec(), run_id="r1", name="n", volume="v", network="net", workspace="/ws", outputs_dir="/o"
     )
     assert "entrypoint" not in plain and "command" not in plain and "user" not in plain
+
+
+def test_a_copied_workspace_is_in_the_volume_not_bind_mounted() -> None:
+    kw = create_kwargs(
+        spec(), run_id="r1", name="n", volume="v", network="net", workspace=None, outputs_dir="/o"
+    )
+    assert kw["mounts"] == [
+        docker.types.Mount("/vela", "v", type="volume"),
+        docker.types.Mount("/vela/outputs", "/o", type="bind"),
+    ]
+
+
+def test_the_workspace_helper_is_labelled_and_mounts_only_the_volume() -> None:
+    assert helper_kwargs("img", "velarun-r1-workspace", "r1", "v", "host:1:2") == {
+        "image": "img",
+        "name": "velarun-r1-workspace",
+        "labels": {
+            "io.velarun.run-id": "r1",
+            "io.velarun.version": __version__,
+            "io.velarun.owner": "host:1:2",
+            "io.velarun.kind": "workspace",
+        },
+        "mounts": [docker.types.Mount("/vela", "v", type="volume")],
+        "entrypoint": ["/velarun-workspace-helper-never-started"],
+        "command": [],
+        "network_disabled": True,
+        "detach": True,
+    }
 
 
 @pytest.mark.parametrize(
