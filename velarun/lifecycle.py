@@ -311,7 +311,9 @@ def _reporter(output: str, gone: OutputGone) -> RunReporter:
 def _workspace(request: ExecRequest, prepared: Prepared) -> Workspace:
     """The workspace chosen with ``--workspace``, at the repository root (raises
     WorkspaceError, exit 2, before anything is created)."""
-    use_git = request.prepare.rules.use_git
+    # A server build's commit is looked up in the local repository whatever --no-git says
+    # (that flag is about rule data, which the build gives).
+    use_git = request.prepare.rules.use_git or prepared.ci is not None
     root = workspace_root(Path(prepared.loaded.path), Path.cwd(), use_git)
     choice = request.workspace
     if choice is None and prepared.ci is not None:

@@ -169,8 +169,15 @@ def test_a_failure_reproduced(vela: FakeVela, tmp_path: Path) -> None:
         str(report),
         behaviours={"test/unit": FakeStep(exit_code=2, logs=("FAIL",))},
     )
-    assert code == 1
+    assert code == 1, err
     assert err.endswith(VERDICT_REPRODUCED)
+    # with no --workspace, the build's commit is checked out, as CI cloned it
+    commit = git(Path.cwd(), "rev-parse", "HEAD").strip()
+    assert json.loads(report.read_text())["workspace"] == {
+        "mode": "commit",
+        "commit": commit,
+        "dirty": False,
+    }
     assert json.loads(report.read_text())["ci_build"] == {
         "build": "octo/app#42",
         "status": "failure",
