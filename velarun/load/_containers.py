@@ -103,7 +103,7 @@ def step(r: Reader, node: YNode, stage: str | None) -> Step | None:
         tf = r.fields(tmap, f"the template of {where}", ("name", "vars"))
         template = StepTemplate(
             name=r.as_str(tf["name"][1], "`template.name`") if "name" in tf else "",
-            vars=r.as_any(tf["vars"][1], "`template.vars`") if "vars" in tf else {},
+            vars=r.as_vars(tf["vars"][1], "`template.vars`") if "vars" in tf else {},
         )
     parameters: dict[str, Any] = {}
     if "parameters" in f and (pmap := r.as_map(f["parameters"][1], f"`parameters` of {where}")):

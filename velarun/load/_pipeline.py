@@ -237,6 +237,6 @@ def _template(r: Reader, node: YNode, _index: int) -> Template | None:
         source=text("source"),
         format=text("format") or "go",
         type=text("type"),
-        vars=r.as_any(f["vars"][1], "template `vars`") if "vars" in f else {},
+        vars=r.as_vars(f["vars"][1], "template `vars`") if "vars" in f else {},
         pos=m.pos,
     )

@@ -178,6 +178,18 @@ class Reader:
             return [self.as_any(item, what, depth + 1) for item in node.items]
         return {k.value: self.as_any(v, what, depth + 1) for k, v in node.items}
 
+    def as_vars(self, node: YNode, what: str) -> dict[str, Any]:
+        """A template's ``vars``: a mapping (Vela's ``map[string]any``); empty when not set."""
+        if isinstance(node, YScalar) and node.is_null:
+            return {}
+        value = self.as_any(node, what)
+        if isinstance(value, dict):
+            return value
+        self.err(
+            node.pos, f"{what} must be a mapping, got {kind(node)}", "write `vars: {KEY: VALUE}`"
+        )
+        return {}
+
     def as_int(self, node: YNode, what: str) -> int:
         if isinstance(node, YScalar):
             value = resolve_scalar(node) if node.plain else node.value

@@ -207,6 +207,11 @@ CASES: list[tuple[str, str | bytes, str]] = [
         "0 errors, 0 warnings",
     ),
     (
+        "template-vars-not-a-mapping",
+        'version: "1"\ntemplates:\n  - {name: t, source: t.yml, type: file, vars: oops}\nsteps:\n  - name: a\n    template: {name: t, vars: [1]}\n',
+        "p.yml:3:48: error: template `vars` must be a mapping, got `oops`\n  hint: write `vars: {KEY: VALUE}`\np.yml:6:31: error: `template.vars` must be a mapping, got a list\n  hint: write `vars: {KEY: VALUE}`\n2 errors, 0 warnings",
+    ),
+    (
         "services",
         'version: "1"\nservices:\n  - name: db\n  - image: redis\n    commands: [redis-server]\nsteps:\n  - {name: a, image: alpine, commands: [ls]}\n',
         "p.yml:3:5: error: service `db` has no `image`\n  hint: add `image: <name:tag>`\np.yml:4:5: error: a service has no `name`\n  hint: add `name: <name>`\np.yml:5:5: warning: unknown key `commands` in a service\n  hint: services take no `commands`; set `entrypoint` to run something else (Vela ignores unknown keys)\n2 errors, 1 warning",
