@@ -24,7 +24,7 @@ from velarun.compile.inline import load_pipeline
 from velarun.compile.plan import Plan
 from velarun.compile.render import hazards
 from velarun.compile.ruledata import RuleData, build_ruledata
-from velarun.compile.select import select
+from velarun.compile.select import select, skip_warnings
 from velarun.compile.templating import Expansion, expand_pipeline
 from velarun.diagnostics import Diagnostic, render_all
 from velarun.errors import ExitCode, UsageError, VelarunError
@@ -78,6 +78,8 @@ class Prepared:
     expansion: Expansion
     ci: Reproduced | None = None
     """The server build given with ``--build``."""
+    warnings: tuple[str, ...] = ()
+    """The rule data's warnings, then the selection's (a ``--skip-step`` with nothing to skip)."""
 
 
 def prepare(request: PrepareRequest) -> Prepared:
@@ -116,7 +118,8 @@ def prepare(request: PrepareRequest) -> Prepared:
     chosen = select(
         result.plan, skip_steps=request.skip_steps, stages=request.stages, steps=request.steps
     )
-    return Prepared(loaded, result, chosen, resolved, host, expansion, ci)
+    warnings = resolved.warnings + skip_warnings(result.plan, request.skip_steps)
+    return Prepared(loaded, result, chosen, resolved, host, expansion, ci, warnings)
 
 
 def load_and_expand(
@@ -329,7 +332,7 @@ def _announce(prepared: Prepared, reporter: RunReporter) -> None:
     anything runs (Vela stays silent about it)."""
     for datum, value, source in prepared.ruledata.rows():
         reporter.notice("rule_data", datum=datum, value=value, source=source)
-    for warning in prepared.ruledata.warnings:
+    for warning in prepared.warnings:
         reporter.notice("warning", message=warning)
     plan = prepared.plan
     reporter.plan_ready(plan.to_json())

@@ -198,8 +198,20 @@ def _not_started(name: str) -> dict[str, object]:
                 "services": [],
             },
         ),
+        (
+            STEPS,
+            ["--skip-step", "a"],
+            {
+                "status": "error",
+                "exit_code": 2,
+                "error": "no steps left to run after removing skipped steps",
+                "hint": "--skip-step `a` removed every step",
+                "steps": [],
+                "services": [],
+            },
+        ),
     ],
-    ids=["invalid-pipeline", "selection", "bad-flag", "missing-secret"],
+    ids=["invalid-pipeline", "selection", "bad-flag", "missing-secret", "skip-everything"],
 )
 def test_a_run_refused_before_it_starts_still_writes_its_report(
     tmp_path: Path, source: str, args: list[str], expected: dict[str, object]

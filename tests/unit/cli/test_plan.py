@@ -308,6 +308,15 @@ PRUNED = (
     "  - {name: a, image: alpine, commands: [ls], ruleset: {branch: release}}\n"
 )
 
+RULED = (
+    'version: "1"\nstages:\n'
+    "  build:\n    steps:\n      - {name: compile, image: alpine, commands: [ls]}\n"
+    "      - {name: deploy, image: alpine, commands: [ls], ruleset: {branch: release}}\n"
+    "  test:\n    needs: [build]\n    steps:\n      - {name: unit, image: alpine, commands: [ls]}\n"
+    "  release:\n    steps:\n"
+    "      - {name: publish, image: alpine, commands: [ls], ruleset: {branch: release}}\n"
+)
+
 
 @pytest.mark.parametrize(
     ("source", "args", "message"),
@@ -329,14 +338,64 @@ PRUNED = (
         ),
         (
             PRUNED,
-            ["--skip-step", "a"],
-            "error: no step `a` in the plan\n  hint: steps: none survived\n",
+            ["--skip-step", "b"],
+            "error: no step `b` in the plan\n  hint: steps: none survived\n",
+        ),
+        (
+            RULED,
+            ["--step", "deploy"],
+            "error: --step `deploy`: the step exists but its rules pruned it: branch `main` does"
+            " not match `release`\n"
+            "  hint: run `velarun plan --explain deploy` to see the rule data it was matched"
+            " against\n",
+        ),
+        (
+            RULED,
+            ["--stage", "release"],
+            "error: --stage `release`: the stage exists but its rules pruned it: every step was"
+            " pruned (publish: branch `main` does not match `release`)\n"
+            "  hint: run `velarun plan --explain release` to see why\n",
+        ),
+        (
+            RULED,
+            ["--stage", "compile"],
+            "error: no stage `compile` in the plan\n  hint: `compile` is a step: use --step compile\n",
+        ),
+        (
+            RULED,
+            ["--stage", "publish"],
+            "error: no stage `publish` in the plan\n  hint: `publish` is a step: use --step publish\n",
+        ),
+        (
+            RULED,
+            ["--step", "test"],
+            "error: no step `test` in the plan\n  hint: `test` is a stage: use --stage test\n",
+        ),
+        (
+            RULED,
+            ["--skip-step", "compile", "--skip-step", "unit"],
+            "error: no steps left to run after removing skipped steps\n"
+            "  hint: --skip-step `compile`, `unit` removed every step\n",
         ),
     ],
 )
 def test_selection_errors(tmp_path: Path, source: str, args: list[str], message: str) -> None:
     code, out, err = plan_file(tmp_path, source, "--no-git", *args)
     assert (code, out, err) == (2, "", message)
+
+
+@pytest.mark.parametrize("name", ["deploy", "build/deploy"])
+def test_skipping_a_step_its_rules_pruned_warns_and_goes_on(tmp_path: Path, name: str) -> None:
+    code, out, err = plan_file(tmp_path, RULED, "--no-git", "--skip-step", name, "--format", "json")
+    assert (code, err.split("rule data:")[0]) == (
+        0,
+        f"warning: --skip-step `{name}`: the step exists but its rules pruned it (branch `main`"
+        " does not match `release`): nothing to skip\n",
+    )
+    assert [s["name"] for st in json.loads(out)["stages"] for s in st["steps"]] == [
+        "compile",
+        "unit",
+    ]
 
 
 RENDER_INLINE = 'version: "1"\nmetadata:\n  render_inline: true\n'
