@@ -181,7 +181,11 @@ steps:
     )
     assert "hint: pull or build it first" in proc.stderr
     rep = report(workspace)
-    assert rep["status"] == "error" and rep["steps"][0]["status"] == "skipped"
+    assert (rep["status"], rep["exit_code"], rep["steps"][0]["status"]) == ("error", 3, "error")
+    assert rep["steps"][0]["reason"] == (
+        "step `build`: image `velarun-test/does-not-exist:1` is not present locally and its"
+        " pull policy is `never`"
+    )
     assert "started" not in proc.stdout
 
 
@@ -217,7 +221,7 @@ steps:
     )
     rep = report(workspace)
     assert rep["status"] == "error"
-    assert step_statuses(rep) == {"first": "skipped", "build": "skipped"}
+    assert step_statuses(rep) == {"first": "skipped", "build": "error"}
     assert "[step: first]" not in proc.stdout
 
 

@@ -207,6 +207,7 @@ class DockerRuntime:
             raise ImageUnavailableError(
                 f"{who}: image `{image}` is not present locally and its pull policy is `{policy}`",
                 f"pull or build it first (`docker pull {image}`), or set `pull: not_present`",
+                image=image,
             )
 
     async def prepare_images(self, specs: list[ContainerSpec]) -> None:

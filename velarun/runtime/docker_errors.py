@@ -91,6 +91,7 @@ def _pull_failed(exc: BaseException, call: Call) -> EngineError:
         f"{call.who}: pulling image `{call.image}` failed: {explain(exc)}",
         "check the image name and tag, your network, or `docker login` for a private"
         " registry; or build it locally and set `pull: not_present`",
+        image=call.image or "",
     )
 
 
@@ -126,6 +127,7 @@ def _api_error(exc: BaseException, call: Call) -> EngineError:
         return ImageUnavailableError(  # the engine cannot even parse the name
             f"{call.who}: `{call.image}` is not a valid image name: {explain(exc)}",
             "write `name[:tag]` or `name@sha256:...`, the repository in lowercase",
+            image=call.image or "",
         )
     return _docker_error(exc, call)
 
@@ -144,6 +146,7 @@ def _image_not_found(exc: BaseException, call: Call) -> EngineError:
         return ImageUnavailableError(
             f"{call.who}: image `{call.image}` not found: {explain(exc)}",
             "check the image name, or set a pull policy that fetches it",
+            image=call.image or "",
         )
     return _not_found(exc, call)
 

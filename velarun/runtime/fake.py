@@ -17,6 +17,7 @@ from velarun.runtime import (
     ContainerSpec,
     EngineError,
     EngineUnavailableError,
+    ImageUnavailableError,
     LogSink,
 )
 
@@ -50,11 +51,14 @@ class FakeRuntime:
         behaviours: dict[str, FakeStep] | None = None,
         *,
         image_error: str | None = None,
+        missing_image: str | None = None,
         connect_error: str | None = None,
         run_id: str = "fake",
     ) -> None:
         self.behaviours = behaviours or {}
         self.image_error = image_error
+        self.missing_image = missing_image
+        """An image that cannot be had: ``prepare_images`` fails on its first user."""
         self.connect_error = connect_error
         self.run_id = run_id
         self.events: list[tuple[str, str]] = []
@@ -86,6 +90,14 @@ class FakeRuntime:
         self._event("prepare_images", ",".join(s.label for s in specs))
         if self.image_error is not None:
             raise EngineError(self.image_error)
+        for spec in specs:
+            if spec.image == self.missing_image:
+                raise ImageUnavailableError(
+                    f"step `{spec.label}`: image `{spec.image}` is not present locally and its"
+                    f" pull policy is `{spec.pull}`",
+                    "pull or build it first",
+                    image=spec.image,
+                )
 
     async def start(self, spec: ContainerSpec) -> FakeHandle:
         assert self._setup and not self._torn_down, "start outside setup..teardown"

@@ -22,7 +22,14 @@ import anyio
 import anyio.abc
 
 from velarun.compile.plan import Plan, PlannedStage, PlannedStep
-from velarun.runtime import ContainerGoneError, ContainerSpec, EngineError, Handle, Runtime
+from velarun.runtime import (
+    ContainerGoneError,
+    ContainerSpec,
+    EngineError,
+    Handle,
+    ImageUnavailableError,
+    Runtime,
+)
 from velarun.schedule.containers import (
     RunOptions,
     StepContext,
@@ -58,6 +65,8 @@ class _Run:
     error: str = ""
     hint: str = ""
     canceled: bool = False
+    image_error: ImageUnavailableError | None = None
+    """The image that could not be had before the first step: its first user errs."""
     outcomes: dict[tuple[str | None, str], StepOutcome] = field(default_factory=dict)
     stage_times: dict[str, tuple[datetime | None, datetime | None]] = field(default_factory=dict)
     handles: list[Handle] = field(default_factory=list)
@@ -291,9 +300,16 @@ async def _execute(run: _Run) -> None:
         with anyio.CancelScope(shield=True), anyio.move_on_after(CLEANUP_SECONDS):
             await runtime.setup()
 
+    async def images() -> None:
+        try:
+            await runtime.prepare_images(image_specs(run.plan))
+        except* ImageUnavailableError as group:
+            run.image_error = _first_image_error(group)
+            raise
+
     async with anyio.create_task_group() as tg:  # the network and volume while images resolve
         tg.start_soon(setup)
-        tg.start_soon(runtime.prepare_images, image_specs(run.plan))
+        tg.start_soon(images)
     async with anyio.create_task_group() as background:
         run.bg = background
         try:
@@ -347,8 +363,29 @@ def _build_status(run: _Run) -> BuildStatus:
     return BuildStatus.SUCCESS
 
 
+def _image_failed(run: _Run) -> tuple[StepOutcome, ...]:
+    """The service or step whose image could not be had (the first to use it, in the order
+    images are resolved): ``error``, as the server records it. Its step is recorded; a
+    service's outcome is returned."""
+    exc = run.image_error
+    if exc is None or not exc.image:
+        return ()
+    for svc in run.plan.services:
+        if svc.image == exc.image:
+            return (
+                StepOutcome(svc.name, None, StepStatus.ERROR, None, exc.message, kind="service"),
+            )
+    for step in run.plan.all_steps():
+        if step.image == exc.image and (step.stage, step.name) not in run.outcomes:
+            error = StepOutcome(step.name, step.stage, StepStatus.ERROR, None, exc.message)
+            run.outcomes[(step.stage, step.name)] = error
+            break
+    return ()
+
+
 def _outcome(run: _Run, started: datetime) -> RunOutcome:
-    services = tuple(o for o in run.stopped if o.kind == "service")
+    failed = _image_failed(run)
+    services = failed + tuple(o for o in run.stopped if o.kind == "service")
     run.outcomes.update({(o.stage, o.name): o for o in run.stopped if o.kind == "step"})
     unreached = "the build stopped on an error" if run.error else "not reached"
     if run.canceled:
@@ -377,6 +414,17 @@ def _outcome(run: _Run, started: datetime) -> RunOutcome:
         run.hint,
         tuple(run.masked),
     )
+
+
+def _first_image_error(
+    group: BaseExceptionGroup[ImageUnavailableError],
+) -> ImageUnavailableError | None:
+    for exc in group.exceptions:
+        if isinstance(exc, ImageUnavailableError):
+            return exc
+        if isinstance(exc, BaseExceptionGroup):
+            return _first_image_error(exc)
+    return None
 
 
 def _first_failure(group: BaseExceptionGroup[BaseException]) -> EngineError | None:

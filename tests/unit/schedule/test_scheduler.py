@@ -292,6 +292,51 @@ def test_image_error_stops_before_any_container() -> None:
     assert outcome.stages[0].steps[0].reason == "the build stopped on an error"
 
 
+MISSING_IMAGE = """version: "1"
+services:
+  - {name: db, image: db-img}
+stages:
+  build:
+    steps:
+      - {name: compile, image: img, commands: [make]}
+  test:
+    needs: [build]
+    steps:
+      - {name: unit, image: gone, pull: never, commands: [make test]}
+      - {name: again, image: gone, pull: never, commands: [make test]}
+"""
+
+
+def test_a_step_whose_image_cannot_be_had_errs_and_the_build_errs() -> None:
+    # The server records the step whose image is missing or failed to pull as `error`, and
+    # the build as `error` (exit 3); nothing else starts.
+    fake = FakeRuntime(missing_image="gone")
+    outcome = run(compile_text(MISSING_IMAGE), fake)
+    assert (outcome.status.value, outcome.exit_code, fake.started()) == ("error", 3, [])
+    message = "step `test/unit`: image `gone` is not present locally and its pull policy is `never`"
+    assert [(s.label, s.status.value, s.reason) for s in outcome.all_steps()] == [
+        ("build/compile", "skipped", "the build stopped on an error"),
+        ("test/unit", "error", message),
+        ("test/again", "skipped", "the build stopped on an error"),
+    ]
+    assert [st.status.value for st in outcome.stages] == ["skipped", "error"]
+    assert outcome.services == ()
+
+
+def test_a_service_whose_image_cannot_be_had_errs() -> None:
+    fake = FakeRuntime(missing_image="db-img")
+    outcome = run(compile_text(MISSING_IMAGE), fake)
+    assert [(s.name, s.kind, s.status.value, s.reason) for s in outcome.services] == [
+        (
+            "db",
+            "service",
+            "error",
+            "step `db`: image `db-img` is not present locally and its pull policy is `not_present`",
+        )
+    ]
+    assert (outcome.status.value, set(statuses(outcome).values())) == ("error", {"skipped"})
+
+
 def test_cancel_kills_running_steps_cleans_up_and_reports_canceled() -> None:
     fake = FakeRuntime({"build/compile": FakeStep(delay=10), "lint/vet": FakeStep(delay=10)})
     outcome = run(compile_text(STAGES), fake, cancel_after=0.1)
