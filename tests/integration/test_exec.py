@@ -166,6 +166,31 @@ steps:
     assert step_statuses(rep) == {"side": "success", "fetch": "success", "use": "success"}
 
 
+def test_a_service_and_a_detached_step_that_exit_on_their_own(workspace: Path) -> None:
+    pipeline = f"""version: "1"
+services:
+  - {{name: db, image: {IMG}, pull: never, entrypoint: ["sh", "-c", "sleep 0.2; exit 3"]}}
+steps:
+  - {{name: side, image: {IMG}, pull: never, detach: true, commands: ["echo side done"]}}
+  - {{name: main, image: {IMG}, pull: never, commands: ["sleep 2", "echo main done"]}}
+"""
+    proc = velarun(workspace, pipeline)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    notices = re.findall(
+        r"velarun: (.* exited on its own with code \d+) after \d+\.\ds", proc.stderr
+    )
+    assert sorted(notices) == [
+        "detached step side exited on its own with code 0",
+        "service db exited on its own with code 3",
+    ]
+    rep = report(workspace)
+    db = rep["services"][0]
+    assert (db["name"], db["status"], db["exit_code"]) == ("db", "failure", 3)
+    assert re.fullmatch(r"service: exited on its own with code 3 after \d+\.\ds", db["reason"])
+    assert step_statuses(rep) == {"side": "success", "main": "success"}
+    assert rep["steps"][0]["exit_code"] == 0
+
+
 def test_missing_image_under_pull_never_stops_before_any_step(workspace: Path) -> None:
     pipeline = """version: "1"
 steps:

@@ -33,6 +33,8 @@ class FakeStep:
     """The container vanishes while the step runs (removed from outside)."""
     outputs: tuple[tuple[str, str], ...] = ()
     masked_outputs: tuple[tuple[str, str], ...] = ()
+    exits: bool = False
+    """A service or detached step that ends on its own after ``delay``, with ``exit_code``."""
 
 
 @dataclass(eq=False)
@@ -114,7 +116,14 @@ class FakeRuntime:
         assert isinstance(handle, FakeHandle) and handle in self.handles
         for line in handle.behaviour.logs:
             await sink([line])
-        await handle.done.wait() if handle.spec.detach else None
+        if handle.spec.detach and handle.behaviour.exits:
+            with anyio.move_on_after(handle.behaviour.delay):
+                await handle.done.wait()
+            if handle.exit_code is None:
+                handle.exit_code = handle.behaviour.exit_code
+                handle.done.set()
+        elif handle.spec.detach:
+            await handle.done.wait()
 
     async def wait(self, handle: object) -> int:
         assert isinstance(handle, FakeHandle) and handle in self.handles, "wait before start"

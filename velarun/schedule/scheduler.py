@@ -71,6 +71,10 @@ class _Run:
     stage_times: dict[str, tuple[datetime | None, datetime | None]] = field(default_factory=dict)
     handles: list[Handle] = field(default_factory=list)
     background: list[tuple[Handle, StepOutcome]] = field(default_factory=list)
+    exited: dict[int, tuple[int, datetime]] = field(default_factory=dict)
+    """Services and detached steps that ended on their own (by ``id`` of the handle)."""
+    stopping: bool = False
+    """The end of the build: services and detached steps are being stopped."""
     stopped: list[StepOutcome] = field(default_factory=list)
     masked: dict[str, None] = field(default_factory=dict)
     bg: anyio.abc.TaskGroup | None = None
@@ -234,7 +238,8 @@ async def _run_stage(run: _Run, stage: PlannedStage, done: Mapping[str, anyio.Ev
 
 
 def _start_background(run: _Run, handle: Handle, outcome: StepOutcome) -> None:
-    """Services and detached steps: streamed in the background, stopped at the end."""
+    """Services and detached steps: streamed in the background, stopped at the end. One that
+    ends on its own before is said to have, with its exit code and when."""
 
     async def stream() -> None:
         async def sink(lines: Sequence[str]) -> None:
@@ -242,10 +247,38 @@ def _start_background(run: _Run, handle: Handle, outcome: StepOutcome) -> None:
 
         with contextlib.suppress(EngineError):  # a background container's logs: best effort
             await run.runtime.logs(handle, sink)
+            if not run.stopping:
+                code = await run.runtime.wait(handle)
+                if not run.stopping:
+                    _exited_on_its_own(run, handle, outcome, code)
 
     run.background.append((handle, outcome))
     assert run.bg is not None
     run.bg.start_soon(stream)
+
+
+def _exited_on_its_own(run: _Run, handle: Handle, outcome: StepOutcome, code: int) -> None:
+    at = now()
+    run.exited[id(handle)] = (code, at)
+    what = "service" if outcome.kind == "service" else "detached step"
+    after = f"{(at - outcome.started_at).total_seconds():.1f}s" if outcome.started_at else "?"
+    run.reporter.notice(
+        "exited_on_its_own", what=what, name=outcome.label, code=str(code), after=after
+    )
+
+
+def _background_outcome(run: _Run, handle: Handle, outcome: StepOutcome) -> StepOutcome | None:
+    """A service or detached step that ended on its own, as the worker records it: its own
+    exit code, ``failure`` when not 0; the build status is left alone. None: still running."""
+    if id(handle) not in run.exited:
+        return None
+    code, at = run.exited[id(handle)]
+    what = "service" if outcome.kind == "service" else "detached step"
+    assert outcome.started_at is not None
+    after = (at - outcome.started_at).total_seconds()
+    reason = f"{what}: exited on its own with code {code} after {after:.1f}s"
+    status = StepStatus.SUCCESS if code == 0 else StepStatus.FAILURE
+    return replace(outcome, status=status, exit_code=code, reason=reason, finished_at=at)
 
 
 async def _start_services(run: _Run) -> None:
@@ -260,10 +293,17 @@ async def _start_services(run: _Run) -> None:
 
 
 async def _stop_background(run: _Run) -> None:
-    """Kill services and detached steps still running; they never change the build status."""
+    """Kill services and detached steps still running; they never change the build status
+    (the worker inspects each before removing it: one that ended on its own with a code other
+    than 0 is a ``failure``, and the build's status stays as it was)."""
+    run.stopping = True
     with anyio.move_on_after(CLEANUP_SECONDS, shield=True):
         while run.background:
             handle, outcome = run.background.pop(0)
+            ended = _background_outcome(run, handle, outcome)
+            if ended is not None:
+                run.stopped.append(ended)
+                continue
             code: int | None = None
             try:
                 await run.runtime.kill(handle)
