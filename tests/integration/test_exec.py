@@ -214,6 +214,27 @@ steps:
     assert "started" not in proc.stdout
 
 
+def test_a_mistyped_image_is_not_here_nor_to_be_had_and_the_closest_is_suggested(
+    workspace: Path,
+) -> None:
+    # No registry can be reached from the tests: the pull fails at once.
+    pipeline = """version: "1"
+steps:
+  - {name: build, image: "velarun-test/busybx:latest", commands: [echo]}
+"""
+    proc = velarun(workspace, pipeline)
+    assert proc.returncode == 3, proc.stdout + proc.stderr
+    assert (
+        "(exit 3): step `build`: image `velarun-test/busybx:latest` is not present locally and"
+        " the registry cannot be reached\n"
+        "  hint: did you mean `velarun-test/busybox:latest`? (local images); check the image"
+        " name and tag, your network, or `docker login` for a private registry\n"
+    ) in proc.stderr
+    assert "not_present" not in proc.stderr and "no such host" not in proc.stderr
+    rep = report(workspace)
+    assert (rep["status"], step_statuses(rep)) == ("error", {"build": "error"})
+
+
 def test_an_invalid_image_name_stops_before_any_step(workspace: Path) -> None:
     pipeline = """version: "1"
 steps:

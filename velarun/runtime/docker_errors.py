@@ -11,9 +11,10 @@ not an engine or transport error (velarun's own errors, bugs) passes through unt
 from __future__ import annotations
 
 import contextlib
+import difflib
 import enum
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 import docker
@@ -198,3 +199,43 @@ def connect(timeout: int = 300) -> docker.DockerClient:
             client.close()
             raise
     return client
+
+
+_UNREACHABLE = ("no such host", "dial tcp", "connection refused", "i/o timeout", "timeout")
+_NONE_THERE = ("not found", "manifest unknown", "pull access denied", "does not exist")
+
+
+def _normal(name: str) -> str:
+    """An image name as the engine stores it, for comparing: no ``docker.io/library/``, a tag."""
+    for prefix in ("docker.io/", "library/"):
+        name = name.removeprefix(prefix)
+    last = name.rsplit("/", 1)[-1]
+    return name if ":" in last or "@" in last else name + ":latest"
+
+
+def closest_images(image: str, local: Iterable[str]) -> list[str]:
+    """The local image names closest to ``image`` (difflib), best first, at most three."""
+    names = {_normal(tag): tag for tag in local if tag and "<none>" not in tag}
+    close = difflib.get_close_matches(_normal(image), list(names), n=3, cutoff=0.6)
+    return [names[n] for n in close]
+
+
+def not_anywhere(
+    exc: ImageUnavailableError, who: str, image: str, local: Iterable[str]
+) -> ImageUnavailableError:
+    """A pull under ``pull: not_present`` failed: the image is neither here nor to be had.
+    Said so, with the local images closest to the name, not the registry's raw error."""
+    text = exc.message.lower()
+    if any(word in text for word in _NONE_THERE):
+        where = "the registry has no such image"
+    elif any(word in text for word in _UNREACHABLE):
+        where = "the registry cannot be reached"
+    else:
+        where = "pulling it failed: " + exc.message.split(" failed: ", 1)[-1]
+    close = closest_images(image, local)
+    hint = "check the image name and tag, your network, or `docker login` for a private registry"
+    if close:
+        hint = "did you mean " + " or ".join(f"`{c}`" for c in close) + "? (local images); " + hint
+    return ImageUnavailableError(
+        f"{who}: image `{image}` is not present locally and {where}", hint, image=image
+    )
