@@ -235,17 +235,21 @@ steps:
     assert (rep["status"], step_statuses(rep)) == ("error", {"build": "error"})
 
 
-def test_an_invalid_image_name_stops_before_any_step(workspace: Path) -> None:
+def test_an_invalid_image_name_is_a_pipeline_error(workspace: Path) -> None:
     pipeline = """version: "1"
 steps:
   - {name: build, image: "Velarun/Upper:1", commands: [echo]}
 """
     proc = velarun(workspace, pipeline)
-    assert proc.returncode == 3, proc.stderr
-    assert "step `build`: `Velarun/Upper:1` is not a valid image name: " in proc.stderr
-    assert "repository name must be lowercase" in proc.stderr
-    assert "hint: write `name[:tag]` or `name@sha256:...`" in proc.stderr
-    assert "started" not in proc.stdout and report(workspace)["status"] == "error"
+    assert (proc.returncode, proc.stdout, proc.stderr) == (
+        2,
+        "",
+        ".vela.yml:3:26: error: step `build`: image `Velarun/Upper:1` is not a valid reference:"
+        " repository name must be lowercase\n"
+        "  hint: write `velarun/upper:1`\n1 error, 0 warnings\n",
+    )
+    rep = report(workspace)
+    assert (rep["status"], rep["exit_code"], rep["diagnostics"][0]["column"]) == ("error", 2, 26)
 
 
 def test_a_failing_pull_stops_before_any_step(workspace: Path) -> None:
