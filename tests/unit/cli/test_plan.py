@@ -89,6 +89,26 @@ def test_compile_errors_exit_2_with_positions(tmp_path: Path, body: str, expecte
     assert (code, out, err) == (2, "", expected)
 
 
+def test_an_image_substitution_makes_invalid_is_an_error_at_the_value(tmp_path: Path) -> None:
+    source = (
+        'version: "1"\nenvironment: {IMG: BusyBox, OK: alpine}\n'
+        'services:\n  - {name: db, image: "${IMG}:1"}\n'
+        'steps:\n  - {name: a, image: "${IMG}", commands: [ls]}\n'
+        '  - {name: b, image: "${OK}:3.20", commands: [ls]}\n'
+    )
+    assert plan_file(tmp_path, source, "--no-git") == (
+        2,
+        "",
+        "p.yml:4:23: error: service `db`: image `${IMG}:1` becomes `BusyBox:1`, not a valid"
+        " reference: repository name must be lowercase\n"
+        "  hint: check the variables it uses; an image is `name[:tag]` in lowercase\n"
+        "p.yml:6:22: error: step `a`: image `${IMG}` becomes `BusyBox`, not a valid reference:"
+        " repository name must be lowercase\n"
+        "  hint: check the variables it uses; an image is `name[:tag]` in lowercase\n"
+        "2 errors, 0 warnings\n",
+    )
+
+
 def test_substitution_errors_point_at_the_value_once(tmp_path: Path) -> None:
     """Each bad value at the item or value that holds it; one inherited by many containers
     (pipeline or stage environment) reported once, as that environment's."""
