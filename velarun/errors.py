@@ -28,6 +28,8 @@ class VelarunError(Exception):
     """Base of velarun's errors: a message, an optional hint, and the exit code it means."""
 
     exit_code: ExitCode = ExitCode.INTERNAL
+    recorded: bool = False
+    """Already written to the run report (``exec --report``): the command line only prints it."""
 
     def __init__(self, message: str, hint: str | None = None) -> None:
         super().__init__(message)

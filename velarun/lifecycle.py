@@ -24,7 +24,7 @@ from velarun.compile.inline import load_pipeline
 from velarun.compile.plan import Plan
 from velarun.compile.render import hazards
 from velarun.compile.ruledata import RuleData, build_ruledata
-from velarun.compile.select import select
+from velarun.compile.select import select, skip_warnings
 from velarun.compile.templating import Expansion, expand_pipeline
 from velarun.diagnostics import Diagnostic, render_all
 from velarun.errors import ExitCode, UsageError, VelarunError
@@ -62,6 +62,7 @@ class InvalidPipelineError(UsageError):
 
     def __init__(self, diagnostics: tuple[Diagnostic, ...], path: str) -> None:
         super().__init__(render_all(diagnostics, path))
+        self.diagnostics = diagnostics
 
     def render(self) -> str:
         return self.message
@@ -85,6 +86,8 @@ class Prepared:
     expansion: Expansion
     ci: Reproduced | None = None
     """The server build given with ``--build``."""
+    warnings: tuple[str, ...] = ()
+    """The rule data's warnings, then the selection's (a ``--skip-step`` with nothing to skip)."""
 
 
 def prepare(request: PrepareRequest) -> Prepared:
@@ -123,7 +126,8 @@ def prepare(request: PrepareRequest) -> Prepared:
     chosen = select(
         result.plan, skip_steps=request.skip_steps, stages=request.stages, steps=request.steps
     )
-    return Prepared(loaded, result, chosen, resolved, host, expansion, ci)
+    warnings = resolved.warnings + skip_warnings(result.plan, request.skip_steps)
+    return Prepared(loaded, result, chosen, resolved, host, expansion, ci, warnings)
 
 
 def load_and_expand(
@@ -206,9 +210,11 @@ def check_results(request: ExecRequest) -> None:
 
     for flag, path in (("--report", request.report), ("--junit", request.junit)):
         if path is not None and (problem := cannot_write(path)) is not None:
-            raise UsageError(
+            exc = UsageError(
                 f"{flag} {path}: {problem}", "choose a file in a directory you can write"
             )
+            exc.recorded = flag == "--report"  # no report can be written there
+            raise exc
 
 
 def execute(
@@ -226,7 +232,11 @@ def execute(
     err = err or sys.stderr
     run_id = run_id or uuid.uuid4().hex[:12]
     log.bind_run(run_id)
-    check_results(request)
+    try:
+        check_results(request)
+    except VelarunError as exc:
+        record_refusal(request.report, exc, None, err)
+        raise
     stops = interrupts.stop_signals()
     previous = interrupts.interrupt_on(stops)  # nothing exists yet: a signal is Ctrl-C
     plan: Plan | None = None
@@ -261,8 +271,9 @@ def execute(
             canceled = not_started(plan, why, status=BuildStatus.CANCELED)
             _write_results(request, canceled, {}, err, workspace)
         return ExitCode.INTERRUPTED
-    except VelarunError:  # a user's mistake, found before anything ran
+    except VelarunError as exc:  # a user's mistake, found before anything ran
         interrupts.restore(previous)
+        record_refusal(request.report, exc, plan, err)
         raise
     interrupts.ignore(stops)  # the run is over and cleaned up: finish writing the results
     reporter.build_finished(outcome)
@@ -273,6 +284,32 @@ def execute(
         request, mask_outcome(outcome, masker), capture.lines, err, workspace, ci_build=ci_build
     )
     return outcome.exit_code if written else ExitCode.ENVIRONMENT
+
+
+def record_refusal(
+    report: Path | None, exc: VelarunError, plan: Plan | None, err: TextIO | None = None
+) -> None:
+    """A run that stops before it starts still writes its ``--report`` (status ``error``, the
+    command's exit code, the plan's steps not started, the message or the diagnostics), so a
+    script that always reads the report finds one. A report that cannot be written is left
+    alone: that is the error."""
+    if report is None or exc.recorded:
+        return
+    exc.recorded = True
+    if isinstance(exc, InvalidPipelineError):
+        error = f"the pipeline has errors ({sum(d.is_error for d in exc.diagnostics)})"
+        diagnostics = tuple(d.to_json() for d in exc.diagnostics)
+    else:
+        error, diagnostics = exc.message, ()
+    outcome = not_started(plan, error, exc.hint or "", reason="not started: the run was refused")
+    outcome = replace(outcome, code=exc.exit_code, diagnostics=diagnostics)
+    from velarun.report.document import write_report
+
+    try:
+        write_report(report, outcome)
+    except OSError as exc_:
+        why = exc_.strerror or exc_
+        write_to(err or sys.stderr, f"velarun: --report: could not write `{report}`: {why}\n")
 
 
 def _verdict(ci: Reproduced, outcome: RunOutcome, err: TextIO) -> dict[str, object]:
@@ -329,7 +366,7 @@ def _announce(prepared: Prepared, workspace: Workspace, reporter: RunReporter) -
     for datum, value, source in prepared.ruledata.rows():
         reporter.notice("rule_data", datum=datum, value=value, source=source)
     reporter.notice("workspace", description=workspace.describe())
-    for warning in prepared.ruledata.warnings:
+    for warning in prepared.warnings:
         reporter.notice("warning", message=warning)
     if (unseen := workspace.warning()) is not None:
         reporter.notice("warning", message=unseen)

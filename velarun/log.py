@@ -38,6 +38,7 @@ SENTENCES = {
     "step_skipped": "skipped {label}: {reason}",
     "step_ended": "{label} {status}: {reason}",
     "cleanup_failed": "cleanup: {error}",
+    "exited_on_its_own": "{what} {name} exited on its own with code {code} after {after}",
     "stopping": "{signal}: stopping the build, killing containers, cleaning up",
     "stopping_again": "{signal} again: cleanup is already bounded; removing what it can",
     "output_closed": "the output was closed (broken pipe): stopping the build, killing"

@@ -166,6 +166,31 @@ steps:
     assert step_statuses(rep) == {"side": "success", "fetch": "success", "use": "success"}
 
 
+def test_a_service_and_a_detached_step_that_exit_on_their_own(workspace: Path) -> None:
+    pipeline = f"""version: "1"
+services:
+  - {{name: db, image: {IMG}, pull: never, entrypoint: ["sh", "-c", "sleep 0.2; exit 3"]}}
+steps:
+  - {{name: side, image: {IMG}, pull: never, detach: true, commands: ["echo side done"]}}
+  - {{name: main, image: {IMG}, pull: never, commands: ["sleep 2", "echo main done"]}}
+"""
+    proc = velarun(workspace, pipeline)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    notices = re.findall(
+        r"velarun: (.* exited on its own with code \d+) after \d+\.\ds", proc.stderr
+    )
+    assert sorted(notices) == [
+        "detached step side exited on its own with code 0",
+        "service db exited on its own with code 3",
+    ]
+    rep = report(workspace)
+    db = rep["services"][0]
+    assert (db["name"], db["status"], db["exit_code"]) == ("db", "failure", 3)
+    assert re.fullmatch(r"service: exited on its own with code 3 after \d+\.\ds", db["reason"])
+    assert step_statuses(rep) == {"side": "success", "main": "success"}
+    assert rep["steps"][0]["exit_code"] == 0
+
+
 def test_missing_image_under_pull_never_stops_before_any_step(workspace: Path) -> None:
     pipeline = """version: "1"
 steps:
@@ -181,21 +206,50 @@ steps:
     )
     assert "hint: pull or build it first" in proc.stderr
     rep = report(workspace)
-    assert rep["status"] == "error" and rep["steps"][0]["status"] == "skipped"
+    assert (rep["status"], rep["exit_code"], rep["steps"][0]["status"]) == ("error", 3, "error")
+    assert rep["steps"][0]["reason"] == (
+        "step `build`: image `velarun-test/does-not-exist:1` is not present locally and its"
+        " pull policy is `never`"
+    )
     assert "started" not in proc.stdout
 
 
-def test_an_invalid_image_name_stops_before_any_step(workspace: Path) -> None:
+def test_a_mistyped_image_is_not_here_nor_to_be_had_and_the_closest_is_suggested(
+    workspace: Path,
+) -> None:
+    # No registry can be reached from the tests: the pull fails at once.
+    pipeline = """version: "1"
+steps:
+  - {name: build, image: "velarun-test/busybx:latest", commands: [echo]}
+"""
+    proc = velarun(workspace, pipeline)
+    assert proc.returncode == 3, proc.stdout + proc.stderr
+    assert (
+        "(exit 3): step `build`: image `velarun-test/busybx:latest` is not present locally and"
+        " the registry cannot be reached\n"
+        "  hint: did you mean `velarun-test/busybox:latest`? (local images); check the image"
+        " name and tag, your network, or `docker login` for a private registry\n"
+    ) in proc.stderr
+    assert "not_present" not in proc.stderr and "no such host" not in proc.stderr
+    rep = report(workspace)
+    assert (rep["status"], step_statuses(rep)) == ("error", {"build": "error"})
+
+
+def test_an_invalid_image_name_is_a_pipeline_error(workspace: Path) -> None:
     pipeline = """version: "1"
 steps:
   - {name: build, image: "Velarun/Upper:1", commands: [echo]}
 """
     proc = velarun(workspace, pipeline)
-    assert proc.returncode == 3, proc.stderr
-    assert "step `build`: `Velarun/Upper:1` is not a valid image name: " in proc.stderr
-    assert "repository name must be lowercase" in proc.stderr
-    assert "hint: write `name[:tag]` or `name@sha256:...`" in proc.stderr
-    assert "started" not in proc.stdout and report(workspace)["status"] == "error"
+    assert (proc.returncode, proc.stdout, proc.stderr) == (
+        2,
+        "",
+        ".vela.yml:3:26: error: step `build`: image `Velarun/Upper:1` is not a valid reference:"
+        " repository name must be lowercase\n"
+        "  hint: write `velarun/upper:1`\n1 error, 0 warnings\n",
+    )
+    rep = report(workspace)
+    assert (rep["status"], rep["exit_code"], rep["diagnostics"][0]["column"]) == ("error", 2, 26)
 
 
 def test_a_failing_pull_stops_before_any_step(workspace: Path) -> None:
@@ -217,7 +271,7 @@ steps:
     )
     rep = report(workspace)
     assert rep["status"] == "error"
-    assert step_statuses(rep) == {"first": "skipped", "build": "skipped"}
+    assert step_statuses(rep) == {"first": "skipped", "build": "error"}
     assert "[step: first]" not in proc.stdout
 
 

@@ -7,15 +7,17 @@ tests do with the FakeRuntime.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, ParamSpec, TypeVar
 
 import typer
 
 from velarun.cli.boundary import exit_now, guarded
 from velarun.cli.options import with_prepare_options
-from velarun.errors import UsageError
+from velarun.errors import UsageError, VelarunError
 from velarun.inputs import PrepareRequest
 
 if TYPE_CHECKING:
@@ -93,7 +95,30 @@ class Deps:
     run_id: str | None = None
 
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def reports_refusals(command: Callable[P, R]) -> Callable[P, R]:
+    """A flag refused before the run starts (``--output``, ``--volume``, ``-f`` twice) is
+    written to ``--report`` too, as every refusal is."""
+
+    @functools.wraps(command)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return command(*args, **kwargs)
+        except VelarunError as exc:
+            from velarun.lifecycle import record_refusal
+
+            report = kwargs.get("report")
+            record_refusal(report if isinstance(report, Path) else None, exc, None)
+            raise
+
+    return run
+
+
 @guarded
+@reports_refusals
 @with_prepare_options
 def exec_(
     ctx: typer.Context,

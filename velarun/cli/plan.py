@@ -55,7 +55,7 @@ def plan(
     if output_format not in ("text", "json"):
         raise UsageError(f"--format `{output_format}` is not text or json")
     prepared = prepare(request)
-    for warning in prepared.ruledata.warnings:
+    for warning in prepared.warnings:
         typer.echo(f"warning: {warning}", err=True)
     if events is not None:
         from velarun.compile.truth import truth_table

@@ -25,8 +25,9 @@ from velarun.compile.ruledata import RuleData
 from velarun.compile.rules import Verdict, runtime_rules
 from velarun.compile.script import go_quote
 from velarun.compile.verdict import verdict
-from velarun.diagnostics import Diagnostic, Pos, error, has_errors, sort_diagnostics
+from velarun.diagnostics import START, Diagnostic, Pos, error, has_errors, sort_diagnostics
 from velarun.gcpause import gc_paused
+from velarun.load._imageref import image_problem
 from velarun.load.model import (
     RULE_KEYS,
     Pipeline,
@@ -192,7 +193,7 @@ class _Compiler:
         return PlannedStep(
             name=sub(step.name, "name"),
             stage=stage_name,
-            image=sub(step.image, "image"),
+            image=self._image(step.image, sub(step.image, "image"), where, step.key_pos),
             pull=step.pull,
             commands=tuple(sub(c, "commands") for c in step.commands),
             entrypoint=tuple(sub(e, "entrypoint") for e in step.entrypoint),
@@ -213,6 +214,21 @@ class _Compiler:
             pos=step.pos,
             origin=step.origin,
         )
+
+    def _image(self, written: str, image: str, where: str, key_pos: Mapping[str, Pos]) -> str:
+        """An image substitution made into one no engine can parse: an error where written
+        (one written so is reported by the loader)."""
+        problem = image_problem(image) if "$" in written else None
+        if problem is not None:
+            self.diags.append(
+                error(
+                    key_pos.get("image", START),
+                    f"{where}: image `{written}` becomes `{image}`, not a valid reference:"
+                    f" {problem}",
+                    "check the variables it uses; an image is `name[:tag]` in lowercase",
+                )
+            )
+        return image
 
     def _templated(self, step: Step, stage: Stage | None, pruned: list[Pruned]) -> None:
         """A templated step left by the expand phase is one its ruleset pruned before the
@@ -254,7 +270,7 @@ class _Compiler:
             return None
         return PlannedService(
             name=svc.name,
-            image=sub(svc.image, "image"),
+            image=self._image(svc.image, sub(svc.image, "image"), where, svc.key_pos),
             pull=svc.pull,
             entrypoint=tuple(sub(e, "entrypoint") for e in svc.entrypoint),
             environment=environment,

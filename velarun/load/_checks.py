@@ -10,6 +10,7 @@ import difflib
 from collections.abc import Iterable
 
 from velarun.diagnostics import START, Diagnostic, Pos, error, warning
+from velarun.load._imageref import image_problem
 from velarun.load.model import Pipeline, Stage, Step
 
 INJECTED_NAMES = ("clone", "init")
@@ -30,6 +31,8 @@ def check(p: Pipeline) -> list[Diagnostic]:
                     "add `image: <name:tag>`",
                 )
             )
+        where = service.key_pos.get("image", service.pos)
+        out += _image(service.image, where, f"service `{service.name}`")
     for secret in p.secrets:
         origin = secret.origin
         if origin is None:
@@ -50,6 +53,22 @@ def check(p: Pipeline) -> list[Diagnostic]:
     out += _report_as(p.all_steps())
     out += _needs(p.stages)
     return out
+
+
+def _image(image: str, pos: Pos, label: str) -> list[Diagnostic]:
+    """An image no engine could parse: a pipeline error where it is written."""
+    problem = image_problem(image)
+    if problem is None:
+        return []
+    words = image.split()
+    hint = "write `name[:tag]` or `name@sha256:<digest>`, the repository in lowercase"
+    if problem == "repository name must be lowercase":
+        hint = f"write `{image.lower()}`"
+    elif words != [image] and len(words) == 1:
+        hint = f"write `{words[0]}`"
+    elif len(words) == 2 and image_problem(":".join(words)) is None:
+        hint = f"a tag follows a colon: `{':'.join(words)}`"
+    return [error(pos, f"{label}: image `{image}` is not a valid reference: {problem}", hint)]
 
 
 def _top(p: Pipeline) -> list[Diagnostic]:
@@ -135,6 +154,7 @@ def _step(step: Step) -> list[Diagnostic]:
         return out
     if not step.image and "image" not in step.key_pos:
         out.append(error(step.pos, f"{label} has no `image`", "add `image: <name:tag>`"))
+    out += _image(step.image, step.key_pos.get("image", step.pos), label)
     # A key written with a broken value was already reported; do not pile on.
     written = step.key_pos.keys() & {"commands", "environment", "parameters", "secrets"}
     nothing = not (step.commands or step.environment or step.parameters or step.secrets)

@@ -52,6 +52,10 @@ def report_json(
     }
     if outcome.error:
         out["error"] = outcome.error
+    if outcome.hint and outcome.code is not None:
+        out["hint"] = outcome.hint
+    if outcome.diagnostics:
+        out["diagnostics"] = [dict(d) for d in outcome.diagnostics]
     if outcome.implicit:
         out["steps"] = [_step_json(s) for s in outcome.all_steps()]
     else:

@@ -37,7 +37,12 @@ class EngineUnavailableError(EngineError):
 
 
 class ImageUnavailableError(EngineError):
-    """An image is missing (pull: never) or could not be pulled."""
+    """An image is missing (pull: never) or could not be pulled; ``image`` names it, so the
+    step that uses it is the one that errs."""
+
+    def __init__(self, message: str, hint: str | None = None, *, image: str = "") -> None:
+        super().__init__(message, hint)
+        self.image = image
 
 
 class ContainerGoneError(EngineError):

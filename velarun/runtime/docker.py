@@ -40,7 +40,7 @@ from velarun.runtime import (
     WorkspaceSource,
 )
 from velarun.runtime.docker_clean import STUCK_HINT, remove_labelled
-from velarun.runtime.docker_errors import ENGINE, Call, Op, connect, engine_errors
+from velarun.runtime.docker_errors import ENGINE, Call, Op, connect, engine_errors, not_anywhere
 from velarun.runtime.docker_labels import (
     container_name,
     create_kwargs,
@@ -196,6 +196,13 @@ class DockerRuntime:
                 return False
         return True
 
+    def _local_images(self) -> list[str]:
+        """The engine's local image names (``repo:tag``); none when it cannot list them."""
+        try:
+            return [tag for img in self.client.images.list() for tag in img.tags]
+        except (docker.errors.DockerException, OSError):
+            return []
+
     def _pull(self, image: str, who: str) -> None:
         with engine_errors(Call(Op.PULL, who, image)):
             self.client.images.pull(image)
@@ -205,11 +212,15 @@ class DockerRuntime:
             self._pull(image, who)
         elif policy == "not_present":
             if not self._image_present(image, who):
-                self._pull(image, who)
+                try:
+                    self._pull(image, who)
+                except ImageUnavailableError as exc:
+                    raise not_anywhere(exc, who, image, self._local_images()) from None
         elif policy != "on_start" and not self._image_present(image, who):
             raise ImageUnavailableError(
                 f"{who}: image `{image}` is not present locally and its pull policy is `{policy}`",
                 f"pull or build it first (`docker pull {image}`), or set `pull: not_present`",
+                image=image,
             )
 
     async def prepare_images(self, specs: list[ContainerSpec]) -> None:

@@ -11,9 +11,10 @@ not an engine or transport error (velarun's own errors, bugs) passes through unt
 from __future__ import annotations
 
 import contextlib
+import difflib
 import enum
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 import docker
@@ -91,6 +92,7 @@ def _pull_failed(exc: BaseException, call: Call) -> EngineError:
         f"{call.who}: pulling image `{call.image}` failed: {explain(exc)}",
         "check the image name and tag, your network, or `docker login` for a private"
         " registry; or build it locally and set `pull: not_present`",
+        image=call.image or "",
     )
 
 
@@ -126,6 +128,7 @@ def _api_error(exc: BaseException, call: Call) -> EngineError:
         return ImageUnavailableError(  # the engine cannot even parse the name
             f"{call.who}: `{call.image}` is not a valid image name: {explain(exc)}",
             "write `name[:tag]` or `name@sha256:...`, the repository in lowercase",
+            image=call.image or "",
         )
     return _docker_error(exc, call)
 
@@ -144,6 +147,7 @@ def _image_not_found(exc: BaseException, call: Call) -> EngineError:
         return ImageUnavailableError(
             f"{call.who}: image `{call.image}` not found: {explain(exc)}",
             "check the image name, or set a pull policy that fetches it",
+            image=call.image or "",
         )
     return _not_found(exc, call)
 
@@ -195,3 +199,43 @@ def connect(timeout: int = 300) -> docker.DockerClient:
             client.close()
             raise
     return client
+
+
+_UNREACHABLE = ("no such host", "dial tcp", "connection refused", "i/o timeout", "timeout")
+_NONE_THERE = ("not found", "manifest unknown", "pull access denied", "does not exist")
+
+
+def _normal(name: str) -> str:
+    """An image name as the engine stores it, for comparing: no ``docker.io/library/``, a tag."""
+    for prefix in ("docker.io/", "library/"):
+        name = name.removeprefix(prefix)
+    last = name.rsplit("/", 1)[-1]
+    return name if ":" in last or "@" in last else name + ":latest"
+
+
+def closest_images(image: str, local: Iterable[str]) -> list[str]:
+    """The local image names closest to ``image`` (difflib), best first, at most three."""
+    names = {_normal(tag): tag for tag in local if tag and "<none>" not in tag}
+    close = difflib.get_close_matches(_normal(image), list(names), n=3, cutoff=0.6)
+    return [names[n] for n in close]
+
+
+def not_anywhere(
+    exc: ImageUnavailableError, who: str, image: str, local: Iterable[str]
+) -> ImageUnavailableError:
+    """A pull under ``pull: not_present`` failed: the image is neither here nor to be had.
+    Said so, with the local images closest to the name, not the registry's raw error."""
+    text = exc.message.lower()
+    if any(word in text for word in _NONE_THERE):
+        where = "the registry has no such image"
+    elif any(word in text for word in _UNREACHABLE):
+        where = "the registry cannot be reached"
+    else:
+        where = "pulling it failed: " + exc.message.split(" failed: ", 1)[-1]
+    close = closest_images(image, local)
+    hint = "check the image name and tag, your network, or `docker login` for a private registry"
+    if close:
+        hint = "did you mean " + " or ".join(f"`{c}`" for c in close) + "? (local images); " + hint
+    return ImageUnavailableError(
+        f"{who}: image `{image}` is not present locally and {where}", hint, image=image
+    )

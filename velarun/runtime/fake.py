@@ -19,6 +19,7 @@ from velarun.runtime import (
     ContainerSpec,
     EngineError,
     EngineUnavailableError,
+    ImageUnavailableError,
     LogSink,
     WorkspaceSource,
 )
@@ -35,6 +36,8 @@ class FakeStep:
     """The container vanishes while the step runs (removed from outside)."""
     outputs: tuple[tuple[str, str], ...] = ()
     masked_outputs: tuple[tuple[str, str], ...] = ()
+    exits: bool = False
+    """A service or detached step that ends on its own after ``delay``, with ``exit_code``."""
 
 
 @dataclass(eq=False)
@@ -53,11 +56,14 @@ class FakeRuntime:
         behaviours: dict[str, FakeStep] | None = None,
         *,
         image_error: str | None = None,
+        missing_image: str | None = None,
         connect_error: str | None = None,
         run_id: str = "fake",
     ) -> None:
         self.behaviours = behaviours or {}
         self.image_error = image_error
+        self.missing_image = missing_image
+        """An image that cannot be had: ``prepare_images`` fails on its first user."""
         self.connect_error = connect_error
         self.run_id = run_id
         self.events: list[tuple[str, str]] = []
@@ -93,6 +99,14 @@ class FakeRuntime:
         self._event("prepare_images", ",".join(s.label for s in specs))
         if self.image_error is not None:
             raise EngineError(self.image_error)
+        for spec in specs:
+            if spec.image == self.missing_image:
+                raise ImageUnavailableError(
+                    f"step `{spec.label}`: image `{spec.image}` is not present locally and its"
+                    f" pull policy is `{spec.pull}`",
+                    "pull or build it first",
+                    image=spec.image,
+                )
 
     async def load_workspace(self, source: WorkspaceSource, image: str) -> None:
         assert self._setup and not self._torn_down and not self.handles, "workspace too late"
@@ -119,7 +133,14 @@ class FakeRuntime:
         assert isinstance(handle, FakeHandle) and handle in self.handles
         for line in handle.behaviour.logs:
             await sink([line])
-        await handle.done.wait() if handle.spec.detach else None
+        if handle.spec.detach and handle.behaviour.exits:
+            with anyio.move_on_after(handle.behaviour.delay):
+                await handle.done.wait()
+            if handle.exit_code is None:
+                handle.exit_code = handle.behaviour.exit_code
+                handle.done.set()
+        elif handle.spec.detach:
+            await handle.done.wait()
 
     async def wait(self, handle: object) -> int:
         assert isinstance(handle, FakeHandle) and handle in self.handles, "wait before start"

@@ -8,7 +8,7 @@ shapes apart.
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -88,6 +88,10 @@ class RunOutcome:
     hint: str = ""
     masked: tuple[str, ...] = ()
     """Values steps wrote to ``$VELA_MASKED_OUTPUTS``: masked in everything written."""
+    code: ExitCode | None = None
+    """The exit code when it is not the status's: 2 for a run refused before it started."""
+    diagnostics: tuple[Mapping[str, object], ...] = ()
+    """The pipeline's diagnostics (as ``plan --format json`` gives them) of a refused run."""
 
     @property
     def implicit(self) -> bool:
@@ -99,7 +103,7 @@ class RunOutcome:
 
     @property
     def exit_code(self) -> ExitCode:
-        return _EXIT_CODES[self.status]
+        return self.code if self.code is not None else _EXIT_CODES[self.status]
 
 
 def stage_status(steps: Sequence[StepOutcome]) -> StepStatus:
@@ -122,7 +126,11 @@ def skipped(step: PlannedStep, reason: str) -> StepOutcome:
 
 
 def not_started(
-    plan: Plan | None, error: str, hint: str = "", status: BuildStatus = BuildStatus.ERROR
+    plan: Plan | None,
+    error: str,
+    hint: str = "",
+    status: BuildStatus = BuildStatus.ERROR,
+    reason: str | None = None,
 ) -> RunOutcome:
     """The outcome of a run that ended before any container: the engine unreachable
     (``error``), or interrupted while connecting (``canceled``); with no steps at all when it
@@ -137,7 +145,7 @@ def not_started(
             StepStatus.SKIPPED,
             None,
             None,
-            tuple(skipped(s, "not started: " + error) for s in st.steps),
+            tuple(skipped(s, reason or "not started: " + error) for s in st.steps),
             st.implicit,
         )
         for st in plan.stages

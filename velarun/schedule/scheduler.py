@@ -22,7 +22,14 @@ import anyio
 import anyio.abc
 
 from velarun.compile.plan import Plan, PlannedStage, PlannedStep
-from velarun.runtime import ContainerGoneError, ContainerSpec, EngineError, Handle, Runtime
+from velarun.runtime import (
+    ContainerGoneError,
+    ContainerSpec,
+    EngineError,
+    Handle,
+    ImageUnavailableError,
+    Runtime,
+)
 from velarun.schedule.containers import (
     RunOptions,
     StepContext,
@@ -59,10 +66,16 @@ class _Run:
     error: str = ""
     hint: str = ""
     canceled: bool = False
+    image_error: ImageUnavailableError | None = None
+    """The image that could not be had before the first step: its first user errs."""
     outcomes: dict[tuple[str | None, str], StepOutcome] = field(default_factory=dict)
     stage_times: dict[str, tuple[datetime | None, datetime | None]] = field(default_factory=dict)
     handles: list[Handle] = field(default_factory=list)
     background: list[tuple[Handle, StepOutcome]] = field(default_factory=list)
+    exited: dict[int, tuple[int, datetime]] = field(default_factory=dict)
+    """Services and detached steps that ended on their own (by ``id`` of the handle)."""
+    stopping: bool = False
+    """The end of the build: services and detached steps are being stopped."""
     stopped: list[StepOutcome] = field(default_factory=list)
     masked: dict[str, None] = field(default_factory=dict)
     bg: anyio.abc.TaskGroup | None = None
@@ -226,7 +239,8 @@ async def _run_stage(run: _Run, stage: PlannedStage, done: Mapping[str, anyio.Ev
 
 
 def _start_background(run: _Run, handle: Handle, outcome: StepOutcome) -> None:
-    """Services and detached steps: streamed in the background, stopped at the end."""
+    """Services and detached steps: streamed in the background, stopped at the end. One that
+    ends on its own before is said to have, with its exit code and when."""
 
     async def stream() -> None:
         async def sink(lines: Sequence[str]) -> None:
@@ -234,10 +248,38 @@ def _start_background(run: _Run, handle: Handle, outcome: StepOutcome) -> None:
 
         with contextlib.suppress(EngineError):  # a background container's logs: best effort
             await run.runtime.logs(handle, sink)
+            if not run.stopping:
+                code = await run.runtime.wait(handle)
+                if not run.stopping:
+                    _exited_on_its_own(run, handle, outcome, code)
 
     run.background.append((handle, outcome))
     assert run.bg is not None
     run.bg.start_soon(stream)
+
+
+def _exited_on_its_own(run: _Run, handle: Handle, outcome: StepOutcome, code: int) -> None:
+    at = now()
+    run.exited[id(handle)] = (code, at)
+    what = "service" if outcome.kind == "service" else "detached step"
+    after = f"{(at - outcome.started_at).total_seconds():.1f}s" if outcome.started_at else "?"
+    run.reporter.notice(
+        "exited_on_its_own", what=what, name=outcome.label, code=str(code), after=after
+    )
+
+
+def _background_outcome(run: _Run, handle: Handle, outcome: StepOutcome) -> StepOutcome | None:
+    """A service or detached step that ended on its own, as the worker records it: its own
+    exit code, ``failure`` when not 0; the build status is left alone. None: still running."""
+    if id(handle) not in run.exited:
+        return None
+    code, at = run.exited[id(handle)]
+    what = "service" if outcome.kind == "service" else "detached step"
+    assert outcome.started_at is not None
+    after = (at - outcome.started_at).total_seconds()
+    reason = f"{what}: exited on its own with code {code} after {after:.1f}s"
+    status = StepStatus.SUCCESS if code == 0 else StepStatus.FAILURE
+    return replace(outcome, status=status, exit_code=code, reason=reason, finished_at=at)
 
 
 async def _start_services(run: _Run) -> None:
@@ -252,10 +294,17 @@ async def _start_services(run: _Run) -> None:
 
 
 async def _stop_background(run: _Run) -> None:
-    """Kill services and detached steps still running; they never change the build status."""
+    """Kill services and detached steps still running; they never change the build status
+    (the worker inspects each before removing it: one that ended on its own with a code other
+    than 0 is a ``failure``, and the build's status stays as it was)."""
+    run.stopping = True
     with anyio.move_on_after(CLEANUP_SECONDS, shield=True):
         while run.background:
             handle, outcome = run.background.pop(0)
+            ended = _background_outcome(run, handle, outcome)
+            if ended is not None:
+                run.stopped.append(ended)
+                continue
             code: int | None = None
             try:
                 await run.runtime.kill(handle)
@@ -293,9 +342,17 @@ async def _execute(run: _Run) -> None:
             await runtime.setup()
 
     specs = image_specs(run.plan)
+
+    async def images() -> None:
+        try:
+            await runtime.prepare_images(specs)
+        except* ImageUnavailableError as group:
+            run.image_error = _first_image_error(group)
+            raise
+
     async with anyio.create_task_group() as tg:  # the network and volume while images resolve
         tg.start_soon(setup)
-        tg.start_soon(runtime.prepare_images, specs)
+        tg.start_soon(images)
     image = helper_image(specs)
     if run.options.workspace is not None and image is not None:
         await runtime.load_workspace(run.options.workspace, image)
@@ -352,8 +409,29 @@ def _build_status(run: _Run) -> BuildStatus:
     return BuildStatus.SUCCESS
 
 
+def _image_failed(run: _Run) -> tuple[StepOutcome, ...]:
+    """The service or step whose image could not be had (the first to use it, in the order
+    images are resolved): ``error``, as the server records it. Its step is recorded; a
+    service's outcome is returned."""
+    exc = run.image_error
+    if exc is None or not exc.image:
+        return ()
+    for svc in run.plan.services:
+        if svc.image == exc.image:
+            return (
+                StepOutcome(svc.name, None, StepStatus.ERROR, None, exc.message, kind="service"),
+            )
+    for step in run.plan.all_steps():
+        if step.image == exc.image and (step.stage, step.name) not in run.outcomes:
+            error = StepOutcome(step.name, step.stage, StepStatus.ERROR, None, exc.message)
+            run.outcomes[(step.stage, step.name)] = error
+            break
+    return ()
+
+
 def _outcome(run: _Run, started: datetime) -> RunOutcome:
-    services = tuple(o for o in run.stopped if o.kind == "service")
+    failed = _image_failed(run)
+    services = failed + tuple(o for o in run.stopped if o.kind == "service")
     run.outcomes.update({(o.stage, o.name): o for o in run.stopped if o.kind == "step"})
     unreached = "the build stopped on an error" if run.error else "not reached"
     if run.canceled:
@@ -382,6 +460,17 @@ def _outcome(run: _Run, started: datetime) -> RunOutcome:
         run.hint,
         tuple(run.masked),
     )
+
+
+def _first_image_error(
+    group: BaseExceptionGroup[ImageUnavailableError],
+) -> ImageUnavailableError | None:
+    for exc in group.exceptions:
+        if isinstance(exc, ImageUnavailableError):
+            return exc
+        if isinstance(exc, BaseExceptionGroup):
+            return _first_image_error(exc)
+    return None
 
 
 def _first_failure(group: BaseExceptionGroup[BaseException]) -> EngineError | None:

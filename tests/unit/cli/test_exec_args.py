@@ -112,3 +112,136 @@ def test_a_signal_while_the_pipeline_is_read_still_writes_a_report(
         [],
         "interrupted before the pipeline was compiled",
     )
+
+
+STEPS = 'version: "1"\nsteps:\n  - {name: a, image: alpine, commands: [ls]}\n'
+SECRET = (
+    'version: "1"\nsecrets:\n  - name: api_token\n'
+    "steps:\n  - {name: a, image: alpine, commands: [ls], secrets: [api_token]}\n"
+)
+
+
+def _refusal(report: Path) -> dict[str, object]:
+    data = json.loads(report.read_text())
+    assert data.pop("started_at") == data.pop("finished_at")
+    return dict(data)
+
+
+def _not_started(name: str) -> dict[str, object]:
+    return {
+        "name": name,
+        "status": "skipped",
+        "exit_code": None,
+        "reason": "not started: the run was refused",
+        "started_at": None,
+        "finished_at": None,
+    }
+
+
+@pytest.mark.parametrize(
+    ("source", "args", "expected"),
+    [
+        (
+            'version: "1"\nsteps:\n  - {name: a, commands: [ls]}\n',
+            [],
+            {
+                "status": "error",
+                "exit_code": 2,
+                "error": "the pipeline has errors (1)",
+                "diagnostics": [
+                    {
+                        "severity": "error",
+                        "message": "step `a` has no `image`",
+                        "line": 3,
+                        "column": 5,
+                        "hint": "add `image: <name:tag>`",
+                    }
+                ],
+                "steps": [],
+                "services": [],
+            },
+        ),
+        (
+            STEPS,
+            ["--step", "nope"],
+            {
+                "status": "error",
+                "exit_code": 2,
+                "error": "no step `nope` in the plan",
+                "hint": "steps: `a`",
+                "steps": [],
+                "services": [],
+            },
+        ),
+        (
+            STEPS,
+            ["--output", "xml"],
+            {
+                "status": "error",
+                "exit_code": 2,
+                "error": "--output `xml` is not text or jsonl",
+                "steps": [],
+                "services": [],
+            },
+        ),
+        (
+            SECRET,
+            [],
+            {
+                "status": "error",
+                "exit_code": 2,
+                "error": "secrets are missing; nothing was started:\n"
+                "  secret `api_token` (env API_TOKEN) needed by step a\n"
+                "  hint: pass --secret NAME=VALUE or --secret-file FILE, or export the variable"
+                " and use --local-env",
+                "steps": [_not_started("a")],
+                "services": [],
+            },
+        ),
+        (
+            STEPS,
+            ["--skip-step", "a"],
+            {
+                "status": "error",
+                "exit_code": 2,
+                "error": "no steps left to run after removing skipped steps",
+                "hint": "--skip-step `a` removed every step",
+                "steps": [],
+                "services": [],
+            },
+        ),
+    ],
+    ids=["invalid-pipeline", "selection", "bad-flag", "missing-secret", "skip-everything"],
+)
+def test_a_run_refused_before_it_starts_still_writes_its_report(
+    tmp_path: Path, source: str, args: list[str], expected: dict[str, object]
+) -> None:
+    pipeline = tmp_path / "p.yml"
+    pipeline.write_text(source)
+    report = tmp_path / "r.json"
+    result = runner.invoke(
+        app,
+        ["exec", str(pipeline), "--report", str(report), *args],
+        env={"VELARUN_NO_GIT": "1", "API_TOKEN": None},
+    )
+    assert result.exit_code == 2
+    assert _refusal(report) == expected
+
+
+def test_a_refusal_with_an_unwritable_junit_still_writes_the_report(tmp_path: Path) -> None:
+    pipeline = tmp_path / "p.yml"
+    pipeline.write_text(STEPS)
+    report = tmp_path / "r.json"
+    args = ["exec", str(pipeline), "--report", str(report), "--junit", str(tmp_path)]
+    result = runner.invoke(app, args, env={"VELARUN_NO_GIT": "1"})
+    assert (result.exit_code, _refusal(report)) == (
+        2,
+        {
+            "status": "error",
+            "exit_code": 2,
+            "error": f"--junit {tmp_path}: `{tmp_path}` is a directory",
+            "hint": "choose a file in a directory you can write",
+            "steps": [],
+            "services": [],
+        },
+    )

@@ -89,6 +89,26 @@ def test_compile_errors_exit_2_with_positions(tmp_path: Path, body: str, expecte
     assert (code, out, err) == (2, "", expected)
 
 
+def test_an_image_substitution_makes_invalid_is_an_error_at_the_value(tmp_path: Path) -> None:
+    source = (
+        'version: "1"\nenvironment: {IMG: BusyBox, OK: alpine}\n'
+        'services:\n  - {name: db, image: "${IMG}:1"}\n'
+        'steps:\n  - {name: a, image: "${IMG}", commands: [ls]}\n'
+        '  - {name: b, image: "${OK}:3.20", commands: [ls]}\n'
+    )
+    assert plan_file(tmp_path, source, "--no-git") == (
+        2,
+        "",
+        "p.yml:4:23: error: service `db`: image `${IMG}:1` becomes `BusyBox:1`, not a valid"
+        " reference: repository name must be lowercase\n"
+        "  hint: check the variables it uses; an image is `name[:tag]` in lowercase\n"
+        "p.yml:6:22: error: step `a`: image `${IMG}` becomes `BusyBox`, not a valid reference:"
+        " repository name must be lowercase\n"
+        "  hint: check the variables it uses; an image is `name[:tag]` in lowercase\n"
+        "2 errors, 0 warnings\n",
+    )
+
+
 def test_substitution_errors_point_at_the_value_once(tmp_path: Path) -> None:
     """Each bad value at the item or value that holds it; one inherited by many containers
     (pipeline or stage environment) reported once, as that environment's."""
@@ -308,6 +328,15 @@ PRUNED = (
     "  - {name: a, image: alpine, commands: [ls], ruleset: {branch: release}}\n"
 )
 
+RULED = (
+    'version: "1"\nstages:\n'
+    "  build:\n    steps:\n      - {name: compile, image: alpine, commands: [ls]}\n"
+    "      - {name: deploy, image: alpine, commands: [ls], ruleset: {branch: release}}\n"
+    "  test:\n    needs: [build]\n    steps:\n      - {name: unit, image: alpine, commands: [ls]}\n"
+    "  release:\n    steps:\n"
+    "      - {name: publish, image: alpine, commands: [ls], ruleset: {branch: release}}\n"
+)
+
 
 @pytest.mark.parametrize(
     ("source", "args", "message"),
@@ -329,14 +358,64 @@ PRUNED = (
         ),
         (
             PRUNED,
-            ["--skip-step", "a"],
-            "error: no step `a` in the plan\n  hint: steps: none survived\n",
+            ["--skip-step", "b"],
+            "error: no step `b` in the plan\n  hint: steps: none survived\n",
+        ),
+        (
+            RULED,
+            ["--step", "deploy"],
+            "error: --step `deploy`: the step exists but its rules pruned it: branch `main` does"
+            " not match `release`\n"
+            "  hint: run `velarun plan --explain deploy` to see the rule data it was matched"
+            " against\n",
+        ),
+        (
+            RULED,
+            ["--stage", "release"],
+            "error: --stage `release`: the stage exists but its rules pruned it: every step was"
+            " pruned (publish: branch `main` does not match `release`)\n"
+            "  hint: run `velarun plan --explain release` to see why\n",
+        ),
+        (
+            RULED,
+            ["--stage", "compile"],
+            "error: no stage `compile` in the plan\n  hint: `compile` is a step: use --step compile\n",
+        ),
+        (
+            RULED,
+            ["--stage", "publish"],
+            "error: no stage `publish` in the plan\n  hint: `publish` is a step: use --step publish\n",
+        ),
+        (
+            RULED,
+            ["--step", "test"],
+            "error: no step `test` in the plan\n  hint: `test` is a stage: use --stage test\n",
+        ),
+        (
+            RULED,
+            ["--skip-step", "compile", "--skip-step", "unit"],
+            "error: no steps left to run after removing skipped steps\n"
+            "  hint: --skip-step `compile`, `unit` removed every step\n",
         ),
     ],
 )
 def test_selection_errors(tmp_path: Path, source: str, args: list[str], message: str) -> None:
     code, out, err = plan_file(tmp_path, source, "--no-git", *args)
     assert (code, out, err) == (2, "", message)
+
+
+@pytest.mark.parametrize("name", ["deploy", "build/deploy"])
+def test_skipping_a_step_its_rules_pruned_warns_and_goes_on(tmp_path: Path, name: str) -> None:
+    code, out, err = plan_file(tmp_path, RULED, "--no-git", "--skip-step", name, "--format", "json")
+    assert (code, err.split("rule data:")[0]) == (
+        0,
+        f"warning: --skip-step `{name}`: the step exists but its rules pruned it (branch `main`"
+        " does not match `release`): nothing to skip\n",
+    )
+    assert [s["name"] for st in json.loads(out)["stages"] for s in st["steps"]] == [
+        "compile",
+        "unit",
+    ]
 
 
 RENDER_INLINE = 'version: "1"\nmetadata:\n  render_inline: true\n'

@@ -77,6 +77,21 @@ CASES: list[tuple[str, str | bytes, str]] = [
         "p.yml:3:5: error: step `a` has no `image`\n  hint: add `image: <name:tag>`\n1 error, 0 warnings",
     ),
     (
+        "image-uppercase",
+        'version: "1"\nservices:\n  - {name: db, image: Postgres}\nsteps:\n  - name: a\n    image: BusyBox\n    commands: [ls]\n',
+        "p.yml:3:23: error: service `db`: image `Postgres` is not a valid reference: repository name must be lowercase\n  hint: write `postgres`\np.yml:6:12: error: step `a`: image `BusyBox` is not a valid reference: repository name must be lowercase\n  hint: write `busybox`\n2 errors, 0 warnings",
+    ),
+    (
+        "image-space",
+        'version: "1"\nsteps:\n  - {name: a, image: "alpine ", commands: [ls]}\n  - {name: b, image: alpine 3.20, commands: [ls]}\n',
+        "p.yml:3:22: error: step `a`: image `alpine ` is not a valid reference: invalid reference format: it contains a space\n  hint: write `alpine`\np.yml:4:22: error: step `b`: image `alpine 3.20` is not a valid reference: invalid reference format: it contains a space\n  hint: a tag follows a colon: `alpine:3.20`\n2 errors, 0 warnings",
+    ),
+    (
+        "image-colons",
+        'version: "1"\nsteps:\n  - {name: a, image: "alpine:3:4", commands: [ls]}\n  - {name: b, image: "alpine@sha256:abc", commands: [ls]}\n  - {name: c, image: "localhost:5000/a/b:1.0", commands: [ls]}\n  - {name: d, image: "${IMG}", commands: [ls]}\n',
+        "p.yml:3:22: error: step `a`: image `alpine:3:4` is not a valid reference: invalid reference format\n  hint: write `name[:tag]` or `name@sha256:<digest>`, the repository in lowercase\np.yml:4:22: error: step `b`: image `alpine@sha256:abc` is not a valid reference: invalid reference format\n  hint: write `name[:tag]` or `name@sha256:<digest>`, the repository in lowercase\n2 errors, 0 warnings",
+    ),
+    (
         "step-nothing-to-do",
         'version: "1"\nsteps:\n  - name: a\n    image: alpine\n  - name: bg\n    image: redis\n    detach: true\n',
         "p.yml:3:5: error: step `a` has nothing to do: no commands, environment, parameters or secrets\n  hint: add `commands:`, or `parameters:` for a plugin image\n1 error, 0 warnings",

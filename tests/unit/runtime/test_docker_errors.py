@@ -12,7 +12,15 @@ import urllib3.exceptions
 
 from velarun.runtime import ContainerGoneError, ContainerSpec, ImageUnavailableError
 from velarun.runtime.docker import DockerHandle, DockerRuntime
-from velarun.runtime.docker_errors import ENGINE, Call, Op, engine_errors, map_error
+from velarun.runtime.docker_errors import (
+    ENGINE,
+    Call,
+    Op,
+    closest_images,
+    engine_errors,
+    map_error,
+    not_anywhere,
+)
 
 STEP = "step `long`"
 GONE = (
@@ -160,3 +168,60 @@ def test_a_container_removed_from_outside_is_gone_for_wait_and_no_error_for_kill
         await runtime.remove(handle)
 
     anyio.run(main)
+
+
+LOCAL = ["velarun-test/busybox:latest", "alpine:3.20", "postgres:16", "<none>:<none>"]
+
+
+@pytest.mark.parametrize(
+    ("image", "close"),
+    [
+        ("velarun-test/busybx", ["velarun-test/busybox:latest"]),
+        ("velarun-test/busybox:latst", ["velarun-test/busybox:latest"]),
+        ("docker.io/library/alpine:3.2", ["alpine:3.20"]),
+        ("alpine:3.20", ["alpine:3.20"]),
+        ("nginx", []),
+    ],
+)
+def test_the_closest_local_images(image: str, close: list[str]) -> None:
+    assert closest_images(image, LOCAL) == close
+
+
+@pytest.mark.parametrize(
+    ("cause", "message"),
+    [
+        (
+            'Get "https://registry-1.docker.io/v2/": dial tcp: lookup registry-1.docker.io on'
+            " 10.0.0.53:53: no such host",
+            "step `a`: image `velarun-test/busybx` is not present locally and the registry"
+            " cannot be reached",
+        ),
+        (
+            "pull access denied for velarun-test/busybx, repository does not exist or may"
+            " require 'docker login'",
+            "step `a`: image `velarun-test/busybx` is not present locally and the registry has"
+            " no such image",
+        ),
+        (
+            "unauthorized: quota exceeded",
+            "step `a`: image `velarun-test/busybx` is not present locally and pulling it"
+            " failed: unauthorized: quota exceeded",
+        ),
+    ],
+)
+def test_a_pull_that_fails_under_not_present_says_where_the_image_is_not(
+    cause: str, message: str
+) -> None:
+    pulled = ImageUnavailableError(
+        f"step `a`: pulling image `velarun-test/busybx` failed: {cause}", "set `pull: not_present`"
+    )
+    exc = not_anywhere(pulled, "step `a`", "velarun-test/busybx", LOCAL)
+    assert (exc.message, exc.hint, exc.image) == (
+        message,
+        "did you mean `velarun-test/busybox:latest`? (local images); check the image name and"
+        " tag, your network, or `docker login` for a private registry",
+        "velarun-test/busybx",
+    )
+    assert not_anywhere(pulled, "step `a`", "nginx", LOCAL).hint == (
+        "check the image name and tag, your network, or `docker login` for a private registry"
+    )

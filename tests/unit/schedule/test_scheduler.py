@@ -7,6 +7,7 @@ log (starts, exits, kills, removals) — never on wall-clock time.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -292,6 +293,51 @@ def test_image_error_stops_before_any_container() -> None:
     assert outcome.stages[0].steps[0].reason == "the build stopped on an error"
 
 
+MISSING_IMAGE = """version: "1"
+services:
+  - {name: db, image: db-img}
+stages:
+  build:
+    steps:
+      - {name: compile, image: img, commands: [make]}
+  test:
+    needs: [build]
+    steps:
+      - {name: unit, image: gone, pull: never, commands: [make test]}
+      - {name: again, image: gone, pull: never, commands: [make test]}
+"""
+
+
+def test_a_step_whose_image_cannot_be_had_errs_and_the_build_errs() -> None:
+    # The server records the step whose image is missing or failed to pull as `error`, and
+    # the build as `error` (exit 3); nothing else starts.
+    fake = FakeRuntime(missing_image="gone")
+    outcome = run(compile_text(MISSING_IMAGE), fake)
+    assert (outcome.status.value, outcome.exit_code, fake.started()) == ("error", 3, [])
+    message = "step `test/unit`: image `gone` is not present locally and its pull policy is `never`"
+    assert [(s.label, s.status.value, s.reason) for s in outcome.all_steps()] == [
+        ("build/compile", "skipped", "the build stopped on an error"),
+        ("test/unit", "error", message),
+        ("test/again", "skipped", "the build stopped on an error"),
+    ]
+    assert [st.status.value for st in outcome.stages] == ["skipped", "error"]
+    assert outcome.services == ()
+
+
+def test_a_service_whose_image_cannot_be_had_errs() -> None:
+    fake = FakeRuntime(missing_image="db-img")
+    outcome = run(compile_text(MISSING_IMAGE), fake)
+    assert [(s.name, s.kind, s.status.value, s.reason) for s in outcome.services] == [
+        (
+            "db",
+            "service",
+            "error",
+            "step `db`: image `db-img` is not present locally and its pull policy is `not_present`",
+        )
+    ]
+    assert (outcome.status.value, set(statuses(outcome).values())) == ("error", {"skipped"})
+
+
 def test_cancel_kills_running_steps_cleans_up_and_reports_canceled() -> None:
     fake = FakeRuntime({"build/compile": FakeStep(delay=10), "lint/vet": FakeStep(delay=10)})
     outcome = run(compile_text(STAGES), fake, cancel_after=0.1)
@@ -327,6 +373,67 @@ steps:
     assert [s.name for s in recorder_outcome.services] == ["db"]
     assert recorder_outcome.services[0].reason == "service: stopped at the end of the build"
     assert statuses(recorder_outcome) == {"cache": "success", "test": "success"}
+
+
+def test_services_and_detached_steps_that_exit_on_their_own_are_said_to_and_keep_their_code() -> (
+    None
+):
+    # The worker inspects each before removing it: one that ended with a code other than 0 is
+    # a `failure` with that code; the build's status is left alone (exit 0 here).
+    text = """version: "1"
+services:
+  - {name: db, image: postgres}
+  - {name: web, image: nginx}
+steps:
+  - {name: cache, image: redis, detach: true}
+  - {name: test, image: img, commands: [echo]}
+"""
+    fake = FakeRuntime(
+        {
+            "db": FakeStep(exit_code=3, delay=0.2, exits=True),
+            "cache": FakeStep(exit_code=0, delay=0.1, exits=True),
+            "test": FakeStep(delay=0.5),
+        }
+    )
+    recorder = RecordingReporter()
+    outcome = anyio.run(run_plan, compile_text(text), fake, recorder)
+
+    def timeless(text: str) -> str:  # the seconds are the fake's sleeps: not asserted
+        return re.sub(r"after \d+\.\ds", "after <s>", text)
+
+    assert (outcome.status.value, outcome.exit_code) == ("success", 0)
+    assert [timeless(n) for n in recorder.notices] == [
+        "detached step cache exited on its own with code 0 after <s>",
+        "service db exited on its own with code 3 after <s>",
+    ]
+    assert [
+        (s.name, s.status.value, s.exit_code, timeless(s.reason)) for s in outcome.services
+    ] == [
+        ("db", "failure", 3, "service: exited on its own with code 3 after <s>"),
+        ("web", "success", 137, "service: stopped at the end of the build"),
+    ]
+    cache = outcome.all_steps()[0]
+    assert (cache.status.value, cache.exit_code, timeless(cache.reason)) == (
+        "success",
+        0,
+        "detached step: exited on its own with code 0 after <s>",
+    )
+    assert ("kill", "db") not in fake.events and ("kill", "web") in fake.events
+
+
+def test_a_detached_step_that_fails_on_its_own_fails_itself_not_the_build() -> None:
+    text = """version: "1"
+steps:
+  - {name: side, image: redis, detach: true}
+  - {name: test, image: img, commands: [echo]}
+"""
+    fake = FakeRuntime({"side": FakeStep(exit_code=2, exits=True), "test": FakeStep(delay=0.2)})
+    outcome = run(compile_text(text), fake)
+    assert (outcome.status.value, statuses(outcome)) == (
+        "success",
+        {"side": "failure", "test": "success"},
+    )
+    assert outcome.all_steps()[0].exit_code == 2
 
 
 def test_outputs_become_environment_of_later_steps_without_overriding() -> None:
