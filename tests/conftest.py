@@ -10,6 +10,8 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 GOLDEN = Path(__file__).resolve().parent / "golden"
 TEST_IMAGE = "velarun-test/busybox:latest"
+GIT_IMAGE = "velarun-test/git:latest"
+"""The test image with the host's git in it (steps that run git in a commit workspace)."""
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "Ada Lovelace",
     "GIT_AUTHOR_EMAIL": "ada@example.com",

@@ -15,7 +15,7 @@ from typing import Any
 import docker
 import pytest
 
-from tests.conftest import ROOT, TEST_IMAGE
+from tests.conftest import GIT_IMAGE, ROOT, TEST_IMAGE
 from tests.integration.dockerproxy import DockerProxy
 
 LABEL = "io.velarun.run-id"
@@ -25,7 +25,8 @@ ENGINE_SOCKET = "/var/run/docker.sock"
 @pytest.fixture(scope="session")
 def engine() -> Iterator[Any]:
     client = docker.from_env()
-    client.images.get(TEST_IMAGE)  # built by .ci/build-test-image; a missing image fails here
+    for image in (TEST_IMAGE, GIT_IMAGE):
+        client.images.get(image)  # built by .ci/build-test-image; a missing image fails here
     yield client
     client.close()
 

@@ -187,7 +187,11 @@ def test_a_missing_secret_stops_the_run_before_anything_starts(
     )
     assert proc.stdout == ""
     assert len(engine.containers.list(all=True)) == before
-    assert not (workspace / "report.json").exists()
+    # the report is written on a refusal too, every step not started
+    report = json.loads((workspace / "report.json").read_text())
+    assert (report["status"], report["exit_code"]) == ("error", 2)
+    assert report["error"].startswith("secrets are missing; nothing was started")
+    assert {s["status"] for s in report["steps"]} == {"skipped"}
 
 
 def test_secret_values_are_masked_everywhere(workspace: Path) -> None:

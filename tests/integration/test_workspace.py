@@ -3,9 +3,9 @@ with the test image, in real temporary git repositories: what each mode puts at 
 that `copy` protects the user's tree, that `commit` carries a `.git` at the commit, and that a
 run from a subdirectory runs the root's pipeline on the root.
 
-The test image is busybox and has no git: the commit inside a step is read from `.git/HEAD`
-and the commit's object file, not from `git rev-parse` (the unit tests run git itself on the
-same archive: tests/unit/test_workspace.py)."""
+The busybox test image has no git: there the commit inside a step is read from `.git/HEAD` and
+the pack index; `velarun-test/git:latest` (the same with the host's git, built by
+`.ci/build-test-image`) runs `git rev-parse HEAD` and `git describe` themselves."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, TEST_IMAGE, git
+from tests.conftest import GIT_IMAGE, ROOT, TEST_IMAGE, git
 
 pytestmark = pytest.mark.docker
 IMG = TEST_IMAGE
@@ -36,11 +36,11 @@ def run(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def make_repo(path: Path, commands: list[str]) -> str:
+def make_repo(path: Path, commands: list[str], image: str = IMG) -> str:
     """A repository whose pipeline has one step running ``commands``; returns HEAD."""
     body = "".join(f"      - {json.dumps(c)}\n" for c in commands)
     pipeline = (
-        f'version: "1"\nsteps:\n  - name: look\n    image: {IMG}\n    pull: never\n'
+        f'version: "1"\nsteps:\n  - name: look\n    image: {image}\n    pull: never\n'
         f"    commands:\n{body}"
     )
     git(path, "init", "-q", "-b", "main")
@@ -196,6 +196,26 @@ def test_a_commit_workspace_has_a_git_whose_head_is_the_commit(workspace: Path) 
         f"velarun: workspace: commit {first[:12]} ({first}), clean",
         f"velarun: warning: the workspace is commit {first[:12]}, the rule data's commit (and"
         f" VELA_BUILD_COMMIT) is {second[:12]}",
+    ]
+
+
+def test_git_in_a_commit_step_gives_ci_answers(workspace: Path) -> None:
+    """`git rev-parse HEAD`, `git describe` and `git status` inside a step, as after Vela's
+    clone: the commit, its tag, a clean tree (uncommitted and untracked files left behind)."""
+    commands = ["git rev-parse HEAD", "git describe --tags", "git status --porcelain"]
+    commit = make_repo(workspace, commands, GIT_IMAGE)
+    git(workspace, "tag", "v1.2.3")
+    (workspace / "README.md").write_text("an uncommitted edit\n")
+    (workspace / "untracked.txt").write_text("not in CI\n")
+
+    result = run(workspace, "--workspace", "commit")
+    assert result.returncode == 0, result.stderr
+    assert step_lines(result.stdout) == [
+        "$ git rev-parse HEAD",
+        commit,
+        "$ git describe --tags",
+        "v1.2.3",
+        "$ git status --porcelain",
     ]
 
 
