@@ -67,6 +67,21 @@ class _Build:
     steps_env: Mapping[str, str]
     """The environment the platform variables of a templated step see: see :func:`_steps_env`."""
 
+    @classmethod
+    def of(cls, p: Pipeline, steps: tuple[Step, ...]) -> _Build:
+        """What ``p`` (the pipeline, or what a template rendered) gives ``ExpandSteps``."""
+        environment = dict(p.environment)
+        return cls(
+            steps=steps,
+            secrets=list(p.secrets),
+            services=list(p.services),
+            environment=environment,
+            text_pos=dict(p.text_pos),
+            templates=list(p.templates),
+            render_inline=p.metadata.render_inline,
+            steps_env=_steps_env(environment, p.metadata.environment),
+        )
+
 
 class Expander:
     def __init__(
@@ -168,20 +183,13 @@ class Expander:
         sub = self._load(text, got, step, origin)
         if sub is None:
             return None
-        tmpl_env = dict(sub.environment)
-        inner = _Build(
-            steps=tuple(
+        # the templates this one calls see its environment, not the pipeline's
+        inner = _Build.of(
+            sub,
+            tuple(
                 dataclasses.replace(s, name=f"{step.name}_{s.name}", origin=origin)
                 for s in sub.steps
             ),
-            secrets=list(sub.secrets),
-            services=list(sub.services),
-            environment=tmpl_env,
-            text_pos=dict(sub.text_pos),
-            templates=list(sub.templates),
-            render_inline=sub.metadata.render_inline,
-            # the templates this one calls see its environment, not the pipeline's
-            steps_env=_steps_env(tmpl_env, sub.metadata.environment),
         )
         if sub.templates and tmpl.format not in ("starlark",):
             if sub.metadata.render_inline and not build.render_inline:
@@ -321,17 +329,7 @@ def expand_steps(pipeline: Pipeline, expander: Expander) -> Pipeline | None:
     """``pipeline`` with every templated step expanded (None after a problem, said in
     ``expander.diags``)."""
     tmpls = {t.name: t for t in pipeline.templates}
-    environment = dict(pipeline.environment)
-    build = _Build(
-        steps=pipeline.steps,
-        secrets=list(pipeline.secrets),
-        services=list(pipeline.services),
-        environment=environment,
-        text_pos=dict(pipeline.text_pos),
-        templates=list(pipeline.templates),
-        render_inline=pipeline.metadata.render_inline,
-        steps_env=_steps_env(environment, pipeline.metadata.environment),
-    )
+    build = _Build.of(pipeline, pipeline.steps)
     stages: list[Stage] = []
     if pipeline.stages:
         ok = True
