@@ -163,16 +163,17 @@ def template_fetcher(overrides: tuple[str, ...], pipeline: Path) -> Fetch:
     root of the pipeline's git repository, else to the pipeline's directory) or GitHub.
     Nothing is imported or looked up until a template is wanted."""
     roots: list[Path] = []
+    given: dict[str, str] = {}
 
     def fetch(tmpl: Template) -> Fetched:
         from velarun.template.sources import parse_overrides, resolve_template
 
-        if not roots:
+        if not roots:  # the first template wanted
             roots.append(repository_root(pipeline.parent) or pipeline.parent)
+            given.update((name.lower(), path) for name, path in parse_overrides(overrides))
         got = resolve_template(
             tmpl.name, tmpl.source, tmpl.type, root=roots[0], overrides=overrides
         )
-        given = {name.lower(): path for name, path in parse_overrides(overrides)}
         return Fetched(got.content, got.origin, given.get(tmpl.name.lower(), tmpl.source))
 
     return fetch

@@ -13,7 +13,6 @@ from velarun.diagnostics import START, Diagnostic, Pos, error, has_errors, sort_
 from velarun.gcpause import gc_paused
 from velarun.load._checks import check
 from velarun.load._pipeline import build_pipeline
-from velarun.load._relocate import relocate
 from velarun.load._yaml import parse_yaml
 from velarun.load.model import Pipeline
 
@@ -76,7 +75,8 @@ def load_bytes(data: bytes, path: str, *, origin: str = "", fragment: bool = Fal
         return result
     # The model's positions come from the nodes, which know their origin; diagnostics made
     # at fixed places (an empty file, START) are moved here.
-    return replace(result, diagnostics=relocate(result.diagnostics, origin))
+    moved = tuple(replace(d, pos=replace(d.pos, file=origin)) for d in result.diagnostics)
+    return replace(result, diagnostics=moved)
 
 
 @gc_paused()
