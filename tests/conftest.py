@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,11 @@ GOLDEN = Path(__file__).resolve().parent / "golden"
 TEST_IMAGE = "velarun-test/busybox:latest"
 GIT_IMAGE = "velarun-test/git:latest"
 """The test image with the host's git in it (steps that run git in a commit workspace)."""
+_CACHE = None if "VELARUN_CACHE_DIR" in os.environ else tempfile.mkdtemp(prefix="velarun-cache-")
+if _CACHE is not None:
+    # The suite's runs, in process and in subprocesses, keep templates and git packs here,
+    # never in the user's own cache; removed when the session ends.
+    os.environ["VELARUN_CACHE_DIR"] = _CACHE
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "Ada Lovelace",
     "GIT_AUTHOR_EMAIL": "ada@example.com",
@@ -73,3 +80,8 @@ def golden(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
         assert text == path.read_text()
 
     return check
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if _CACHE is not None:
+        shutil.rmtree(_CACHE, ignore_errors=True)

@@ -358,7 +358,10 @@ def _workspace(request: ExecRequest, prepared: Prepared) -> Workspace:
         from velarun.cibuild.build import workspace_for_build
 
         choice = parse_workspace(workspace_for_build(prepared.ci.build))  # what CI cloned
-    return resolve_workspace(choice or WorkspaceChoice(), root, use_git)
+    from velarun.cachedir import cache_dir
+
+    packs = cache_dir(os.environ) / "git-packs"
+    return resolve_workspace(choice or WorkspaceChoice(), root, use_git, pack_cache=packs)
 
 
 def _announce(prepared: Prepared, workspace: Workspace, reporter: RunReporter) -> None:

@@ -28,7 +28,7 @@ from typing import IO, Any
 from velarun.errors import UsageError
 from velarun.gitinfo import GitError, repository_root
 from velarun.gitinfo import run_git as _git
-from velarun.gitpack import pack_loose_objects
+from velarun.gitpack import PackCache, pack_loose_objects
 from velarun.load import find_pipeline
 from velarun.runtime import EngineError, WorkspaceSource
 from velarun.tarstream import TarWriter
@@ -107,6 +107,9 @@ class Workspace:
     in_git: bool = False
     git_read: bool = True
     """False under ``--no-git``: nothing was compared with git."""
+    pack_cache: Path | None = None
+    """commit: where packs of the repository's loose objects are kept between runs (None:
+    made every time)."""
 
     @property
     def dirty(self) -> bool:
@@ -155,11 +158,11 @@ class Workspace:
         the engine's set-up (what is made before the runtime reads is kept in memory)."""
         if self.mode == "live":
             return WorkspaceSource(host_path=str(self.root))
-        root, files, commit = self.root, self.files, self.commit
+        root, files, commit, cache = self.root, self.files, self.commit, self.pack_cache
         if self.mode == "copy":
             write = lambda tar: write_copy(tar, root, files)  # noqa: E731
         else:
-            write = lambda tar: write_commit(tar, root, commit)  # noqa: E731
+            write = lambda tar: write_commit(tar, root, commit, cache)  # noqa: E731
         if prefetch:
             stream = _Stream(write, self.mode)
             return WorkspaceSource(archive=stream.chunks)
@@ -204,7 +207,9 @@ def _count(n: int) -> str:
     return f"{n} file{'s' if n != 1 else ''}"
 
 
-def resolve_workspace(choice: WorkspaceChoice, root: Path, use_git: bool = True) -> Workspace:
+def resolve_workspace(
+    choice: WorkspaceChoice, root: Path, use_git: bool = True, pack_cache: Path | None = None
+) -> Workspace:
     """Read git for the chosen workspace; raises WorkspaceError (exit 2) when it cannot be
     had: ``commit`` outside a repository, a REF that does not resolve."""
     in_git = use_git and repository_root(root) is not None
@@ -215,7 +220,8 @@ def resolve_workspace(choice: WorkspaceChoice, root: Path, use_git: bool = True)
                 + (" (--no-git)" if not use_git else ""),
                 "use --workspace copy to run a copy of the directory",
             )
-        return Workspace("commit", root, _commit(root, choice.ref), choice.ref, in_git=True)
+        commit = _commit(root, choice.ref)
+        return Workspace("commit", root, commit, choice.ref, in_git=True, pack_cache=pack_cache)
     commit = _head(root) if in_git else ""
     unseen = _unseen(root) if in_git else ()
     files: tuple[str, ...] = ()
@@ -401,7 +407,7 @@ def _index(root: Path, commit: str) -> bytes:
         return index.read_bytes()
 
 
-def _add_git_dir(tar: TarWriter, root: Path, commit: str) -> None:
+def _add_git_dir(tar: TarWriter, root: Path, commit: str, cache: Path | None) -> None:
     """``src/.git``: HEAD at ``commit`` (detached), the repository's objects (its packs as they
     are, its loose objects packed: the whole history, so ``git describe`` and ``git log``
     answer as in CI; objects borrowed from an alternate are not copied), its tags, an index."""
@@ -422,21 +428,24 @@ def _add_git_dir(tar: TarWriter, root: Path, commit: str) -> None:
     for name in sorted(os.listdir(packs)) if os.path.isdir(packs) else ():
         if name.endswith((".pack", ".idx")):
             tar.add_path(f"{git}/objects/pack/{name}", os.path.join(packs, name))
-    # The loose objects as one more pack: the engine unpacks an archive file by file.
-    loose = pack_loose_objects(objects)
-    if loose is not None:
-        tar.file(f"{git}/objects/pack/{loose.name}.pack", loose.pack, 0o444)
-        tar.file(f"{git}/objects/pack/{loose.name}.idx", loose.idx, 0o444)
+    # The loose objects as packs: the engine unpacks an archive file by file.
+    if cache is not None:
+        loose = PackCache(cache).packs(objects)
+    else:
+        loose = [p for p in (pack_loose_objects(objects),) if p is not None]
+    for pack in loose:
+        tar.file(f"{git}/objects/pack/{pack.name}.pack", pack.pack, 0o444)
+        tar.file(f"{git}/objects/pack/{pack.name}.idx", pack.idx, 0o444)
 
 
-def commit_archive(root: Path, commit: str) -> bytes:
+def commit_archive(root: Path, commit: str, cache: Path | None = None) -> bytes:
     """A tar of a clean checkout of ``commit`` under ``src/``, with its ``.git``."""
     tar = TarWriter()
-    write_commit(tar, root, commit)
+    write_commit(tar, root, commit, cache)
     return tar.getvalue()
 
 
-def write_commit(tar: TarWriter, root: Path, commit: str) -> None:
+def write_commit(tar: TarWriter, root: Path, commit: str, cache: Path | None = None) -> None:
     entries = tree_entries(_git(root, "ls-tree", "-r", "-z", "--full-tree", commit))
     _add_tree(tar, root, entries)
-    _add_git_dir(tar, root, commit)
+    _add_git_dir(tar, root, commit, cache)

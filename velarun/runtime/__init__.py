@@ -112,6 +112,8 @@ class Runtime(Protocol):
     """The contract (woodpecker-style):
 
     - ``setup`` once before any container; ``teardown`` once after, also when ``setup`` failed.
+      ``setup`` may leave work running (the Docker runtime's network): ``ready`` waits for it
+      and raises its failure, after ``load_workspace`` and before the first ``start``.
     - ``prepare_images`` resolves pull policies for every spec up front (``on_start`` images
       are pulled by ``start``); it raises :class:`ImageUnavailableError` naming the step and image.
     - ``load_workspace``, when called, comes after ``setup`` and ``prepare_images`` and before
@@ -125,6 +127,8 @@ class Runtime(Protocol):
     run_id: str
 
     async def setup(self) -> None: ...
+
+    async def ready(self) -> None: ...
 
     async def prepare_images(self, specs: list[ContainerSpec]) -> None: ...
 

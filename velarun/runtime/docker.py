@@ -15,6 +15,7 @@ run` does), see :mod:`velarun.runtime.docker_logs`.
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import shutil
 import tempfile
@@ -129,6 +130,8 @@ class DockerRuntime:
         self._lock = threading.Lock()
         self._in_flight = 0
         self._clock = _Clock(observer)
+        self._network_made: concurrent.futures.Future[None] | None = None
+        """The run's network, created in a thread while the workspace loads (see ``setup``)."""
         self._mountpoints = anyio.Lock()
         self._mountpoints_made = False
         """Until one container has started, starts take turns (see ``start``)."""
@@ -176,17 +179,51 @@ class DockerRuntime:
         (self._outputs / OUTPUTS_FILE).touch(mode=0o666)
         (self._outputs / MASKED_OUTPUTS_FILE).touch(mode=0o666)
 
-        def create() -> None:
+        def create_volume() -> None:
             with self._creating():
-                self.client.networks.create(
-                    self.network, driver="bridge", labels=labels(self.run_id, owner=self.owner)
-                )
                 self.client.volumes.create(
                     self.volume, labels=labels(self.run_id, owner=self.owner)
                 )
 
-        await self._call(create)
+        await self._call(create_volume)
         self._clock.since("run set-up", started)
+        # The network (about 0.1 s: a bridge) is made while a copy or commit workspace loads
+        # into the volume; ``ready`` waits for it. In flight from now: a teardown that comes
+        # first waits for it before its last sweep.
+        self._network_made = concurrent.futures.Future()
+        with self._lock:
+            self._in_flight += 1
+        threading.Thread(
+            target=self._create_network, args=(self._network_made,), daemon=True
+        ).start()
+
+    def _create_network(self, made: concurrent.futures.Future[None]) -> None:
+        started = self._clock.now()
+        failed: BaseException | None = None
+        try:
+            self.client.networks.create(
+                self.network, driver="bridge", labels=labels(self.run_id, owner=self.owner)
+            )
+        except BaseException as exc:  # handed to whoever waits in ``ready``
+            failed = exc
+        finally:
+            with self._lock:
+                self._in_flight -= 1
+        self._clock.since("run set-up", started)
+        if failed is not None:
+            made.set_exception(failed)
+        else:
+            made.set_result(None)
+
+    async def ready(self) -> None:
+        """Wait for what ``setup`` left to finish (the network); raise its failure."""
+        made = self._network_made
+        if made is None:
+            return
+        with engine_errors(ENGINE):
+            if not made.done():
+                await anyio.to_thread.run_sync(made.exception, abandon_on_cancel=True)
+            made.result()
 
     def _image_present(self, image: str, who: str) -> bool:
         with engine_errors(Call(Op.IMAGE, who, image)):

@@ -8,6 +8,7 @@ engine lost count of (moby#42119) is reported as stuck, apart from real problems
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import time
 from collections.abc import Mapping
@@ -151,21 +152,29 @@ def remove_labelled(
 
     problems: list[str] = []
     stuck: list[str] = []
-    removed = (
-        sum(
-            _remove_container(client, c, problems) for c in containers if leftover(c.get("Labels"))
-        ),
-        sum(
+    containers_removed = sum(
+        _remove_container(client, c, problems) for c in containers if leftover(c.get("Labels"))
+    )
+
+    def networks_removed() -> int:
+        return sum(
             _remove_network(client, n, network_attempts, problems, stuck)
             for n in networks
             if leftover(n.attrs.get("Labels"))
-        ),
-        sum(
+        )
+
+    def volumes_removed() -> int:
+        return sum(
             _remove_volume(v, volume_attempts, problems)
             for v in volumes
             if leftover(v.attrs.get("Labels"))
-        ),
-    )
+        )
+
+    # Networks and volumes at once, once no container holds them: a bridge's removal and a
+    # full volume's each take about 0.1 s, and neither waits for the other.
+    with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="velarun-clean") as pool:
+        volumes_done = pool.submit(volumes_removed)
+        removed = (containers_removed, networks_removed(), volumes_done.result())
     return Cleaned(*removed, tuple(problems), tuple(sorted(running)), tuple(stuck))
 
 

@@ -76,6 +76,7 @@ class FakeRuntime:
         self.workspace_files: list[str] = []
         """What would have been copied into the run's volume (copy, commit): member names."""
         self._setup = False
+        self._ready = False
         self._torn_down = False
 
     def _event(self, kind: str, label: str = "") -> None:
@@ -95,6 +96,10 @@ class FakeRuntime:
         self._setup = True
         self._event("setup")
 
+    async def ready(self) -> None:
+        assert self._setup and not self._torn_down, "ready outside setup..teardown"
+        self._ready = True
+
     async def prepare_images(self, specs: list[ContainerSpec]) -> None:
         self._event("prepare_images", ",".join(s.label for s in specs))
         if self.image_error is not None:
@@ -110,6 +115,7 @@ class FakeRuntime:
 
     async def load_workspace(self, source: WorkspaceSource, image: str) -> None:
         assert self._setup and not self._torn_down and not self.handles, "workspace too late"
+        assert not self._ready, "workspace after ready: it would not overlap the set-up"
         if source.archive is None:
             self.workspace = source.host_path
             self._event("workspace", f"mount {source.host_path}")
@@ -120,6 +126,7 @@ class FakeRuntime:
 
     async def start(self, spec: ContainerSpec) -> FakeHandle:
         assert self._setup and not self._torn_down, "start outside setup..teardown"
+        assert self._ready, "start before ready"
         behaviour = self.behaviours.get(spec.label, FakeStep())
         self.env_seen[spec.label] = dict(spec.environment)
         self._event("start", spec.label)

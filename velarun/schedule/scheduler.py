@@ -356,6 +356,7 @@ async def _execute(run: _Run) -> None:
     image = helper_image(specs)
     if run.options.workspace is not None and image is not None:
         await runtime.load_workspace(run.options.workspace, image)
+    await runtime.ready()
     async with anyio.create_task_group() as background:
         run.bg = background
         try:

@@ -18,24 +18,14 @@ from __future__ import annotations
 import os
 import tempfile
 import urllib.parse
-from collections.abc import Mapping
 from pathlib import Path
+
+from velarun.cachedir import cache_dir
 
 __all__ = ["DEFAULT_REF", "TemplateCache", "cache_dir"]
 
 DEFAULT_REF = "@default"
 """The refs file of the default branch (``@`` is encoded in every real ref's name)."""
-
-
-def cache_dir(env: Mapping[str, str]) -> Path:
-    """velarun's cache directory, from ``VELARUN_CACHE_DIR``, ``XDG_CACHE_HOME`` or the home."""
-    if env.get("VELARUN_CACHE_DIR"):
-        return Path(env["VELARUN_CACHE_DIR"])
-    xdg = env.get("XDG_CACHE_HOME", "")
-    if xdg and os.path.isabs(xdg):  # the XDG spec ignores a relative path
-        return Path(xdg) / "velarun"
-    home = Path(env["HOME"]) if env.get("HOME") else Path.home()
-    return home / ".cache" / "velarun"
 
 
 def _segment(name: str) -> str:
