@@ -9,6 +9,7 @@ outcome with status ``error``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
@@ -18,6 +19,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TextIO
 
+from velarun.artifacts import DIR_NAME
 from velarun.compile.compiler import CompileOptions, CompileResult, compile_pipeline
 from velarun.compile.expand import ExpandOptions, Fetch, Fetched
 from velarun.compile.inline import load_pipeline
@@ -40,6 +42,7 @@ from velarun.load import LoadResult
 from velarun.load.model import Template
 from velarun.output import OutputGone, write_to
 from velarun.runtime import EngineError, Mount, Runtime
+from velarun.schedule.artifacts import ArtifactStore
 from velarun.schedule.containers import RunOptions
 from velarun.schedule.outcome import BuildStatus, RunOutcome, not_started
 from velarun.secrets import Masker, all_values, describe_missing, resolve_secrets
@@ -203,6 +206,9 @@ class ExecRequest:
     workspace: WorkspaceChoice | None = None
     """``--workspace``: what the steps see at ``/vela/src``; None: not chosen (``live``, or
     with ``--build`` the build's commit)."""
+    artifacts_dir: Path | None = None
+    """``--artifacts-dir``: where steps' artifacts go (None: ``.velarun/artifacts`` at the
+    workspace's root), each run in a directory named by its id."""
 
 
 def check_results(request: ExecRequest) -> None:
@@ -263,6 +269,7 @@ def execute(
             request.privileged_images,
             secret_env,
             workspace.source(prefetch=True),
+            artifact_store(plan, request.artifacts_dir, workspace.root, run_id),
         )
         outcome = _run(plan, open_runtime(run_id), reporter, options, gone, stops)
     except KeyboardInterrupt:
@@ -285,6 +292,26 @@ def execute(
         request, mask_outcome(outcome, masker), capture.lines, err, workspace, ci_build=ci_build
     )
     return outcome.exit_code if written else ExitCode.ENVIRONMENT
+
+
+def artifact_store(
+    plan: Plan, chosen: Path | None, root: Path, run_id: str
+) -> ArtifactStore | None:
+    """Where this run keeps its steps' artifacts, when a step has any. The default directory,
+    ``.velarun/`` at the workspace's root, ignores itself (a ``.gitignore`` of ``*``), so the
+    next run does not see it as a change CI would not have."""
+    if not any(step.artifacts for step in plan.all_steps()):
+        return None
+    base = chosen if chosen is not None else root / DIR_NAME / "artifacts"
+    if chosen is None:
+        ignore = root / DIR_NAME / ".gitignore"
+        with contextlib.suppress(OSError):
+            ignore.parent.mkdir(exist_ok=True)
+            if not ignore.exists():
+                ignore.write_text("# made by velarun: nothing here belongs in git\n*\n")
+    run_dir = (base / run_id).absolute()
+    shown = os.path.relpath(run_dir) if run_dir.is_relative_to(Path.cwd()) else str(run_dir)
+    return ArtifactStore(str(run_dir), shown)
 
 
 def record_refusal(

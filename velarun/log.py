@@ -41,6 +41,10 @@ SENTENCES = {
     "exited_on_its_own": "{what} {name} exited on its own with code {code} after {after}",
     "stopping": "{signal}: stopping the build, killing containers, cleaning up",
     "stopping_again": "{signal} again: cleanup is already bounded; removing what it can",
+    "artifacts": "{where} artifacts: {count} in {dir}",
+    "artifacts_missing": "{where} artifacts: no file matches `{path}` (not a failure, as in Vela)",
+    "artifacts_skipped": "{where} artifacts: left out {path}: {why}",
+    "artifacts_failed": "{where} artifacts: not copied: {error}",
     "output_closed": "the output was closed (broken pipe): stopping the build, killing"
     " containers, cleaning up",
 }

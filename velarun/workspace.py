@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from velarun.artifacts import DIR_NAME
 from velarun.errors import UsageError
 from velarun.gitinfo import GitError, repository_root
 from velarun.gitinfo import run_git as _git
@@ -267,20 +268,28 @@ def _unseen(root: Path) -> tuple[str, ...]:
         if skip:  # the origin of a rename or copy
             skip = False
             continue
-        paths.append(entry[3:])
+        if not _velarun_own(entry[3:]):
+            paths.append(entry[3:])
         skip = entry[:1] in ("R", "C")
     return tuple(dict.fromkeys(paths))
 
 
+def _velarun_own(path: str) -> bool:
+    """velarun's directory at the root (artifacts of earlier runs): never part of the
+    workspace, even where its ``.gitignore`` was removed."""
+    return path == DIR_NAME or path.startswith(DIR_NAME + "/")
+
+
 def _tracked_and_untracked(root: Path) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(_z(_git(root, "ls-files", "-co", "--exclude-standard", "-z"))))
+    listed = _z(_git(root, "ls-files", "-co", "--exclude-standard", "-z"))
+    return tuple(dict.fromkeys(p for p in listed if not _velarun_own(p)))
 
 
 def _walk(root: Path) -> tuple[str, ...]:
     """Every file, link and empty directory under ``root``, relative to it, sorted."""
     found: list[str] = []
     for here, dirs, files in os.walk(root):
-        dirs.sort()
+        dirs[:] = sorted(d for d in dirs if not (here == str(root) and d == DIR_NAME))
         rel = os.path.relpath(here, root)
         base = "" if rel == "." else rel + "/"
         found += [base + name for name in sorted(files)]

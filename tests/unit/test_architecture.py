@@ -16,7 +16,7 @@ LAYERS = [
     # lowest first; a module may import from its own layer and the layers below it
     ("velarun", "velarun.errors", "velarun.diagnostics", "velarun.output", "velarun.dotenv",
      "velarun.gcpause", "velarun.log"),
-    ("velarun.runtime",),
+    ("velarun.runtime", "velarun.artifacts"),
     ("velarun.load",),
     ("velarun.template",),
     ("velarun.compile",),

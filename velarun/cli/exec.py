@@ -80,6 +80,17 @@ WorkspaceOpt = Annotated[
     ),
 ]
 
+ArtifactsDirOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--artifacts-dir",
+        help="Keep steps' artifacts (`artifacts: {paths: [...]}`) in DIR/<run-id>/<step>/"
+        " instead of .velarun/artifacts/<run-id>/<step>/ at the repository's root.",
+        metavar="DIR",
+        show_default=False,
+    ),
+]
+
 
 def docker_runtime(run_id: str) -> Engine:
     from velarun.runtime.docker import DockerRuntime
@@ -131,6 +142,7 @@ def exec_(
     output: OutputOpt = "text",
     junit: JunitOpt = None,
     workspace: WorkspaceOpt = None,
+    artifacts_dir: ArtifactsDirOpt = None,
 ) -> None:
     """Run the pipeline locally, each step in its own Docker container, like the Vela server.
 
@@ -156,5 +168,6 @@ def exec_(
         junit=junit,
         output=output,
         workspace=parse_workspace(workspace) if workspace is not None else None,
+        artifacts_dir=artifacts_dir,
     )
     exit_now(execute(exec_request, deps.open_runtime, run_id=deps.run_id))

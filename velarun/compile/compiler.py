@@ -213,6 +213,7 @@ class _Compiler:
             checks=verdict.checks,
             pos=step.pos,
             origin=step.origin,
+            artifacts=tuple(sub(a, "artifacts") for a in step.artifacts),
         )
 
     def _image(self, written: str, image: str, where: str, key_pos: Mapping[str, Pos]) -> str:

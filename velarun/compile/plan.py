@@ -40,6 +40,8 @@ class PlannedStep:
     pos: Pos = field(default_factory=lambda: Pos(1, 1))
     origin: str = ""
     """For a step a template produced: which template, from where, for which step."""
+    artifacts: tuple[str, ...] = ()
+    """``artifacts.paths``: workspace files kept after the step (the worker's ``find``)."""
 
     @property
     def continue_(self) -> bool:
@@ -50,7 +52,7 @@ class PlannedStep:
         return f"{self.stage}/{self.name}" if self.stage is not None else self.name
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out = {
             "name": self.name,
             "image": self.image,
             "pull": self.pull,
@@ -60,6 +62,9 @@ class PlannedStep:
             "ruleset": ruleset_json(self.ruleset),
             "detach": self.detach,
         }
+        if self.artifacts:  # the server's pipeline carries them (omitted when empty, as there)
+            out["artifacts"] = {"paths": list(self.artifacts)}
+        return out
 
 
 @dataclass(frozen=True, slots=True)

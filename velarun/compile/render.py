@@ -84,6 +84,8 @@ def _step_line(step: PlannedStep, s: Style) -> str:
         line += "  [continue on failure]"
     if step.runtime_note:
         line += f"  [runtime: {step.runtime_note}]"
+    if step.artifacts:
+        line += f"  [artifacts: {', '.join(step.artifacts)}]"
     return line
 
 
@@ -300,6 +302,12 @@ def _explain_step(
         out.extend(_explain_checks(planned.checks, rs.if_, rs.unless))
         if planned.runtime_note:
             out.append(f"  at run time: {planned.runtime_note}")
+        if planned.artifacts:
+            paths = ", ".join(f"`{a}`" for a in planned.artifacts)
+            out.append(
+                f"  artifacts: {paths}: once it has run (whatever its exit code), the workspace"
+                " files whose path ends so are copied to .velarun/artifacts/<run-id>/"
+            )
         return out
     if key in pruned:
         p = pruned[key]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from velarun.artifacts import leaves_workspace
 from velarun.load._rulesets import ruleset
 from velarun.load._scalars import texts_at
 from velarun.load._shapes import Reader
@@ -125,6 +126,7 @@ def step(r: Reader, node: YNode, stage: str | None) -> Step | None:
         ulimits=_ulimits(r, f["ulimits"][1], where) if "ulimits" in f else (),
         volumes=_volumes(r, f["volumes"][1], where) if "volumes" in f else (),
         report_as=get("report_as", r.as_str, ""),
+        artifacts=_artifacts(r, f["artifacts"][1], where) if "artifacts" in f else (),
         pos=m.pos,
         key_pos={k: v.pos for k, (_, v) in f.items()},
         text_pos=texts_at(m),
@@ -178,6 +180,26 @@ def secret_origin(r: Reader, m: YMap) -> SecretOrigin:
         ruleset=ruleset(r, f["ruleset"][1], where) if "ruleset" in f else Ruleset(),
         pos=m.pos,
     )
+
+
+def _artifacts(r: Reader, node: YNode, where: str) -> tuple[str, ...]:
+    """The server's ``Artifacts``: a mapping with ``paths``, one string or a list."""
+    m = r.as_map(node, f"`artifacts` of {where}")
+    if m is None:
+        return ()
+    af = r.fields(m, f"the artifacts of {where}", ("paths",))
+    if "paths" not in af:
+        return ()
+    paths = r.as_str_list_at(af["paths"][1], f"`artifacts.paths` of {where}")
+    for path, pos in paths:
+        if leaves_workspace(path):
+            r.warn(
+                pos,
+                f"artifacts path `{path}` of {where} goes up with `..`: it never matches",
+                "the worker looks for artifacts only inside the workspace; write the path"
+                " from the repository root",
+            )
+    return tuple(path for path, _ in paths)
 
 
 def _pull(r: Reader, node: YNode) -> str:

@@ -96,6 +96,8 @@ def _step_runtime(step: Step) -> dict[str, Any]:
         out["volumes"] = [f"{v.source}:{v.destination}:{v.access_mode}" for v in step.volumes]
     if step.report_as:
         out["report_as"] = step.report_as
+    if step.artifacts:
+        out["artifacts"] = {"paths": list(step.artifacts)}
     return out
 
 

@@ -130,6 +130,8 @@ class Step:
     ulimits: tuple[Ulimit, ...] = ()
     volumes: tuple[Volume, ...] = ()
     report_as: str = ""
+    artifacts: tuple[str, ...] = ()
+    """``artifacts: {paths: [...]}``: workspace files the worker keeps after the step."""
     pos: Pos = START
     key_pos: KeyPos = field(default_factory=_no_pos)
     text_pos: Mapping[str, Pos] = field(default_factory=dict)

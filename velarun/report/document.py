@@ -25,7 +25,7 @@ def timestamp(value: datetime | None) -> str | None:
 
 
 def _step_json(step: StepOutcome) -> dict[str, Any]:
-    return {
+    out: dict[str, Any] = {
         "name": step.name,
         "status": step.status.value,
         "exit_code": step.exit_code,
@@ -33,6 +33,9 @@ def _step_json(step: StepOutcome) -> dict[str, Any]:
         "started_at": timestamp(step.started_at),
         "finished_at": timestamp(step.finished_at),
     }
+    if step.artifacts is not None:  # a step with `artifacts:` that ran to its end
+        out["artifacts"] = list(step.artifacts)
+    return out
 
 
 def report_json(

@@ -73,6 +73,11 @@ class JsonlReporter:
         self._emit("stage_finished", stage=outcome.name, status=outcome.status.value)
 
     def notice(self, event: str, **fields: str) -> None:
+        if event.startswith("artifacts"):  # about a step: an event of the run, on stdout
+            about: dict[str, Any] = {k: v for k, v in fields.items() if k != "where"}
+            about["stage"] = about.get("stage") or None
+            self._emit(event, **about)
+            return
         log.get().info(event, **fields)
 
     def masked_outputs(self, values: Sequence[str]) -> None:

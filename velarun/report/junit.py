@@ -1,5 +1,9 @@
 """JUnit XML (``--junit``): a testsuite per stage (``steps`` for a steps pipeline), a testcase
-per step, each with the tail of its output. Mask the outcome and the lines first."""
+per step, each with the tail of its output. Mask the outcome and the lines first.
+
+A step's artifacts that are JUnit reports themselves (``*.xml`` whose root is ``testsuite`` or
+``testsuites``) are attached to its testcase as ``[[ATTACHMENT|/abs/path]]`` lines in its
+``<system-out>``, the convention of Jenkins' JUnit Attachments plugin that GitLab reads too."""
 
 from __future__ import annotations
 
@@ -42,8 +46,29 @@ def _testcase(suite: ET.Element, step: StepOutcome, output: str) -> None:
     elif step.status in _PROBLEMS:
         tag, kind = _PROBLEMS[step.status]
         ET.SubElement(case, tag, message=reason, type=kind).text = output
-    elif output and step.status is StepStatus.SUCCESS:
-        ET.SubElement(case, "system-out").text = output
+    attached = "".join(f"[[ATTACHMENT|{path}]]\n" for path in junit_reports(step.artifacts))
+    if step.status is StepStatus.SUCCESS and output:
+        attached = f"{output}\n{attached}" if attached else output
+    if attached and step.status is not StepStatus.SKIPPED:
+        ET.SubElement(case, "system-out").text = attached
+
+
+def junit_reports(paths: Iterable[str] | None) -> list[str]:
+    """The JUnit reports among a step's artifacts (absolute paths): ``*.xml`` files whose
+    first element is ``testsuite`` or ``testsuites``."""
+    found: list[str] = []
+    for path in paths or ():
+        if not path.endswith(".xml"):
+            continue
+        try:
+            with open(path, "rb") as f:
+                for _, element in ET.iterparse(f, events=("start",)):
+                    if element.tag in ("testsuite", "testsuites"):
+                        found.append(str(Path(path).resolve()))
+                    break
+        except (ET.ParseError, OSError):
+            continue
+    return found
 
 
 def junit_tree(outcome: RunOutcome, lines: Mapping[str, Iterable[str]]) -> ET.ElementTree:

@@ -108,6 +108,19 @@ class Handle(Protocol):
     spec: ContainerSpec
 
 
+class FilePicker(Protocol):
+    """Chooses the workspace files to copy out (a step's artifacts), as the runtime walks
+    ``/vela/src``; paths are relative to it, ``/``-separated."""
+
+    def enter(self, path: str) -> bool:
+        """A directory: look inside it?"""
+        ...
+
+    def take(self, path: str, size: int) -> bool:
+        """A regular file of ``size`` bytes: copy it?"""
+        ...
+
+
 class Runtime(Protocol):
     """The contract (woodpecker-style):
 
@@ -122,6 +135,7 @@ class Runtime(Protocol):
     - ``start`` may be called concurrently; ``logs`` streams lines until the container ends;
       ``wait`` returns the exit code; ``kill`` and ``remove`` are idempotent and safe after a
       failed or never-completed ``start``.
+    - ``copy_out`` (a step's artifacts) comes after that step's ``wait``, before ``teardown``.
     """
 
     run_id: str
@@ -146,6 +160,13 @@ class Runtime(Protocol):
 
     async def read_outputs(self) -> tuple[dict[str, str], dict[str, str]]:
         """What steps wrote to ``$VELA_OUTPUTS`` and to ``$VELA_MASKED_OUTPUTS``."""
+        ...
+
+    async def copy_out(self, spec: ContainerSpec, pick: FilePicker, into: str) -> list[str]:
+        """The regular files of the workspace (``/vela/src``) that ``pick`` takes, copied to
+        the host directory ``into`` (made if missing) under their relative paths, which are
+        returned in the order found; for the step of ``spec``, after its container ended,
+        before teardown. Symbolic links are never followed, hidden directories never read."""
         ...
 
     async def teardown(self) -> None: ...

@@ -34,12 +34,14 @@ from velarun.dotenv import parse_dotenv
 from velarun.runtime import (
     ContainerSpec,
     EngineError,
+    FilePicker,
     Handle,
     ImageUnavailableError,
     LogSink,
     PhaseObserver,
     WorkspaceSource,
 )
+from velarun.runtime.copyout import ChunkReader, copy_from_host, copy_from_tar
 from velarun.runtime.docker_clean import STUCK_HINT, remove_labelled
 from velarun.runtime.docker_errors import ENGINE, Call, Op, connect, engine_errors, not_anywhere
 from velarun.runtime.docker_labels import (
@@ -50,7 +52,7 @@ from velarun.runtime.docker_labels import (
     owner_token,
 )
 from velarun.runtime.docker_logs import LineHandoff, read_attached
-from velarun.runtime.layout import MASKED_OUTPUTS_FILE, OUTPUTS_FILE, VELA
+from velarun.runtime.layout import MASKED_OUTPUTS_FILE, OUTPUTS_FILE, VELA, WORKSPACE
 
 T = TypeVar("T")
 
@@ -135,6 +137,10 @@ class DockerRuntime:
         self._mountpoints = anyio.Lock()
         self._mountpoints_made = False
         """Until one container has started, starts take turns (see ``start``)."""
+        self._helper_image = ""
+        """The image the workspace helper was made on (copy, commit), for ``copy_out``."""
+        self._reader: Any = None
+        self._reader_made = anyio.Lock()
 
     @contextlib.contextmanager
     def _creating(self) -> Iterator[None]:
@@ -283,25 +289,51 @@ class DockerRuntime:
             return
         stream = source.archive
         started = self._clock.now()
-        name = f"velarun-{self.run_id}-workspace"
-        call = Call(Op.CREATE, "the workspace helper", image)
-
-        def create() -> Any:
-            self._resolve(image, "not_present", "the workspace helper")
-            with self._creating(), engine_errors(call):
-                return self.client.containers.create(
-                    **helper_kwargs(image, name, self.run_id, self.volume, self.owner)
-                )
-
-        helper = await self._call(create)
+        self._helper_image = image
+        helper = await self._helper("workspace")
         try:
             # The stream is sent as it is written (chunked): making and sending overlap.
-            await self._call(lambda: helper.put_archive(VELA, stream()), call=Call(Op.ENGINE, name))
+            call = Call(Op.ENGINE, f"velarun-{self.run_id}-workspace")
+            await self._call(lambda: helper.put_archive(VELA, stream()), call=call)
         finally:
             with anyio.CancelScope(shield=True):
                 await self._call(_remove_container, helper)
         self.workspace = None
         self._clock.since("workspace", started)
+
+    async def _helper(self, purpose: str) -> Any:
+        """A container on the run's volume, created and never started (see ``helper_kwargs``)."""
+        image = self._helper_image
+        name = f"velarun-{self.run_id}-{purpose}"
+        call = Call(Op.CREATE, f"the {purpose} helper", image)
+
+        def create() -> Any:
+            self._resolve(image, "not_present", f"the {purpose} helper")
+            with self._creating(), engine_errors(call):
+                return self.client.containers.create(
+                    **helper_kwargs(image, name, self.run_id, self.volume, self.owner)
+                )
+
+        return await self._call(create)
+
+    async def copy_out(self, spec: ContainerSpec, pick: FilePicker, into: str) -> list[str]:
+        """Live: from the host directory. Copy, commit: the volume's ``/vela/src`` as the
+        engine archives it, read through one helper kept for the run (the teardown's sweep
+        removes it)."""
+        if self.workspace is not None:
+            root = str(self.workspace)
+            return await self._call(lambda: copy_from_host(root, pick, into))
+        async with self._reader_made:
+            if self._reader is None:
+                self._reader = await self._helper("artifacts")
+        reader = self._reader
+        call = Call(Op.ENGINE, f"the artifacts of step `{spec.label}`")
+
+        def copy() -> list[str]:
+            chunks, _ = reader.get_archive(WORKSPACE)
+            return copy_from_tar(ChunkReader(chunks), "src", pick, into)
+
+        return await self._call(copy, call=call)
 
     async def start(self, spec: ContainerSpec) -> DockerHandle:
         assert self._outputs is not None, "start before setup"

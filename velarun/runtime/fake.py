@@ -9,6 +9,7 @@ scheduler breaks the protocol (wait before start, start after teardown, double s
 from __future__ import annotations
 
 import io
+import os
 import tarfile
 from dataclasses import dataclass, field
 
@@ -19,10 +20,12 @@ from velarun.runtime import (
     ContainerSpec,
     EngineError,
     EngineUnavailableError,
+    FilePicker,
     ImageUnavailableError,
     LogSink,
     WorkspaceSource,
 )
+from velarun.runtime.copyout import copy_from_host, copy_from_tar
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +41,11 @@ class FakeStep:
     masked_outputs: tuple[tuple[str, str], ...] = ()
     exits: bool = False
     """A service or detached step that ends on its own after ``delay``, with ``exit_code``."""
+    writes: tuple[tuple[str, bytes], ...] = ()
+    """Files the step leaves in the workspace (path relative to /vela/src, content): on the
+    host for a mounted workspace, else in the fake volume."""
+    copy_error: str | None = None
+    """``copy_out`` for this step fails with this engine error."""
 
 
 @dataclass(eq=False)
@@ -75,6 +83,8 @@ class FakeRuntime:
         """The host directory mounted at /vela/src (live), when one was given."""
         self.workspace_files: list[str] = []
         """What would have been copied into the run's volume (copy, commit): member names."""
+        self.volume_files: dict[str, bytes] = {}
+        """Files steps left in the fake volume's workspace (copy, commit), by relative path."""
         self._setup = False
         self._ready = False
         self._torn_down = False
@@ -162,6 +172,7 @@ class FakeRuntime:
                     )
                 if handle.exit_code is None:
                     handle.exit_code = handle.behaviour.exit_code
+                    self._leave_files(handle.behaviour)
                     self.outputs.update(handle.behaviour.outputs)
                     self.masked_outputs.update(handle.behaviour.masked_outputs)
                     handle.done.set()
@@ -182,6 +193,38 @@ class FakeRuntime:
         if not handle.removed:
             handle.removed = True
             self._event("remove", handle.spec.label)
+
+    def _leave_files(self, behaviour: FakeStep) -> None:
+        for path, data in behaviour.writes:
+            if not self.workspace:
+                self.volume_files[path] = data
+                continue
+            target = os.path.join(self.workspace, path)
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            with open(target, "wb") as f:
+                f.write(data)
+
+    async def copy_out(self, spec: ContainerSpec, pick: FilePicker, into: str) -> list[str]:
+        assert self._ready and not self._torn_down, "copy_out outside ready..teardown"
+        ended = [h for h in self.handles if h.spec == spec and h.exit_code is not None]
+        assert ended, f"copy_out of `{spec.label}` before its container ended"
+        assert not any(h.removed for h in ended), f"copy_out of `{spec.label}` after remove"
+        self._event("copy_out", spec.label)
+        error = self.behaviours.get(spec.label, FakeStep()).copy_error
+        if error is not None:
+            raise EngineError(error)
+        if self.workspace:
+            return copy_from_host(self.workspace, pick, into)
+        return copy_from_tar(io.BytesIO(self._volume_tar()), "src", pick, into)
+
+    def _volume_tar(self) -> bytes:
+        buffer = io.BytesIO()
+        with tarfile.open(fileobj=buffer, mode="w") as tar:
+            for path, data in sorted(self.volume_files.items()):
+                info = tarfile.TarInfo(f"src/{path}")
+                info.size = len(data)
+                tar.addfile(info, io.BytesIO(data))
+        return buffer.getvalue()
 
     async def read_outputs(self) -> tuple[dict[str, str], dict[str, str]]:
         return dict(self.outputs), dict(self.masked_outputs)

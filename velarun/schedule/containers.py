@@ -20,6 +20,7 @@ from velarun.load.model import Ulimit, Volume
 from velarun.runtime import ContainerSpec, Mount, WorkspaceSource
 from velarun.runtime import Ulimit as RuntimeUlimit
 from velarun.runtime.layout import OUTPUTS_ENV, WORKSPACE
+from velarun.schedule.artifacts import ArtifactStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +34,8 @@ class RunOptions:
     """Per step label: the secret variables it receives at start."""
     workspace: WorkspaceSource | None = None
     """What ``/vela/src`` is (``--workspace``); None: the runtime's own default."""
+    artifacts: ArtifactStore | None = None
+    """Where steps' artifacts go; None: they are not kept."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -54,6 +54,9 @@ class StepOutcome:
     started_at: datetime | None = None
     finished_at: datetime | None = None
     kind: str = "step"
+    artifacts: tuple[str, ...] | None = None
+    """The host paths of the files kept from the step (``artifacts.paths``); None: the step
+    has none, or never ran to its end."""
 
     @property
     def label(self) -> str:

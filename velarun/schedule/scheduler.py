@@ -30,6 +30,7 @@ from velarun.runtime import (
     ImageUnavailableError,
     Runtime,
 )
+from velarun.schedule import artifacts
 from velarun.schedule.containers import (
     RunOptions,
     StepContext,
@@ -179,7 +180,24 @@ async def _run_step(run: _Run, step: PlannedStep, state: _StageState) -> None:
         reason = f"killed: {run.why_stopped()}"
         run.record(_ended(step, StepStatus.KILLED, KILLED_EXIT, reason, started))
         raise
-    run.record(_exited(run, step, state, code, started))
+    await _record_with_artifacts(run, step, spec, _exited(run, step, state, code, started))
+
+
+async def _record_with_artifacts(
+    run: _Run, step: PlannedStep, spec: ContainerSpec, outcome: StepOutcome
+) -> None:
+    """A step that ran to its end: its artifacts copied out (the worker's ``pollFiles``),
+    then its outcome recorded with them, then what they came to said."""
+    try:
+        kept = await artifacts.collect(run.runtime, run.options.artifacts, step, spec)
+    except BaseException:  # cancelled meanwhile: the step's outcome is still its own
+        run.record(outcome)
+        raise
+    if kept is None:
+        run.record(outcome)
+        return
+    run.record(replace(outcome, artifacts=kept.files))
+    artifacts.announce(run.reporter, kept)
 
 
 def _ended(
