@@ -92,17 +92,6 @@ def step_dir(run_dir: str, stage: str | None, step: str) -> str:
     return "/".join(parts)
 
 
-def relative_ok(path: str) -> bool:
-    """A member path that can be written under a directory: relative, no ``.``/``..``."""
-    parts = path.split("/")
-    return (
-        bool(path)
-        and not path.startswith("/")
-        and "" not in parts[:-1]
-        and not any(p in (".", "..") for p in parts)
-    )
-
-
 @dataclass
 class Picker:
     """Decides, file by file, what a step's artifact paths take (the runtime asks it while

@@ -29,8 +29,8 @@ def safe_member(name: str) -> str | None:
 def _write(into: str, rel: str, source: IO[bytes]) -> None:
     target = os.path.join(into, *rel.split("/"))
     os.makedirs(os.path.dirname(target), exist_ok=True)
-    # O_EXCL|O_NOFOLLOW: never through a link, never over a file already written.
-    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+    # O_NOFOLLOW: never through a link (the directory is velarun's own, made for the run).
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
     with os.fdopen(fd, "wb") as out:
         shutil.copyfileobj(source, out, _CHUNK)
 

@@ -47,6 +47,20 @@ steps:
     commands: [echo always]
 """
 
+ARTIFACTS_PIPELINE = """version: "1"
+steps:
+  - name: test
+    image: alpine
+    commands: [make test]
+    artifacts:
+      paths: [reports/*.xml, out/*.txt, coverage/*]
+  - name: publish
+    image: alpine
+    commands: [make publish]
+    artifacts:
+      paths: [dist/*]
+"""
+
 
 @dataclass(frozen=True)
 class Case:
@@ -101,6 +115,24 @@ CASES = [
                 masked_outputs=(("SECRET_OUT", "from-a-step"),),
             ),
             "test": FakeStep(exit_code=3, logs=("from-a-step must not show",)),
+        },
+    ),
+    # Artifacts: kept from a failed step (one a JUnit report, attached to its testcase), a
+    # path that matches nothing said once; none for the step skipped after the failure.
+    Case(
+        "artifacts",
+        ARTIFACTS_PIPELINE,
+        (),
+        {
+            "test": FakeStep(
+                exit_code=1,
+                logs=("1 test failed",),
+                writes=(
+                    ("reports/unit.xml", b'<testsuite name="unit" tests="1"/>'),
+                    ("reports/not-junit.xml", b"<coverage/>"),
+                    ("out/log.txt", b"log"),
+                ),
+            ),
         },
     ),
     Case("engine-unreachable", FIXTURES / "demo/.vela.yml", (), connect_error="no engine here"),

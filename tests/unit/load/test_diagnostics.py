@@ -302,6 +302,26 @@ CASES: list[tuple[str, str | bytes, str]] = [
         "0 errors, 0 warnings",
     ),
     (
+        "artifacts-ok",
+        'version: "1"\nsteps:\n  - name: t\n    image: a\n    commands: [ls]\n    artifacts:\n      paths: reports/*.xml\n',
+        "0 errors, 0 warnings",
+    ),
+    (
+        "artifacts-not-a-mapping",
+        'version: "1"\nsteps:\n  - name: t\n    image: a\n    commands: [ls]\n    artifacts: [a.txt]\n',
+        "p.yml:6:16: error: `artifacts` of step `t` must be a mapping, got a list\n1 error, 0 warnings",
+    ),
+    (
+        "artifacts-paths-shape",
+        'version: "1"\nsteps:\n  - name: t\n    image: a\n    commands: [ls]\n    artifacts:\n      paths: [a.txt, {b: c}]\n',
+        "p.yml:7:22: error: `artifacts.paths` of step `t` must be a string or a list of strings\n1 error, 0 warnings",
+    ),
+    (
+        "artifacts-unknown-key-and-dotdot",
+        'version: "1"\nsteps:\n  - name: t\n    image: a\n    commands: [ls]\n    artifacts:\n      path: x\n      paths: [ok.txt, ../up.txt]\n',
+        "p.yml:7:7: warning: unknown key `path` in the artifacts of step `t`\n  hint: did you mean `paths`? (Vela ignores unknown keys)\np.yml:8:23: warning: artifacts path `../up.txt` of step `t` goes up with `..`: it never matches\n  hint: the worker looks for artifacts only inside the workspace; write the path from the repository root\n0 errors, 2 warnings",
+    ),
+    (
         "nul-byte",
         b'version: "1"\x00\n',
         "p.yml:1:1: error: the file contains a NUL byte; is it a binary file?\n1 error, 0 warnings",
