@@ -13,6 +13,7 @@ worker's log, never a failure of the step or the build.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -92,14 +93,29 @@ def step_dir(run_dir: str, stage: str | None, step: str) -> str:
     return "/".join(parts)
 
 
+class Budget:
+    """The bytes a build's artifacts took so far (the worker's limit is per build), shared by
+    the steps of every stage; pickers in worker threads take from it under a lock."""
+
+    def __init__(self, used: int = 0) -> None:
+        self.used = used
+        self._lock = threading.Lock()
+
+    def take(self, size: int, limit: int) -> bool:
+        with self._lock:
+            if limit and self.used + size > limit:
+                return False
+            self.used += size
+            return True
+
+
 @dataclass
 class Picker:
     """Decides, file by file, what a step's artifact paths take (the runtime asks it while
-    it walks the workspace), and remembers what to say about it. ``used`` is what earlier
-    steps of the build copied (the build limit)."""
+    it walks the workspace), and remembers what to say about it. ``budget`` is the build's."""
 
     paths: Sequence[str]
-    used: int = 0
+    budget: Budget = field(default_factory=Budget)
     file_limit: int = FILE_LIMIT
     build_limit: int = BUILD_LIMIT
     matched: set[str] = field(default_factory=set)
@@ -110,7 +126,7 @@ class Picker:
     """Bytes taken by this step."""
 
     def __post_init__(self) -> None:
-        self._regexes = [(p, pattern_regex(p)) for p in self.paths if p and not leaves_workspace(p)]
+        self._regexes = [(p, pattern_regex(p)) for p in self.paths if not leaves_workspace(p)]
 
     def enter(self, path: str) -> bool:
         """A directory of the workspace (relative): worth looking inside?"""
@@ -128,7 +144,7 @@ class Picker:
             why = "empty (the worker uploads no empty file)"
         elif self.file_limit and size > self.file_limit:
             why = f"over the worker's limit of {self.file_limit // 2**20} MB a file"
-        elif self.build_limit and self.used + self.taken + size > self.build_limit:
+        elif not self.budget.take(size, self.build_limit):
             why = f"over the worker's limit of {self.build_limit // 2**20} MB a build"
         if why:
             self.skipped.append((path, why))

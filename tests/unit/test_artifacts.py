@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from velarun.artifacts import Picker, hidden, leaves_workspace, pattern_regex, step_dir
+from velarun.artifacts import Budget, Picker, hidden, leaves_workspace, pattern_regex, step_dir
 from velarun.runtime.copyout import ChunkReader, copy_from_host, copy_from_tar, safe_member
 
 MATCHES = [
@@ -74,7 +74,8 @@ def test_step_dir_is_safe(stage: str | None, step: str, expected: str) -> None:
 
 
 def test_picker_applies_the_workers_rules() -> None:
-    pick = Picker(["*.txt", "*.xml", "never/*", "../up"], file_limit=10, build_limit=25, used=5)
+    budget = Budget(used=5)
+    pick = Picker(["*.txt", "*.xml", "never/*", "../up"], budget, file_limit=10, build_limit=25)
     decisions = [
         pick.take(path, size)
         for path, size in [
@@ -88,7 +89,7 @@ def test_picker_applies_the_workers_rules() -> None:
         ]
     ]
     assert decisions == [True, False, False, False, True, False, False]
-    assert pick.taken == 14
+    assert (pick.taken, budget.used) == (14, 19)
     assert pick.unmatched() == ["never/*", "../up"]
     assert pick.skipped == [
         ("b.txt", "empty (the worker uploads no empty file)"),

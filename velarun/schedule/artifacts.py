@@ -10,9 +10,9 @@ fails, is said in a line and never fails the step or the build.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from velarun.artifacts import Picker, step_dir
+from velarun.artifacts import Budget, Picker, step_dir
 from velarun.compile.plan import PlannedStep
 from velarun.runtime import ContainerSpec, EngineError, Runtime
 from velarun.schedule.reporter import Reporter
@@ -26,7 +26,7 @@ class ArtifactStore:
     run_dir: str
     shown: str = ""
     """``run_dir`` as the console says it ("" : as it is)."""
-    used: int = 0
+    budget: Budget = field(default_factory=Budget)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +61,7 @@ async def collect(
         return None
     into = step_dir(store.run_dir, step.stage, step.name)
     shown = step_dir(store.shown or store.run_dir, step.stage, step.name) + "/"
-    pick = Picker(step.artifacts, used=store.used)
+    pick = Picker(step.artifacts, store.budget)
     problem = ""
     copied: list[str] = []
     try:
@@ -70,7 +70,6 @@ async def collect(
         problem = exc.message
     except OSError as exc:
         problem = f"{exc.strerror or exc} ({exc.filename or into})"
-    store.used += pick.taken
     return Kept(
         step.stage,
         step.name,

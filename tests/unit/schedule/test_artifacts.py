@@ -85,7 +85,7 @@ def test_a_failed_step_keeps_its_artifacts_and_a_later_one_is_skipped(tmp_path: 
         ("copy_out", "test/unit"),
         ("remove", "test/unit"),
     ]
-    assert store.used == len(b"<testsuite/>")
+    assert store.budget.used == len(b"<testsuite/>")
 
 
 def test_live_mode_copies_from_the_host_tree(tmp_path: Path) -> None:
