@@ -203,6 +203,10 @@ class ExecRequest:
     workspace: WorkspaceChoice | None = None
     """``--workspace``: what the steps see at ``/vela/src``; None: not chosen (``live``, or
     with ``--build`` the build's commit)."""
+    timeout: float | None = 1800.0
+    """``--timeout`` in seconds (Vela's default, 30 minutes); None: no limit."""
+    parallel: int | None = None
+    pull: str | None = None
 
 
 def check_results(request: ExecRequest) -> None:
@@ -263,6 +267,9 @@ def execute(
             request.privileged_images,
             secret_env,
             workspace.source(prefetch=True),
+            timeout=request.timeout,
+            parallel=request.parallel,
+            pull=request.pull,
         )
         outcome = _run(plan, open_runtime(run_id), reporter, options, gone, stops)
     except KeyboardInterrupt:
