@@ -2,8 +2,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -85,3 +87,13 @@ def golden(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
 def pytest_sessionfinish(session: pytest.Session) -> None:
     if _CACHE is not None:
         shutil.rmtree(_CACHE, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def _signals_restored() -> Iterator[None]:
+    """``exec`` ignores its stop signals once a run is over, which is right for the command
+    and wrong for the test process: every test gets back the handlers it started with."""
+    saved = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+    yield
+    for signum, handler in saved.items():
+        signal.signal(signum, handler)

@@ -206,6 +206,10 @@ class ExecRequest:
     workspace: WorkspaceChoice | None = None
     """``--workspace``: what the steps see at ``/vela/src``; None: not chosen (``live``, or
     with ``--build`` the build's commit)."""
+    timeout: float | None = 1800.0
+    """``--timeout`` in seconds (Vela's default, 30 minutes); None: no limit."""
+    parallel: int | None = None
+    pull: str | None = None
     artifacts_dir: Path | None = None
     """``--artifacts-dir``: where steps' artifacts go (None: ``.velarun/artifacts`` at the
     workspace's root), each run in a directory named by its id."""
@@ -269,7 +273,10 @@ def execute(
             request.privileged_images,
             secret_env,
             workspace.source(prefetch=True),
-            artifact_store(plan, request.artifacts_dir, workspace.root, run_id),
+            artifacts=artifact_store(plan, request.artifacts_dir, workspace.root, run_id),
+            timeout=request.timeout,
+            parallel=request.parallel,
+            pull=request.pull,
         )
         outcome = _run(plan, open_runtime(run_id), reporter, options, gone, stops)
     except KeyboardInterrupt:

@@ -80,6 +80,32 @@ WorkspaceOpt = Annotated[
     ),
 ]
 
+TimeoutOpt = Annotated[
+    str,
+    typer.Option(
+        "--timeout",
+        help="The build's time limit, as Vela's repository timeout: minutes (30) or a duration"
+        " (90s, 1h30m); 0 for none. On expiry running steps are killed and the build errs.",
+    ),
+]
+ParallelOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--parallel",
+        help="Run at most N stages at once (default: no limit, as the server); needs kept.",
+        show_default=False,
+    ),
+]
+PullOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--pull",
+        help="Pull policy over every step and service: always, not_present, on_start, never.",
+        show_default=False,
+    ),
+]
+PULL_POLICIES = ("always", "not_present", "on_start", "never")
+
 ArtifactsDirOpt = Annotated[
     Path | None,
     typer.Option(
@@ -142,6 +168,9 @@ def exec_(
     output: OutputOpt = "text",
     junit: JunitOpt = None,
     workspace: WorkspaceOpt = None,
+    timeout: TimeoutOpt = "30m",
+    parallel: ParallelOpt = None,
+    pull: PullOpt = None,
     artifacts_dir: ArtifactsDirOpt = None,
 ) -> None:
     """Run the pipeline locally, each step in its own Docker container, like the Vela server.
@@ -151,12 +180,20 @@ def exec_(
     """
     from dataclasses import replace
 
+    from velarun.durations import parse_timeout
     from velarun.inputs import parse_volume
     from velarun.lifecycle import ExecRequest, execute
     from velarun.workspace import parse_workspace
 
     if output not in ("text", "jsonl"):
         raise UsageError(f"--output `{output}` is not text or jsonl")
+    if parallel is not None and parallel < 1:
+        raise UsageError(
+            f"--parallel {parallel}: at least one stage must run",
+            "leave --parallel out for no limit",
+        )
+    if pull is not None and pull not in PULL_POLICIES:
+        raise UsageError(f"--pull `{pull}` is not {', '.join(PULL_POLICIES[:-1])} or never")
     deps = ctx.obj if isinstance(ctx.obj, Deps) else Deps()
     exec_request = ExecRequest(
         replace(request, secrets=tuple(secret or ()), secret_files=tuple(secret_file or ())),
@@ -168,6 +205,9 @@ def exec_(
         junit=junit,
         output=output,
         workspace=parse_workspace(workspace) if workspace is not None else None,
+        timeout=parse_timeout(timeout),
+        parallel=parallel,
+        pull=pull,
         artifacts_dir=artifacts_dir,
     )
     exit_now(execute(exec_request, deps.open_runtime, run_id=deps.run_id))

@@ -79,6 +79,10 @@ class FakeRuntime:
         self.outputs: dict[str, str] = {}
         self.masked_outputs: dict[str, str] = {}
         self.env_seen: dict[str, dict[str, str]] = {}
+        self.specs: list[ContainerSpec] = []
+        """Every container started, as asked for."""
+        self.prepared: list[ContainerSpec] = []
+        """What ``prepare_images`` was given."""
         self.workspace: str = ""
         """The host directory mounted at /vela/src (live), when one was given."""
         self.workspace_files: list[str] = []
@@ -112,6 +116,7 @@ class FakeRuntime:
 
     async def prepare_images(self, specs: list[ContainerSpec]) -> None:
         self._event("prepare_images", ",".join(s.label for s in specs))
+        self.prepared = list(specs)
         if self.image_error is not None:
             raise EngineError(self.image_error)
         for spec in specs:
@@ -139,6 +144,7 @@ class FakeRuntime:
         assert self._ready, "start before ready"
         behaviour = self.behaviours.get(spec.label, FakeStep())
         self.env_seen[spec.label] = dict(spec.environment)
+        self.specs.append(spec)
         self._event("start", spec.label)
         if behaviour.start_error is not None:
             raise EngineError(behaviour.start_error)

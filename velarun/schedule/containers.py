@@ -34,6 +34,12 @@ class RunOptions:
     """Per step label: the secret variables it receives at start."""
     workspace: WorkspaceSource | None = None
     """What ``/vela/src`` is (``--workspace``); None: the runtime's own default."""
+    timeout: float | None = None
+    """``--timeout`` in seconds over the whole build; None: no limit."""
+    parallel: int | None = None
+    """``--parallel N``: at most N stages at once; None: no limit (the server's way)."""
+    pull: str | None = None
+    """``--pull POLICY`` over every step's and service's own; None: their own."""
     artifacts: ArtifactStore | None = None
     """Where steps' artifacts go; None: they are not kept."""
 
@@ -101,7 +107,7 @@ def step_spec(step: PlannedStep, context: StepContext, options: RunOptions) -> C
         name=step.name,
         stage=step.stage,
         image=step.image,
-        pull=step.pull,
+        pull=options.pull or step.pull,
         entrypoint=ENTRYPOINT if step.commands else step.entrypoint,
         command=(COMMAND,) if step.commands else (),
         environment=step_environment(step, context, options),
@@ -120,7 +126,7 @@ def service_spec(service: PlannedService, options: RunOptions) -> ContainerSpec:
         name=service.name,
         stage=None,
         image=service.image,
-        pull=service.pull,
+        pull=options.pull or service.pull,
         entrypoint=service.entrypoint,
         environment=dict(service.environment),
         user=service.user,
@@ -140,8 +146,13 @@ def helper_image(specs: Sequence[ContainerSpec]) -> str | None:
     return specs[0].image if specs else None
 
 
-def image_specs(plan: Plan) -> list[ContainerSpec]:
-    """What image resolution needs (image, pull policy, who uses it): no environment yet."""
-    services = [ContainerSpec("service", s.name, None, s.image, s.pull) for s in plan.services]
-    steps = [ContainerSpec("step", s.name, s.stage, s.image, s.pull) for s in plan.all_steps()]
+def image_specs(plan: Plan, pull: str | None = None) -> list[ContainerSpec]:
+    """What image resolution needs (image, pull policy, who uses it): no environment yet.
+    ``pull``: ``--pull``, over every policy."""
+    services = [
+        ContainerSpec("service", s.name, None, s.image, pull or s.pull) for s in plan.services
+    ]
+    steps = [
+        ContainerSpec("step", s.name, s.stage, s.image, pull or s.pull) for s in plan.all_steps()
+    ]
     return [*services, *steps]

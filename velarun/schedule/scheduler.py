@@ -8,7 +8,10 @@ elsewhere finish.
 
 A failed step is data (:class:`StepOutcome`); exceptions from the runtime mean infrastructure
 failed and end the build with status ``error``. Cancellation (Ctrl-C) kills what runs, marks it
-``killed``, and ends with ``canceled``. Cleanup always runs, shielded, with a time limit.
+``killed``, and ends with ``canceled``. The build's time limit (``--timeout``) ends it as the
+worker does: the running steps ``failure`` with 137, the steps never started ``killed`` with
+137, the build ``error``. ``--parallel N`` lets at most N stages run at once. Cleanup always
+runs, shielded, with a time limit.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ import anyio
 import anyio.abc
 
 from velarun.compile.plan import Plan, PlannedStage, PlannedStep
+from velarun.durations import describe
+from velarun.errors import ExitCode
 from velarun.runtime import (
     ContainerGoneError,
     ContainerSpec,
@@ -39,6 +44,7 @@ from velarun.schedule.containers import (
     service_spec,
     step_spec,
 )
+from velarun.schedule.deadline import Deadline, within
 from velarun.schedule.outcome import (
     BuildStatus,
     RunOutcome,
@@ -80,6 +86,21 @@ class _Run:
     stopped: list[StepOutcome] = field(default_factory=list)
     masked: dict[str, None] = field(default_factory=dict)
     bg: anyio.abc.TaskGroup | None = None
+    deadline: Deadline | None = None
+    """``--timeout``: None for no limit. ``expired`` once it passed."""
+    stage_slots: anyio.CapacityLimiter | None = None
+    """``--parallel N``: a stage holds one while it runs; None: no limit."""
+
+    @property
+    def timed_out(self) -> bool:
+        return self.deadline is not None and self.deadline.expired
+
+    def time_is_up(self) -> None:
+        assert self.deadline is not None
+        self.error = self.error or f"the build timed out after {describe(self.deadline.seconds)}"
+        self.hint = self.hint or (
+            "raise --timeout (30m by default, as Vela's; 0 for none), or find the step that hangs"
+        )
 
     def record(self, outcome: StepOutcome) -> None:
         self.outcomes[(outcome.stage, outcome.name)] = outcome
@@ -177,8 +198,12 @@ async def _run_step(run: _Run, step: PlannedStep, state: _StageState) -> None:
         run.record(_ended(step, StepStatus.ERROR, None, exc.message, started))
         raise
     except anyio.get_cancelled_exc_class():
-        reason = f"killed: {run.why_stopped()}"
-        run.record(_ended(step, StepStatus.KILLED, KILLED_EXIT, reason, started))
+        if run.timed_out and not run.canceled:  # the worker: failure, 137, the deadline's error
+            reason = f"{run.error}: killed (context deadline exceeded)"
+            run.record(_ended(step, StepStatus.FAILURE, KILLED_EXIT, reason, started))
+        else:
+            reason = f"killed: {run.why_stopped()}"
+            run.record(_ended(step, StepStatus.KILLED, KILLED_EXIT, reason, started))
         raise
     await _record_with_artifacts(run, step, spec, _exited(run, step, state, code, started))
 
@@ -236,14 +261,15 @@ async def _run_stage(run: _Run, stage: PlannedStage, done: Mapping[str, anyio.Ev
         for need in stage.needs:
             if need in done:
                 await done[need].wait()
-        started = now()
-        run.stage_times[stage.name] = (started, None)
-        if not stage.implicit:
-            run.reporter.stage_started(stage.name)
-        state = _StageState(independent=stage.independent)
-        for step in stage.steps:
-            await _run_step(run, step, state)
-        finished = now()
+        async with run.stage_slots or contextlib.nullcontext():
+            started = now()
+            run.stage_times[stage.name] = (started, None)
+            if not stage.implicit:
+                run.reporter.stage_started(stage.name)
+            state = _StageState(independent=stage.independent)
+            for step in stage.steps:
+                await _run_step(run, step, state)
+            finished = now()  # before the slot goes to the next stage
         run.stage_times[stage.name] = (started, finished)
         if not stage.implicit:
             steps = tuple(
@@ -359,7 +385,7 @@ async def _execute(run: _Run) -> None:
         with anyio.CancelScope(shield=True), anyio.move_on_after(CLEANUP_SECONDS):
             await runtime.setup()
 
-    specs = image_specs(run.plan)
+    specs = image_specs(run.plan, run.options.pull)
 
     async def images() -> None:
         try:
@@ -397,12 +423,16 @@ async def run_plan(
 ) -> RunOutcome:
     """Run ``plan``. Cancelling ``cancel_scope`` (Ctrl-C) ends the run with ``canceled``."""
     run = _Run(plan, runtime, reporter, options or RunOptions())
+    if run.options.timeout is not None:
+        run.deadline = Deadline(run.options.timeout)
+    if run.options.parallel is not None:
+        run.stage_slots = anyio.CapacityLimiter(run.options.parallel)
     started = now()
     scope = cancel_scope or anyio.CancelScope()
     try:
         with scope:
             try:
-                await _execute(run)
+                await within(run.deadline, lambda: _execute(run), run.time_is_up)
             except EngineError as exc:
                 run.infrastructure_failed(exc)
             except BaseExceptionGroup as group:
@@ -455,9 +485,14 @@ def _outcome(run: _Run, started: datetime) -> RunOutcome:
     unreached = "the build stopped on an error" if run.error else "not reached"
     if run.canceled:
         unreached = "the build was canceled"
+    late = run.timed_out and not run.canceled
 
     def outcome(step: PlannedStep) -> StepOutcome:
-        return run.outcomes.get((step.stage, step.name)) or skipped(step, unreached)
+        found = run.outcomes.get((step.stage, step.name))
+        if found is None and late:  # the worker's pending step at the end: killed, 137
+            reason = f"not run: {run.error}"
+            return StepOutcome(step.name, step.stage, StepStatus.KILLED, KILLED_EXIT, reason)
+        return found or skipped(step, unreached)
 
     stages = tuple(
         StageOutcome(
@@ -478,6 +513,8 @@ def _outcome(run: _Run, started: datetime) -> RunOutcome:
         run.error,
         run.hint,
         tuple(run.masked),
+        # The build is `error`, as the worker records it; the exit code says a step failed.
+        code=ExitCode.FAILED if late else None,
     )
 
 

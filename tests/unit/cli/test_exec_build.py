@@ -6,7 +6,6 @@ a commit missing from the repository."""
 from __future__ import annotations
 
 import json
-import signal
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -45,14 +44,6 @@ CI_STEPS = [
     step_json(4, "unit", "failure", stage="test"),
     step_json(5, "octocat only", "success", stage="test"),
 ]
-
-
-@pytest.fixture(autouse=True)
-def _signals_restored() -> Iterator[None]:
-    saved = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
-    yield
-    for signum, handler in saved.items():
-        signal.signal(signum, handler)
 
 
 @pytest.fixture

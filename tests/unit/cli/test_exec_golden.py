@@ -10,8 +10,6 @@ temporary directory are normalised; nothing else is.
 from __future__ import annotations
 
 import re
-import signal
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -147,15 +145,6 @@ def normalise(text: str, tmp: Path) -> str:
     text = re.sub(r'"duration": [0-9.e-]+', '"duration": "<s>"', text)
     text = re.sub(r'time="[0-9.]+"', 'time="<s>"', text)
     return re.sub(r"\b\d+\.\ds\b", "<s>", text)
-
-
-@pytest.fixture(autouse=True)
-def _signals_restored() -> Iterator[None]:
-    """exec ignores its stop signals once the run is over; the test process must not."""
-    saved = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
-    yield
-    for signum, handler in saved.items():
-        signal.signal(signum, handler)
 
 
 def run_exec(case: Case, tmp: Path, *extra: str) -> tuple[int, str, str]:

@@ -12,7 +12,6 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.conftest import git
-from tests.unit.cli.test_exec_golden import _signals_restored  # noqa: F401
 from velarun.cli import app
 from velarun.cli.exec import Deps
 from velarun.lifecycle import Engine

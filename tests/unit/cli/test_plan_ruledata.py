@@ -4,8 +4,6 @@ variables, the rule-data header with sources, and `--explain` showing the data m
 from __future__ import annotations
 
 import json
-import signal
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -130,16 +128,6 @@ def test_explain_shows_the_sender_and_instance_matched(pipeline: Path) -> None:
     )
 
 
-@pytest.fixture
-def signals_restored() -> Iterator[None]:
-    """exec ignores its stop signals once the run is over; the test process must not."""
-    saved = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
-    yield
-    for signum, handler in saved.items():
-        signal.signal(signum, handler)
-
-
-@pytest.mark.usefixtures("signals_restored")
 def test_exec_runs_what_the_labels_sender_and_instance_select(pipeline: Path) -> None:
     fakes: list[FakeRuntime] = []
 
