@@ -124,12 +124,16 @@ class Picker:
     """(file, why) for files that matched and were not copied."""
     taken: int = 0
     """Bytes taken by this step."""
+    skip: str = ""
+    """A directory of the workspace never looked into (``--artifacts-dir`` inside it)."""
 
     def __post_init__(self) -> None:
         self._regexes = [(p, pattern_regex(p)) for p in self.paths if not leaves_workspace(p)]
 
     def enter(self, path: str) -> bool:
         """A directory of the workspace (relative): worth looking inside?"""
+        if self.skip and (path == self.skip or path.startswith(self.skip + "/")):
+            return False
         return not hidden(path)
 
     def take(self, path: str, size: int) -> bool:

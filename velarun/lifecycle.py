@@ -310,7 +310,15 @@ def artifact_store(
     if not any(step.artifacts for step in plan.all_steps()):
         return None
     base = chosen if chosen is not None else root / DIR_NAME / "artifacts"
-    if chosen is None:
+    if chosen is not None:
+        try:
+            chosen.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UsageError(
+                f"--artifacts-dir {chosen}: {exc.strerror or exc}",
+                "choose a directory you can write",
+            ) from None
+    else:
         ignore = root / DIR_NAME / ".gitignore"
         with contextlib.suppress(OSError):
             ignore.parent.mkdir(exist_ok=True)
@@ -318,7 +326,9 @@ def artifact_store(
                 ignore.write_text("# made by velarun: nothing here belongs in git\n*\n")
     run_dir = (base / run_id).absolute()
     shown = os.path.relpath(run_dir) if run_dir.is_relative_to(Path.cwd()) else str(run_dir)
-    return ArtifactStore(str(run_dir), shown)
+    real, top = base.resolve(), root.resolve()
+    inside = real.relative_to(top).as_posix() if real.is_relative_to(top) else ""
+    return ArtifactStore(str(run_dir), shown, skip=run_id if inside == "." else inside)
 
 
 def record_refusal(

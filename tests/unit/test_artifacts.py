@@ -183,3 +183,13 @@ def test_chunk_reader_reads_across_chunks() -> None:
         b"ef",
         b"",
     ]
+
+
+def test_picker_never_enters_the_artifacts_dir() -> None:
+    pick = Picker(["*"], skip="out/kept")
+    assert [pick.enter(p) for p in ("out", "out/kept", "out/kept/r1", "out/keptx")] == [
+        True,
+        False,
+        False,
+        True,
+    ]

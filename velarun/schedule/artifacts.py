@@ -27,6 +27,8 @@ class ArtifactStore:
     shown: str = ""
     """``run_dir`` as the console says it ("" : as it is)."""
     budget: Budget = field(default_factory=Budget)
+    skip: str = ""
+    """``run_dir``'s parent relative to the workspace, when inside it: never collected."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +63,7 @@ async def collect(
         return None
     into = step_dir(store.run_dir, step.stage, step.name)
     shown = step_dir(store.shown or store.run_dir, step.stage, step.name) + "/"
-    pick = Picker(step.artifacts, store.budget)
+    pick = Picker(step.artifacts, store.budget, skip=store.skip)
     problem = ""
     copied: list[str] = []
     try:
