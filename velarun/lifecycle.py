@@ -58,6 +58,7 @@ from velarun.workspace import (
 if TYPE_CHECKING:
     from velarun.cibuild.server import Reproduced
     from velarun.report.live import RunReporter
+    from velarun.schedule.debug import DebugOptions
 
 
 class InvalidPipelineError(UsageError):
@@ -213,6 +214,8 @@ class ExecRequest:
     artifacts_dir: Path | None = None
     """``--artifacts-dir``: where steps' artifacts go (None: ``.velarun/artifacts`` at the
     workspace's root), each run in a directory named by its id."""
+    debug: DebugOptions | None = None
+    """``--shell-on-failure``, ``--break-before``, ``--shell``."""
 
 
 def check_results(request: ExecRequest) -> None:
@@ -259,6 +262,10 @@ def execute(
             from velarun.cibuild.local import check_commit
 
             check_commit(prepared.ci.build, Path.cwd())
+        if request.debug is not None:
+            from velarun.schedule.debug import check_breaks
+
+            check_breaks(plan, request.debug.break_before)
         workspace = _workspace(request, prepared)
         secret_env, missing = resolve_secrets(plan, prepared.host)
         if missing:
@@ -278,7 +285,7 @@ def execute(
             parallel=request.parallel,
             pull=request.pull,
         )
-        outcome = _run(plan, open_runtime(run_id), reporter, options, gone, stops)
+        outcome = _run(plan, open_runtime(run_id), reporter, options, gone, stops, request.debug)
     except KeyboardInterrupt:
         write_to(err, "velarun: interrupted before any container was created\n")
         if request.report is not None:
@@ -436,6 +443,7 @@ def _run(
     options: RunOptions,
     gone: OutputGone,
     stops: tuple[signal.Signals, ...],
+    debug: DebugOptions | None = None,
 ) -> RunOutcome:
     """Connect, run under signals, close. An engine that cannot be reached is an outcome."""
     from velarun import interrupts
@@ -446,7 +454,7 @@ def _run(
     except EngineError as exc:
         return not_started(plan, exc.message, exc.hint or "")
     outcome, stopped = interrupts.run_until_stopped(
-        lambda scope: run_plan(plan, runtime, reporter, options, cancel_scope=scope),
+        lambda scope: run_plan(plan, runtime, reporter, options, cancel_scope=scope, debug=debug),
         stops,
         gone,
         reporter.notice,

@@ -39,6 +39,10 @@ SENTENCES = {
     "step_ended": "{label} {status}: {reason}",
     "cleanup_failed": "cleanup: {error}",
     "exited_on_its_own": "{what} {name} exited on its own with code {code} after {after}",
+    "shell_opened": "a shell ({shell}) in step {label}, {why}: `exit` or Ctrl-D leaves it and"
+    " the build goes on",
+    "shell_closed": "the shell in step {label} ended (exit {code}); the build goes on",
+    "shell_failed": "could not open a shell in step {label}: {error}",
     "stopping": "{signal}: stopping the build, killing containers, cleaning up",
     "stopping_again": "{signal} again: cleanup is already bounded; removing what it can",
     "artifacts": "{where} artifacts: {count} in {dir}",

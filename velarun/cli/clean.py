@@ -21,7 +21,7 @@ IncludeRunningOpt = Annotated[
 
 @guarded
 def clean(run_id: RunIdOpt = None, include_running: IncludeRunningOpt = False) -> None:
-    """Remove every container, network and volume that velarun runs left behind (crashes).
+    """Remove every container, image, network and volume that velarun runs left behind (crashes).
     Runs still in progress on this machine are left alone unless --include-running."""
     from velarun.runtime.docker import DockerRuntime
     from velarun.runtime.docker_clean import STUCK_HINT
@@ -33,6 +33,7 @@ def clean(run_id: RunIdOpt = None, include_running: IncludeRunningOpt = False) -
     done = clean_engine(run_id, include_running=include_running)
     typer.echo(
         f"removed {done.containers} containers, {done.networks} networks, {done.volumes} volumes"
+        + (f", {done.images} images" if done.images else "")
         + (f" of run {run_id}" if run_id else "")
     )
     for name in done.stuck:

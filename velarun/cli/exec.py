@@ -8,6 +8,7 @@ tests do with the FakeRuntime.
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,7 @@ from velarun.inputs import PrepareRequest
 
 if TYPE_CHECKING:
     from velarun.lifecycle import Engine, OpenRuntime
+    from velarun.schedule.debug import DebugOptions
 
 SecretOpt = Annotated[
     list[str] | None,
@@ -79,6 +81,26 @@ WorkspaceOpt = Annotated[
         show_default=False,
     ),
 ]
+ShellOnFailureOpt = Annotated[
+    bool,
+    typer.Option(
+        "--shell-on-failure",
+        help="When a step fails, open a shell where it died (its files, environment, mounts,"
+        " network), then let the build finish. Needs a terminal.",
+    ),
+]
+BreakBeforeOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--break-before",
+        help="Open a shell in STEP's image and environment before it starts; on exit it runs"
+        " (stage/step or step; repeatable). Needs a terminal.",
+        show_default=False,
+    ),
+]
+ShellOpt = Annotated[
+    str, typer.Option("--shell", help="The shell that --shell-on-failure and --break-before run.")
+]
 
 TimeoutOpt = Annotated[
     str,
@@ -130,6 +152,8 @@ class Deps:
 
     open_runtime: OpenRuntime = docker_runtime
     run_id: str | None = None
+    terminal: Callable[[], bool] = lambda: os.isatty(0)
+    """Whether stdin is a terminal (a shell needs one)."""
 
 
 P = ParamSpec("P")
@@ -172,6 +196,9 @@ def exec_(
     parallel: ParallelOpt = None,
     pull: PullOpt = None,
     artifacts_dir: ArtifactsDirOpt = None,
+    shell_on_failure: ShellOnFailureOpt = False,
+    break_before: BreakBeforeOpt = None,
+    shell: ShellOpt = "/bin/sh",
 ) -> None:
     """Run the pipeline locally, each step in its own Docker container, like the Vela server.
 
@@ -183,6 +210,7 @@ def exec_(
     from velarun.durations import parse_timeout
     from velarun.inputs import parse_volume
     from velarun.lifecycle import ExecRequest, execute
+    from velarun.schedule.debug import DebugOptions
     from velarun.workspace import parse_workspace
 
     if output not in ("text", "jsonl"):
@@ -195,6 +223,8 @@ def exec_(
     if pull is not None and pull not in PULL_POLICIES:
         raise UsageError(f"--pull `{pull}` is not {', '.join(PULL_POLICIES[:-1])} or never")
     deps = ctx.obj if isinstance(ctx.obj, Deps) else Deps()
+    debug = DebugOptions(shell_on_failure, tuple(break_before or ()), shell)
+    check_terminal(debug, deps.terminal)
     exec_request = ExecRequest(
         replace(request, secrets=tuple(secret or ()), secret_files=tuple(secret_file or ())),
         volumes=tuple(parse_volume(v) for v in volume or []),
@@ -209,5 +239,32 @@ def exec_(
         parallel=parallel,
         pull=pull,
         artifacts_dir=artifacts_dir,
+        debug=debug if debug.wanted else None,
     )
     exit_now(execute(exec_request, deps.open_runtime, run_id=deps.run_id))
+
+
+def check_terminal(debug: DebugOptions, terminal: Callable[[], bool]) -> None:
+    """A shell needs a terminal on stdin: refused before anything runs (exit 2)."""
+    from velarun.schedule.debug import DEFAULT_SHELL
+
+    flags = [
+        f
+        for f, on in (
+            ("--shell-on-failure", debug.shell_on_failure),
+            ("--break-before", bool(debug.break_before)),
+        )
+        if on
+    ]
+    if not flags:
+        if debug.shell != DEFAULT_SHELL:
+            raise UsageError(
+                "--shell is used only with --shell-on-failure or --break-before",
+                "add one of them, or leave --shell out",
+            )
+        return
+    if not terminal():
+        raise UsageError(
+            f"{' and '.join(flags)} needs a terminal on stdin, and stdin is not one",
+            "run velarun from an interactive terminal, or leave the flag out",
+        )

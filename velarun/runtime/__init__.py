@@ -121,6 +121,19 @@ class FilePicker(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class ShellRequest:
+    """An interactive shell for the user (``--shell-on-failure``, ``--break-before``): ``shell``
+    run in a container with ``spec``'s environment, mounts, user, working directory and
+    network, on the user's terminal."""
+
+    spec: ContainerSpec
+    shell: str = "/bin/sh"
+    failed: Handle | None = None
+    """The step's ended container: the shell starts from its filesystem (committed to an
+    image the run owns and removes). None: a fresh container of ``spec.image``."""
+
+
 class Runtime(Protocol):
     """The contract (woodpecker-style):
 
@@ -132,6 +145,9 @@ class Runtime(Protocol):
     - ``load_workspace``, when called, comes after ``setup`` and ``prepare_images`` and before
       any ``start``: the workspace every container sees at ``/vela/src``; ``image`` is one the
       run has already resolved, for a helper container that is created, never started.
+    - ``shell`` runs an interactive shell on the user's terminal and returns its exit code,
+      between ``ready`` and ``teardown``; its ``failed`` handle has ended and is not yet
+      removed. Whatever it creates is gone when it returns, also when it is cancelled.
     - ``start`` may be called concurrently; ``logs`` streams lines until the container ends;
       ``wait`` returns the exit code; ``kill`` and ``remove`` are idempotent and safe after a
       failed or never-completed ``start``.
@@ -157,6 +173,8 @@ class Runtime(Protocol):
     async def kill(self, handle: Handle) -> None: ...
 
     async def remove(self, handle: Handle) -> None: ...
+
+    async def shell(self, request: ShellRequest) -> int: ...
 
     async def read_outputs(self) -> tuple[dict[str, str], dict[str, str]]:
         """What steps wrote to ``$VELA_OUTPUTS`` and to ``$VELA_MASKED_OUTPUTS``."""

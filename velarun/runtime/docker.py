@@ -39,6 +39,7 @@ from velarun.runtime import (
     ImageUnavailableError,
     LogSink,
     PhaseObserver,
+    ShellRequest,
     WorkspaceSource,
 )
 from velarun.runtime.copyout import ChunkReader, copy_from_host, copy_from_tar
@@ -52,6 +53,13 @@ from velarun.runtime.docker_labels import (
     owner_token,
 )
 from velarun.runtime.docker_logs import LineHandoff, read_attached
+from velarun.runtime.docker_shell import (
+    committed_image,
+    run_shell,
+    shell_kwargs,
+    shell_name,
+    shell_spec,
+)
 from velarun.runtime.layout import MASKED_OUTPUTS_FILE, OUTPUTS_FILE, VELA, WORKSPACE
 
 T = TypeVar("T")
@@ -474,6 +482,39 @@ class DockerRuntime:
                 self._clock.since("remove", started)
 
         await self._call(remove, call=handle.call)
+
+    async def shell(self, request: ShellRequest) -> int:
+        """An interactive shell on the user's terminal, in the failed step's committed
+        container or a fresh one of its image (see :mod:`velarun.runtime.docker_shell`)."""
+        assert self._outputs is not None, "shell before setup"
+        self._serial += 1
+        spec, failed = request.spec, request.failed
+        image = spec.image
+        if failed is not None:
+            image = committed_image(self.run_id, spec, self._serial)
+        base = create_kwargs(
+            shell_spec(spec, request.shell, image),
+            run_id=self.run_id,
+            name=shell_name(self.run_id, spec, self._serial),
+            volume=self.volume,
+            network=self.network,
+            workspace=str(self.workspace) if self.workspace is not None else None,
+            outputs_dir=str(self._outputs),
+            owner=self.owner,
+        )
+
+        async def call(fn: Callable[[], T], *, call: Call = ENGINE) -> T:
+            def counted() -> T:
+                with self._creating():  # in the thread: a teardown waits for an abandoned one
+                    return fn()
+
+            return await self._call(counted, call=call)
+
+        container = failed.container if isinstance(failed, DockerHandle) else None
+        image_labels = labels(self.run_id, owner=self.owner)
+        return await run_shell(
+            self.client, call, shell_kwargs(base), failed=container, image_labels=image_labels
+        )
 
     async def read_outputs(self) -> tuple[dict[str, str], dict[str, str]]:
         if self._outputs is None:

@@ -1,9 +1,10 @@
 """Removing what runs left on the engine: a run's own teardown sweep and ``velarun clean``.
 
-Both remove every container, network and volume carrying the run label (one run's, or every
-run's). A network or volume can stay busy for a moment after its last container went (the
-engine releases endpoints asynchronously under load), so both are retried; a network the
-engine lost count of (moby#42119) is reported as stuck, apart from real problems.
+Both remove every container, image (``--shell-on-failure`` commits), network and volume
+carrying the run label (one run's, or every run's). A network or volume can stay busy for a
+moment after its last container went (the engine releases endpoints asynchronously under
+load), so both are retried; a network the engine lost count of (moby#42119) is reported as
+stuck, apart from real problems.
 """
 
 from __future__ import annotations
@@ -51,6 +52,8 @@ class Cleaned:
     """Run ids left alone because the velarun that owns them is still running."""
     stuck: tuple[str, ...] = ()
     """Empty networks the engine refuses to remove (``NetworkStuckError``)."""
+    images: int = 0
+    """Images committed for ``--shell-on-failure``."""
 
 
 def remove_network(client: Any, network: Any, attempts: int = 50) -> None:
@@ -97,6 +100,17 @@ def _remove_container(client: Any, container: Mapping[str, Any], problems: list[
         return False
 
 
+def _remove_image(client: Any, image: Any, problems: list[str]) -> bool:
+    try:
+        client.api.remove_image(image.id, force=True)
+        return True
+    except docker.errors.NotFound:
+        return False
+    except docker.errors.APIError as exc:
+        problems.append(f"image {(image.tags or [image.short_id])[0]}: {explain(exc)}")
+        return False
+
+
 def _remove_network(
     client: Any, network: Any, attempts: int, problems: list[str], stuck: list[str]
 ) -> bool:
@@ -133,18 +147,20 @@ def remove_labelled(
     network_attempts: int,
     volume_attempts: int,
 ) -> Cleaned:
-    """Blocking: remove the containers, then networks, then volumes of one run (or of every
-    run). Runs whose velarun is still running are left alone unless ``include_running``."""
+    """Blocking: remove the containers, then images, then networks and volumes of one run (or
+    of every run). Runs whose velarun is still running are left alone unless ``include_running``."""
     flt: dict[str, Any] = {"label": f"{LABEL}={run_id}" if run_id else LABEL}
     # The low-level list: one call, no inspect per container that may vanish meanwhile.
     containers = client.api.containers(all=True, filters=flt)
     networks = client.networks.list(filters=flt)
     volumes = client.volumes.list(filters=flt)
+    images = client.images.list(filters=flt)
     running: set[str] = set()
     if not include_running:
         found = [c.get("Labels") or {} for c in containers]
         found += [n.attrs.get("Labels") or {} for n in networks]
         found += [v.attrs.get("Labels") or {} for v in volumes]
+        found += [i.labels or {} for i in images]
         running = {lab.get(LABEL, "") for lab in found if still_running(lab.get(OWNER_LABEL, ""))}
 
     def leftover(lab: Mapping[str, str] | None) -> bool:
@@ -155,6 +171,7 @@ def remove_labelled(
     containers_removed = sum(
         _remove_container(client, c, problems) for c in containers if leftover(c.get("Labels"))
     )
+    images_removed = sum(_remove_image(client, i, problems) for i in images if leftover(i.labels))
 
     def networks_removed() -> int:
         return sum(
@@ -175,11 +192,14 @@ def remove_labelled(
     with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="velarun-clean") as pool:
         volumes_done = pool.submit(volumes_removed)
         removed = (containers_removed, networks_removed(), volumes_done.result())
-    return Cleaned(*removed, tuple(problems), tuple(sorted(running)), tuple(stuck))
+    return Cleaned(
+        *removed, tuple(problems), tuple(sorted(running)), tuple(stuck), images=images_removed
+    )
 
 
 def clean(run_id: str | None = None, *, include_running: bool = False) -> Cleaned:
-    """Remove leftovers of crashed runs (all runs, or one): containers, networks, volumes.
+    """Remove leftovers of crashed runs (all runs, or one): containers, images, networks,
+    volumes.
     A run whose velarun is still running is left alone unless ``include_running``."""
     with engine_errors():
         client = docker.from_env()

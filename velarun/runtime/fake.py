@@ -23,6 +23,7 @@ from velarun.runtime import (
     FilePicker,
     ImageUnavailableError,
     LogSink,
+    ShellRequest,
     WorkspaceSource,
 )
 from velarun.runtime.copyout import copy_from_host, copy_from_tar
@@ -46,6 +47,12 @@ class FakeStep:
     host for a mounted workspace, else in the fake volume."""
     copy_error: str | None = None
     """``copy_out`` for this step fails with this engine error."""
+    shell_exit: int = 0
+    """The exit code of a shell opened for this step (``--shell-on-failure``, a break)."""
+    shell_delay: float = 0.0
+    """Seconds the user stays in that shell."""
+    shell_error: str | None = None
+    """The engine cannot open the shell."""
 
 
 @dataclass(eq=False)
@@ -89,6 +96,8 @@ class FakeRuntime:
         """What would have been copied into the run's volume (copy, commit): member names."""
         self.volume_files: dict[str, bytes] = {}
         """Files steps left in the fake volume's workspace (copy, commit), by relative path."""
+        self.shells: list[ShellRequest] = []
+        self._shell_open = False
         self._setup = False
         self._ready = False
         self._torn_down = False
@@ -231,6 +240,32 @@ class FakeRuntime:
                 info.size = len(data)
                 tar.addfile(info, io.BytesIO(data))
         return buffer.getvalue()
+
+    async def shell(self, request: ShellRequest) -> int:
+        """Checks the shell's protocol: after ``ready``, before ``teardown``, one at a time;
+        a failed step's container has ended and is still there to commit."""
+        assert self._ready and not self._torn_down, "shell outside ready..teardown"
+        assert not self._shell_open, "two shells at once on one terminal"
+        label = request.spec.label
+        failed = request.failed
+        if failed is not None:
+            assert isinstance(failed, FakeHandle) and failed in self.handles, "shell of no step"
+            assert failed.exit_code is not None, "shell in a step still running"
+            assert not failed.removed, "shell in a step already removed"
+            assert failed.spec.label == label, "shell with another step's environment"
+            self._event("commit", label)
+        self.shells.append(request)
+        self._shell_open = True
+        self._event("shell", label)
+        behaviour = self.behaviours.get(label, FakeStep())
+        try:
+            if behaviour.shell_error is not None:
+                raise EngineError(behaviour.shell_error)
+            await anyio.sleep(behaviour.shell_delay)
+        finally:
+            self._shell_open = False
+            self._event("shell_closed", label)
+        return behaviour.shell_exit
 
     async def read_outputs(self) -> tuple[dict[str, str], dict[str, str]]:
         return dict(self.outputs), dict(self.masked_outputs)

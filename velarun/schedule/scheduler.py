@@ -45,6 +45,7 @@ from velarun.schedule.containers import (
     step_spec,
 )
 from velarun.schedule.deadline import Deadline, within
+from velarun.schedule.debug import Debugger, DebugOptions
 from velarun.schedule.outcome import (
     BuildStatus,
     RunOutcome,
@@ -90,6 +91,8 @@ class _Run:
     """``--timeout``: None for no limit. ``expired`` once it passed."""
     stage_slots: anyio.CapacityLimiter | None = None
     """``--parallel N``: a stage holds one while it runs; None: no limit."""
+    debugger: Debugger | None = None
+    """``--shell-on-failure``, ``--break-before``: shells on the user's terminal."""
 
     @property
     def timed_out(self) -> bool:
@@ -128,8 +131,8 @@ class _StageState:
     failed_by: str = ""
 
 
-async def _run_container(run: _Run, spec: ContainerSpec) -> int:
-    """Start one container, stream its logs until it ends, return its exit code."""
+async def _run_container(run: _Run, spec: ContainerSpec) -> tuple[Handle, int]:
+    """Start one container, stream its logs until it ends; its handle and exit code."""
 
     async def sink(lines: Sequence[str]) -> None:
         run.reporter.log(spec, lines)
@@ -145,7 +148,7 @@ async def _run_container(run: _Run, spec: ContainerSpec) -> int:
         if failure is None:
             raise
         raise failure from group
-    return code
+    return handle, code
 
 
 def _skip_reason(run: _Run, step: PlannedStep, state: _StageState) -> str | None:
@@ -179,6 +182,8 @@ async def _run_step(run: _Run, step: PlannedStep, state: _StageState) -> None:
         run.record(skipped(step, why_not))
         return
     spec = step_spec(step, await _context(run), run.options)
+    if run.debugger is not None:
+        await run.debugger.before(step, spec)
     started = now()
     run.reporter.step_started(spec)
     if step.detach:
@@ -188,7 +193,7 @@ async def _run_step(run: _Run, step: PlannedStep, state: _StageState) -> None:
         _start_background(run, handle, outcome)
         return
     try:
-        code = await _run_container(run, spec)
+        handle, code = await _run_container(run, spec)
     except ContainerGoneError as exc:
         run.record(_ended(step, StepStatus.ERROR, None, exc.message, started))
         _step_failed(run, step, state)
@@ -205,7 +210,10 @@ async def _run_step(run: _Run, step: PlannedStep, state: _StageState) -> None:
             reason = f"killed: {run.why_stopped()}"
             run.record(_ended(step, StepStatus.KILLED, KILLED_EXIT, reason, started))
         raise
-    await _record_with_artifacts(run, step, spec, _exited(run, step, state, code, started))
+    outcome = _exited(run, step, state, code, started)
+    await _record_with_artifacts(run, step, spec, outcome)
+    if run.debugger is not None and outcome.status is StepStatus.FAILURE:
+        await run.debugger.failed(spec, handle, code)
 
 
 async def _record_with_artifacts(
@@ -420,13 +428,17 @@ async def run_plan(
     options: RunOptions | None = None,
     *,
     cancel_scope: anyio.CancelScope | None = None,
+    debug: DebugOptions | None = None,
 ) -> RunOutcome:
-    """Run ``plan``. Cancelling ``cancel_scope`` (Ctrl-C) ends the run with ``canceled``."""
+    """Run ``plan``. Cancelling ``cancel_scope`` (Ctrl-C) ends the run with ``canceled``.
+    ``debug``: shells after a failure or before named steps (:mod:`velarun.schedule.debug`)."""
     run = _Run(plan, runtime, reporter, options or RunOptions())
     if run.options.timeout is not None:
         run.deadline = Deadline(run.options.timeout)
     if run.options.parallel is not None:
         run.stage_slots = anyio.CapacityLimiter(run.options.parallel)
+    if debug is not None and debug.wanted:
+        run.debugger = Debugger(debug, runtime, reporter, run.deadline)
     started = now()
     scope = cancel_scope or anyio.CancelScope()
     try:
