@@ -80,9 +80,11 @@ async def run_shell(
     *,
     failed: Any = None,
     image_labels: dict[str, str] | None = None,
+    terminal: tuple[int, int] | None = None,
 ) -> int:
     """Commit ``failed`` (a container) to ``kwargs["image"]`` when given, run the shell's
-    container on the terminal, return its exit code; remove both whatever happens."""
+    container on the terminal (``(input fd, output fd)``; default: stdin, and stdout when it
+    is the terminal), return its exit code; remove both whatever happens."""
     image = kwargs["image"]
     who = f"the shell of step `{kwargs['labels'].get('io.velarun.step', '?')}`"
     container: Any = None
@@ -108,7 +110,8 @@ async def run_shell(
             return out
 
         stream = await call(attach_and_start, call=Call(Op.START, who))
-        await _interact(container, getattr(stream, "_sock", stream), call)
+        fds = terminal or (0, output_fd())
+        await _interact(container, getattr(stream, "_sock", stream), call, fds)
         result = await call(container.wait, call=Call(Op.CONTAINER, who))
         return int(result.get("StatusCode", 1))
     finally:
@@ -130,18 +133,16 @@ async def _remove(
             await call(lambda: client.api.remove_image(image, force=True))
 
 
-async def _interact(container: Any, sock: Any, call: Caller) -> None:
+async def _interact(container: Any, sock: Any, call: Caller, fds: tuple[int, int]) -> None:
     """The terminal raw and attached to the container until the shell ends (or the run is
     cancelled: the pump is told to stop, the terminal restored)."""
     stop_read, stop_write = os.pipe()
     try:
-        with raw_terminal(0):
-            await _resize(container, call)
+        with raw_terminal(fds[0]):
+            await _resize(container, call, fds[0])
             async with anyio.create_task_group() as tg:
-                tg.start_soon(_follow_size, container, call)
-                await anyio.to_thread.run_sync(
-                    pump, 0, output_fd(), sock, stop_read, abandon_on_cancel=True
-                )
+                tg.start_soon(_follow_size, container, call, fds[0])
+                await anyio.to_thread.run_sync(pump, *fds, sock, stop_read, abandon_on_cancel=True)
                 tg.cancel_scope.cancel()
     finally:
         with contextlib.suppress(OSError):
@@ -149,14 +150,14 @@ async def _interact(container: Any, sock: Any, call: Caller) -> None:
         os.close(stop_write)
 
 
-async def _follow_size(container: Any, call: Caller) -> None:
+async def _follow_size(container: Any, call: Caller, fd: int) -> None:
     with anyio.open_signal_receiver(signal.SIGWINCH) as changes:
         async for _ in changes:
-            await _resize(container, call)
+            await _resize(container, call, fd)
 
 
-async def _resize(container: Any, call: Caller) -> None:
-    size = terminal_size(0)
+async def _resize(container: Any, call: Caller, fd: int) -> None:
+    size = terminal_size(fd)
     if size is None:
         return
     rows, columns = size
