@@ -246,3 +246,16 @@ def test_check_breaks_on_a_pruned_step() -> None:
         check_breaks(plan, ("b",))
     assert caught.value.message.startswith("--break-before `b`: the step does not run: ")
     assert caught.value.hint == "run `velarun plan --explain b` to see why"
+
+
+def test_time_in_a_shell_does_not_count_towards_the_time_limit() -> None:
+    """--timeout 1s, a step of 0.5 s, 2 s in a shell before the next: the build succeeds."""
+    fake = FakeRuntime({"one": FakeStep(delay=0.5), "two": FakeStep(shell_delay=2)})
+    outcome, _ = run(
+        compile_text(STEPS),
+        fake,
+        DebugOptions(break_before=("two",)),
+        options=RunOptions(timeout=1.0),
+    )
+    assert outcome.status is BuildStatus.SUCCESS
+    assert statuses(outcome) == {"one": "success", "two": "success", "cleanup": "success"}
