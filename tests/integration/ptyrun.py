@@ -34,6 +34,7 @@ class Terminal:
             env={**os.environ, "PYTHONPATH": str(ROOT), "VELARUN_NO_GIT": "1", "NO_COLOR": "1"},
         )
         self.seen = ""
+        self.last = ""
 
     def expect(self, text: str, timeout: float = 30.0) -> None:
         """Read until ``text`` has appeared since the last match."""
@@ -42,7 +43,10 @@ class Terminal:
             left = deadline - time.monotonic()
             if left <= 0 or not self._read(left):
                 raise AssertionError(f"{text!r} never came; the terminal shows:\n{self.seen}")
-        self.seen = self.seen[self.seen.index(text) + len(text) :]
+        at = self.seen.index(text)
+        self.last = self.seen[:at]
+        """What came before the match (since the previous one)."""
+        self.seen = self.seen[at + len(text) :]
 
     def _read(self, timeout: float) -> bool:
         ready, _, _ = select.select([self.master], [], [], min(timeout, 1.0))
@@ -60,6 +64,12 @@ class Terminal:
 
     def type(self, line: str) -> None:
         os.write(self.master, line.encode() + b"\r")
+
+    def resize(self, rows: int, columns: int) -> None:
+        """The window changes size: the terminal's new size, and SIGWINCH to velarun (its
+        terminal is not its controlling one, so the kernel would not send it)."""
+        fcntl.ioctl(self.slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
+        self.proc.send_signal(signal.SIGWINCH)
 
     def interrupt(self) -> None:
         """SIGINT to velarun itself (``kill -INT``), not through the terminal."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -88,6 +89,17 @@ def test_shell_on_failure_lands_where_the_step_died(
     assert engine.images.list(filters={"label": LABEL}) != []  # the committed filesystem
     term.type("echo SVC-$(wget -qO- http://web:8080/) SIZE-$(stty size)")
     term.expect("SVC-pong SIZE-40 120")
+    term.resize(30, 90)
+    for _ in range(20):  # asynchronous: velarun hears SIGWINCH, then tells the engine
+        term.type("echo RESIZED-$(stty size)")
+        term.expect("RESIZED-$(stty size)")  # the line typed, echoed
+        term.expect("RESIZED-")
+        term.expect(PROMPT)
+        if term.last.startswith("30 90"):
+            break
+        time.sleep(0.25)
+    else:
+        raise AssertionError("the shell never saw the new size")
     term.type("exit 3")
     code, shown = term.finish()
     assert code == 1, shown
