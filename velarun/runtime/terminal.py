@@ -23,13 +23,17 @@ CHUNK = 65536
 @contextlib.contextmanager
 def raw_terminal(fd: int) -> Iterator[None]:
     """``fd`` in raw mode (every key goes to the container, Ctrl-C included), restored on
-    the way out whatever happens. Not a terminal: left alone."""
+    the way out whatever happens. Output processing stays on: a line velarun writes meanwhile
+    (another stage's log) still starts at the left margin. Not a terminal: left alone."""
     if not os.isatty(fd):
         yield
         return
     saved = termios.tcgetattr(fd)
     try:
         tty.setraw(fd)
+        mode = termios.tcgetattr(fd)
+        mode[1] = saved[1]  # oflag: as it was (OPOST, ONLCR)
+        termios.tcsetattr(fd, termios.TCSANOW, mode)
         yield
     finally:
         termios.tcsetattr(fd, termios.TCSADRAIN, saved)

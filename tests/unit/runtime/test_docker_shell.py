@@ -4,9 +4,11 @@ removed, also when the run is cancelled)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import socket
+import termios
 import threading
 from typing import Any
 
@@ -175,6 +177,23 @@ def test_terminal_helpers_leave_what_is_not_a_terminal_alone() -> None:
     assert terminal_size(r) is None
     os.close(r)
     os.close(w)
+
+
+@pytest.mark.parametrize("fails", [False, True])
+def test_raw_terminal_is_raw_inside_and_restored_after(fails: bool) -> None:
+    master, slave = os.openpty()
+    before = termios.tcgetattr(slave)
+    expected = pytest.raises(RuntimeError) if fails else contextlib.nullcontext()
+    with expected, raw_terminal(slave):
+        iflag, oflag, _, lflag = termios.tcgetattr(slave)[:4]
+        assert not lflag & (termios.ICANON | termios.ECHO | termios.ISIG)
+        assert not iflag & termios.ICRNL
+        assert oflag & termios.OPOST  # velarun's own lines still start at the margin
+        if fails:
+            raise RuntimeError("the run was cancelled")
+    assert termios.tcgetattr(slave) == before
+    os.close(master)
+    os.close(slave)
 
 
 class FakeContainer:
