@@ -4,12 +4,15 @@ The scheduler asks :class:`Debugger` at two points of a step: before it starts (
 it) and after it failed. Either way a shell opens on the user's terminal through the runtime
 (:meth:`velarun.runtime.Runtime.shell`), one at a time, and the step's stage waits for it; the
 rest of the run goes on, and the build's time limit (``--timeout``) is paused meanwhile: time
-at a prompt is the user's. A failed step stays a failure: the shell changes no outcome. A shell
+at a prompt is the user's. What the rest of the run says while a shell has the terminal (other
+stages' logs, their ends) is held, in order, and said when the shell closes
+(:class:`HoldingReporter`). A failed step stays a failure: the shell changes no outcome. A shell
 the engine cannot open is said in one line and the build goes on.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import anyio
@@ -18,6 +21,7 @@ from velarun.compile.plan import Plan, PlannedStep
 from velarun.errors import UsageError
 from velarun.runtime import ContainerSpec, EngineError, Handle, Runtime, ShellRequest
 from velarun.schedule.deadline import Deadline
+from velarun.schedule.outcome import StageOutcome, StepOutcome
 from velarun.schedule.reporter import Reporter
 
 DEFAULT_SHELL = "/bin/sh"
@@ -63,15 +67,71 @@ def check_breaks(plan: Plan, names: tuple[str, ...]) -> None:
         )
 
 
+class HoldingReporter:
+    """The scheduler's reporter when shells may open: passes everything on, except while a
+    shell holds the terminal; then keeps each call, in order, until ``release``."""
+
+    def __init__(self, inner: Reporter) -> None:
+        self.inner = inner
+        self._held: list[Callable[[], None]] | None = None
+
+    def hold(self) -> None:
+        self._held = []
+
+    def release(self) -> None:
+        held, self._held = self._held or [], None
+        for call in held:
+            call()
+
+    def _say(self, call: Callable[[], None]) -> None:
+        if self._held is None:
+            call()
+        else:
+            self._held.append(call)
+
+    def stage_started(self, stage: str) -> None:
+        self._say(lambda: self.inner.stage_started(stage))
+
+    def step_started(self, spec: ContainerSpec) -> None:
+        self._say(lambda: self.inner.step_started(spec))
+
+    def log(self, spec: ContainerSpec, lines: Sequence[str]) -> None:
+        batch = tuple(lines)
+        self._say(lambda: self.inner.log(spec, batch))
+
+    def step_finished(self, outcome: StepOutcome) -> None:
+        self._say(lambda: self.inner.step_finished(outcome))
+
+    def stage_finished(self, outcome: StageOutcome) -> None:
+        self._say(lambda: self.inner.stage_finished(outcome))
+
+    def notice(self, event: str, **fields: str) -> None:
+        self._say(lambda: self.inner.notice(event, **fields))
+
+    def masked_outputs(self, values: Sequence[str]) -> None:
+        kept = tuple(values)
+        self._say(lambda: self.inner.masked_outputs(kept))
+
+
 @dataclass
 class Debugger:
-    """The scheduler's side of the shells: one open at a time, each told as a notice."""
+    """The scheduler's side of the shells: one open at a time, each told as a notice; the run
+    reports through ``reporter``, which holds what comes while a shell is open."""
 
     options: DebugOptions
     runtime: Runtime
-    reporter: Reporter
+    reporter: HoldingReporter
     deadline: Deadline | None = None
     _turn: anyio.Lock = field(default_factory=anyio.Lock)
+
+    @classmethod
+    def of(
+        cls, options: DebugOptions | None, runtime: Runtime, reporter: Reporter
+    ) -> Debugger | None:
+        """The debugger a run needs, or None when no shell can open."""
+        if options is None or not options.wanted:
+            return None
+        return cls(options, runtime, HoldingReporter(reporter))
 
     async def before(self, step: PlannedStep, spec: ContainerSpec) -> None:
         """A break before ``step``: a shell in a fresh container of its image; then it runs."""
@@ -87,15 +147,17 @@ class Debugger:
     async def _shell(self, request: ShellRequest, why: str) -> None:
         label = request.spec.label
         async with self._turn:
-            self.reporter.notice("shell_opened", label=label, why=why, shell=request.shell)
+            say = self.reporter.inner.notice
+            say("shell_opened", label=label, why=why, shell=request.shell)
+            self.reporter.hold()
             if self.deadline is not None:
                 self.deadline.pause()
             try:
                 code = await self.runtime.shell(request)
+                say("shell_closed", label=label, code=str(code))
             except EngineError as exc:
-                self.reporter.notice("shell_failed", label=label, error=exc.message)
-                return
+                say("shell_failed", label=label, error=exc.message)
             finally:
                 if self.deadline is not None:
                     self.deadline.resume()
-            self.reporter.notice("shell_closed", label=label, code=str(code))
+                self.reporter.release()

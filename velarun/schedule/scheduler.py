@@ -432,13 +432,15 @@ async def run_plan(
 ) -> RunOutcome:
     """Run ``plan``. Cancelling ``cancel_scope`` (Ctrl-C) ends the run with ``canceled``.
     ``debug``: shells after a failure or before named steps (:mod:`velarun.schedule.debug`)."""
-    run = _Run(plan, runtime, reporter, options or RunOptions())
+    debugger = Debugger.of(debug, runtime, reporter)
+    run = _Run(plan, runtime, debugger.reporter if debugger else reporter, options or RunOptions())
     if run.options.timeout is not None:
         run.deadline = Deadline(run.options.timeout)
     if run.options.parallel is not None:
         run.stage_slots = anyio.CapacityLimiter(run.options.parallel)
-    if debug is not None and debug.wanted:
-        run.debugger = Debugger(debug, runtime, reporter, run.deadline)
+    if debugger is not None:
+        debugger.deadline = run.deadline
+        run.debugger = debugger
     started = now()
     scope = cancel_scope or anyio.CancelScope()
     try:

@@ -5,16 +5,19 @@ The FakeRuntime asserts the protocol (``FakeRuntime.shell``)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import anyio
 import pytest
 
 from tests.unit.helpers import compile_text
 from velarun.compile.plan import Plan
 from velarun.errors import UsageError
+from velarun.runtime import ContainerSpec
 from velarun.runtime.fake import FakeRuntime, FakeStep
 from velarun.schedule.containers import RunOptions
 from velarun.schedule.debug import DebugOptions, check_breaks
-from velarun.schedule.outcome import BuildStatus, RunOutcome
+from velarun.schedule.outcome import BuildStatus, RunOutcome, StepOutcome
 from velarun.schedule.reporter import RecordingReporter
 from velarun.schedule.scheduler import run_plan
 
@@ -259,3 +262,70 @@ def test_time_in_a_shell_does_not_count_towards_the_time_limit() -> None:
     )
     assert outcome.status is BuildStatus.SUCCESS
     assert statuses(outcome) == {"one": "success", "two": "success", "cleanup": "success"}
+
+
+class Transcript(RecordingReporter):
+    """Every call in one list, in the order the reporter below the scheduler gets them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.said: list[str] = []
+
+    def step_started(self, spec: ContainerSpec) -> None:
+        self.said.append(f"started {spec.label}")
+
+    def log(self, spec: ContainerSpec, lines: Sequence[str]) -> None:
+        self.said.extend(f"{spec.label}: {line}" for line in lines)
+
+    def step_finished(self, outcome: StepOutcome) -> None:
+        self.said.append(f"finished {outcome.label}")
+
+    def notice(self, event: str, **fields: str) -> None:
+        self.said.append(event)
+
+
+def test_what_the_run_says_while_a_shell_is_open_waits_for_it() -> None:
+    """left/x fails at once and its shell stays open 1 s; the independent right stage goes
+    on meanwhile: what it says comes after the shell closed, in order."""
+    pipeline = """version: "1"
+stages:
+  left:
+    steps:
+      - {name: x, image: alpine, commands: [a]}
+  right:
+    independent: true
+    steps:
+      - {name: w, image: alpine, commands: [b]}
+      - {name: v, image: alpine, commands: [c]}
+"""
+    fake = FakeRuntime(
+        {
+            "left/x": FakeStep(exit_code=1, shell_delay=1.0),
+            "right/w": FakeStep(delay=0.3),
+            "right/v": FakeStep(logs=("one", "two")),
+        }
+    )
+    transcript = Transcript()
+
+    async def main() -> RunOutcome:
+        debug = DebugOptions(shell_on_failure=True)
+        return await run_plan(compile_text(pipeline), fake, transcript, debug=debug)
+
+    outcome = anyio.run(main)
+    assert statuses(outcome) == {"left/x": "failure", "right/w": "success", "right/v": "success"}
+    said = transcript.said
+    assert said[: said.index("shell_closed") + 1] == [
+        "started left/x",
+        "started right/w",
+        "finished left/x",
+        "shell_opened",
+        "shell_closed",
+    ]
+    assert said[said.index("shell_closed") + 1 :] == [
+        "finished right/w",
+        "started right/v",
+        "right/v: one",
+        "right/v: two",
+        "finished right/v",
+    ]
+    assert fake.events.index(("exit", "right/w")) < fake.events.index(("shell_closed", "left/x"))
