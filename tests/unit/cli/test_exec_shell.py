@@ -4,8 +4,6 @@ before anything runs (exit 2, a report all the same), and the shell's notices in
 from __future__ import annotations
 
 import json
-import signal
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,15 +20,6 @@ steps:
   - {name: one, image: alpine, commands: [a]}
   - {name: two, image: alpine, commands: [b]}
 """
-
-
-@pytest.fixture(autouse=True)
-def _signals_restored() -> Iterator[None]:
-    """exec ignores its stop signals once the run is over; the test process must not."""
-    saved = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
-    yield
-    for signum, handler in saved.items():
-        signal.signal(signum, handler)
 
 
 def invoke(
