@@ -172,3 +172,28 @@ def test_no_terminal_is_refused_in_one_line(workspace: Path) -> None:
         "error: --shell-on-failure needs a terminal on stdin, and stdin is not one",
         "  hint: run velarun from an interactive terminal, or leave the flag out",
     ]
+
+
+def test_a_killed_velarun_in_a_shell_leaves_what_clean_removes(
+    workspace: Path, engine: Any, terminals: list[Terminal]
+) -> None:
+    """SIGKILL cannot be cleaned up after: the service, the failed step, the shell and the
+    committed image are left, and `velarun clean` removes them all (their owner is gone)."""
+    term = start(workspace, terminals, FAILING, "--shell-on-failure", "--secret", "api_token=s3")
+    term.expect("where it failed with exit code 1")
+    term.expect(PROMPT)
+    term.proc.kill()
+    term.proc.wait()
+    (left,) = engine.images.list(filters={"label": LABEL})
+    run_id = left.labels[LABEL]
+    done = subprocess.run(
+        [sys.executable, "-m", "velarun", "clean", "--run-id", run_id],
+        cwd=workspace,
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == f"removed 3 containers, 1 networks, 1 volumes, 1 images of run {run_id}\n"
+    no_images(engine)
