@@ -17,6 +17,7 @@ import pytest
 
 from tests.conftest import GIT_IMAGE, ROOT, TEST_IMAGE
 from tests.integration.dockerproxy import DockerProxy
+from velarun.runtime.docker_clean import clean
 
 LABEL = "io.velarun.run-id"
 ENGINE_SOCKET = "/var/run/docker.sock"
@@ -27,6 +28,14 @@ def engine() -> Iterator[Any]:
     client = docker.from_env()
     for image in (TEST_IMAGE, GIT_IMAGE):
         client.images.get(image)  # built by .ci/build-test-image; a missing image fails here
+    # What killed runs left before this session (a machine's engine keeps its state between
+    # sessions) is not this session's leak: removed first, as `velarun clean` does, and said.
+    # A run still in progress (another velarun) is left alone.
+    before = clean()
+    if before.containers or before.networks or before.volumes or before.images:
+        warnings.warn(
+            f"removed leftovers of earlier runs before the session: {before}", stacklevel=1
+        )
     yield client
     client.close()
 
