@@ -7,14 +7,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, TEST_IMAGE, git
+from tests.conftest import TEST_IMAGE, git
+from tests.integration.test_workspace import run as velarun
 
 pytestmark = pytest.mark.docker
 
@@ -34,19 +32,6 @@ steps:
     artifacts:
       paths: [reports/*.xml, out/*.bin, coverage/*.txt]
 """
-
-
-def velarun(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "VELARUN_NO_GIT"}
-    env["PYTHONPATH"] = str(ROOT)
-    return subprocess.run(
-        [sys.executable, "-m", "velarun", "exec", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
 
 
 def repo(path: Path) -> None:

@@ -11,6 +11,7 @@ import anyio
 import pytest
 
 from tests.unit.helpers import compile_text
+from tests.unit.schedule.test_scheduler import run as run_on_fake
 from velarun.compile.plan import Plan
 from velarun.errors import UsageError
 from velarun.runtime import ContainerSpec
@@ -50,24 +51,7 @@ def run(
     options: RunOptions | None = None,
 ) -> tuple[RunOutcome, RecordingReporter]:
     recorder = RecordingReporter()
-
-    async def main() -> RunOutcome:
-        scope = anyio.CancelScope()
-        async with anyio.create_task_group() as tg:
-            if cancel_after is not None:
-
-                async def cancel() -> None:
-                    await anyio.sleep(cancel_after)
-                    scope.cancel()
-
-                tg.start_soon(cancel)
-            outcome = await run_plan(plan, fake, recorder, options, cancel_scope=scope, debug=debug)
-            tg.cancel_scope.cancel()
-        return outcome
-
-    outcome = anyio.run(main)
-    assert fake.leftovers() == []
-    assert fake.events[-1] == ("teardown", "")
+    outcome = run_on_fake(plan, fake, cancel_after, options=options, debug=debug, recorder=recorder)
     return outcome, recorder
 
 

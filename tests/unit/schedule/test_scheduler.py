@@ -20,6 +20,8 @@ from velarun.compile.plan import Plan
 from velarun.compile.ruledata import build_ruledata
 from velarun.load import load_bytes
 from velarun.runtime.fake import FakeRuntime, FakeStep
+from velarun.schedule.containers import RunOptions
+from velarun.schedule.debug import DebugOptions
 from velarun.schedule.outcome import RunOutcome
 from velarun.schedule.reporter import RecordingReporter
 from velarun.schedule.scheduler import run_plan
@@ -37,8 +39,18 @@ def compile_file(path: Path, **data: Any) -> Plan:
     return compile_text(path.read_text(), **data)
 
 
-def run(plan: Plan, fake: FakeRuntime, cancel_after: float | None = None) -> RunOutcome:
-    recorder = RecordingReporter()
+def run(
+    plan: Plan,
+    fake: FakeRuntime,
+    cancel_after: float | None = None,
+    *,
+    options: RunOptions | None = None,
+    debug: DebugOptions | None = None,
+    recorder: RecordingReporter | None = None,
+) -> RunOutcome:
+    """Run ``plan`` on ``fake`` (Ctrl-C after ``cancel_after`` seconds), then check the
+    protocol's cleanup guarantees."""
+    recorder = recorder or RecordingReporter()
 
     async def main() -> RunOutcome:
         scope = anyio.CancelScope()
@@ -50,7 +62,7 @@ def run(plan: Plan, fake: FakeRuntime, cancel_after: float | None = None) -> Run
                     scope.cancel()
 
                 tg.start_soon(cancel)
-            outcome = await run_plan(plan, fake, recorder, cancel_scope=scope)
+            outcome = await run_plan(plan, fake, recorder, options, cancel_scope=scope, debug=debug)
             tg.cancel_scope.cancel()
         return outcome
 
