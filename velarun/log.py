@@ -43,6 +43,8 @@ SENTENCES = {
     " the build goes on",
     "shell_closed": "the shell in step {label} ended (exit {code}); the build goes on",
     "shell_failed": "could not open a shell in step {label}: {error}",
+    "held_output_dropped": "{count} log lines of other steps were dropped while the shell was open"
+    " (only the first {limit} are kept)",
     "stopping": "{signal}: stopping the build, killing containers, cleaning up",
     "stopping_again": "{signal} again: cleanup is already bounded; removing what it can",
     "artifacts": "{where} artifacts: {count} in {dir}",

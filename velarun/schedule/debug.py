@@ -67,21 +67,36 @@ def check_breaks(plan: Plan, names: tuple[str, ...]) -> None:
         )
 
 
+HELD_LINES = 100_000
+"""Log lines of other stages kept while a shell is open (about 10 MB at 100 bytes a line);
+later ones are dropped and counted, so a shell left open beside a chatty stage cannot fill
+the memory."""
+
+
 class HoldingReporter:
     """The scheduler's reporter when shells may open: passes everything on, except while a
-    shell holds the terminal; then keeps each call, in order, until ``release``."""
+    shell holds the terminal; then keeps each call, in order, until ``release`` (log lines
+    past ``limit`` are dropped, and said to have been)."""
 
-    def __init__(self, inner: Reporter) -> None:
+    def __init__(self, inner: Reporter, limit: int = HELD_LINES) -> None:
         self.inner = inner
+        self.limit = limit
         self._held: list[Callable[[], None]] | None = None
+        self._lines = 0
+        self._dropped = 0
 
     def hold(self) -> None:
         self._held = []
+        self._lines = self._dropped = 0
 
     def release(self) -> None:
         held, self._held = self._held or [], None
         for call in held:
             call()
+        if self._dropped:
+            self.inner.notice(
+                "held_output_dropped", count=str(self._dropped), limit=str(self.limit)
+            )
 
     def _say(self, call: Callable[[], None]) -> None:
         if self._held is None:
@@ -97,6 +112,13 @@ class HoldingReporter:
 
     def log(self, spec: ContainerSpec, lines: Sequence[str]) -> None:
         batch = tuple(lines)
+        if self._held is not None:
+            room = max(self.limit - self._lines, 0)
+            self._dropped += max(len(batch) - room, 0)
+            batch = batch[:room]
+            self._lines += len(batch)
+            if not batch:
+                return
         self._say(lambda: self.inner.log(spec, batch))
 
     def step_finished(self, outcome: StepOutcome) -> None:

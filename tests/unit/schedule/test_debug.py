@@ -16,8 +16,8 @@ from velarun.compile.plan import Plan
 from velarun.errors import UsageError
 from velarun.runtime import ContainerSpec
 from velarun.runtime.fake import FakeRuntime, FakeStep
-from velarun.schedule.containers import RunOptions
-from velarun.schedule.debug import DebugOptions, check_breaks
+from velarun.schedule.containers import RunOptions, StepContext, step_spec
+from velarun.schedule.debug import DebugOptions, HoldingReporter, check_breaks
 from velarun.schedule.outcome import BuildStatus, RunOutcome, StepOutcome
 from velarun.schedule.reporter import RecordingReporter
 from velarun.schedule.scheduler import run_plan
@@ -313,3 +313,26 @@ stages:
         "finished right/v",
     ]
     assert fake.events.index(("exit", "right/w")) < fake.events.index(("shell_closed", "left/x"))
+
+
+def test_what_is_held_while_a_shell_is_open_is_bounded() -> None:
+    """Log lines past the limit are dropped and counted; everything else keeps its order."""
+    plan = compile_text(STEPS)
+    spec = step_spec(plan.all_steps()[0], StepContext("running"), RunOptions())
+    inner = RecordingReporter()
+    holding = HoldingReporter(inner, limit=3)
+    holding.log(spec, ["before"])
+    holding.hold()
+    holding.log(spec, ["a", "b"])
+    holding.notice("warning", message="kept")
+    holding.log(spec, ["c", "d", "e"])
+    holding.log(spec, ["f"])
+    assert inner.lines == ["one: before"]
+    holding.release()
+    holding.log(spec, ["after"])
+    assert inner.lines == ["one: before", "one: a", "one: b", "one: c", "one: after"]
+    assert inner.notices == [
+        "warning: kept",
+        "3 log lines of other steps were dropped while the shell was open (only the first 3 are"
+        " kept)",
+    ]
