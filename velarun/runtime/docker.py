@@ -492,6 +492,9 @@ class DockerRuntime:
         image = spec.image
         if failed is not None:
             image = committed_image(self.run_id, spec, self._serial)
+        elif spec.pull == "on_start":  # before the step: its image may not be here yet
+            who = f"the shell before step `{spec.label}`"
+            await self._call(lambda: self._resolve(image, "not_present", who))
         base = create_kwargs(
             shell_spec(spec, request.shell, image),
             run_id=self.run_id,

@@ -10,14 +10,18 @@ import re
 import socket
 import termios
 import threading
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import anyio
+import docker.errors
 import docker.types
 import pytest
 
 from tests.unit.helpers import spec
-from velarun.runtime import ContainerSpec, Mount
+from velarun.runtime import ContainerSpec, ImageUnavailableError, Mount, ShellRequest
+from velarun.runtime.docker import DockerRuntime
 from velarun.runtime.docker_labels import create_kwargs, labels
 from velarun.runtime.docker_shell import (
     committed_image,
@@ -308,3 +312,43 @@ def test_shell_life_removes_what_it_made(exits: bool) -> None:
     for fd in (keys_r, keys_w, screen_r, screen_w):
         os.close(fd)
     client.theirs.close()
+
+
+class NoSuchImage:
+    """An engine without the step's image, and a registry that has none either."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+        self.images = self
+        self.containers = self
+
+    def get(self, image: str) -> None:
+        self.calls.append(f"get {image}")
+        raise docker.errors.ImageNotFound(f"No such image: {image}")
+
+    def pull(self, image: str) -> None:
+        self.calls.append(f"pull {image}")
+        raise docker.errors.ImageNotFound(f"pull access denied for {image}")
+
+    def list(self) -> list[Any]:
+        return []
+
+    def create(self, **kwargs: Any) -> None:
+        self.calls.append("create")
+
+
+def test_a_break_before_an_on_start_step_pulls_its_image_first(tmp_path: Path) -> None:
+    """The step pulls at its start, after the break: the shell before it resolves the image
+    itself, and one that cannot be had is the engine's error (the scheduler says it in a
+    line and the step goes on), with no container made."""
+    runtime = DockerRuntime(tmp_path, "r1")
+    engine = NoSuchImage()
+    runtime._client = engine
+    runtime._outputs = tmp_path
+    spec = replace(step(), image="velarun-test/absent:1", pull="on_start")
+    with pytest.raises(ImageUnavailableError) as caught:
+        anyio.run(runtime.shell, ShellRequest(spec, "/bin/sh"))
+    assert engine.calls == ["get velarun-test/absent:1", "pull velarun-test/absent:1"]
+    assert caught.value.message.startswith(
+        "the shell before step `test/unit`: image `velarun-test/absent:1` is not present locally"
+    )
