@@ -152,6 +152,10 @@ class Runtime(Protocol):
       ``wait`` returns the exit code; ``kill`` and ``remove`` are idempotent and safe after a
       failed or never-completed ``start``.
     - ``copy_out`` (a step's artifacts) comes after that step's ``wait``, before ``teardown``.
+    - ``open_stage`` says a stage is coming (after ``setup``, possibly before ``ready``: what
+      the runtime prepares for it may overlap the set-up); it returns at once. A step that is
+      not detached starts only between its stage's ``open_stage`` and ``close_stage``; a stage
+      is closed once, when its last step has ended (services and detached steps go on).
     """
 
     run_id: str
@@ -163,6 +167,15 @@ class Runtime(Protocol):
     async def prepare_images(self, specs: list[ContainerSpec]) -> None: ...
 
     async def load_workspace(self, source: WorkspaceSource, image: str) -> None: ...
+
+    async def open_stage(self, stage: str | None, steps: list[str]) -> None:
+        """A stage (``None``: a steps pipeline's implicit one) whose ``steps`` (the names of
+        those that are not detached) will run: prepare what they share, without waiting."""
+        ...
+
+    async def close_stage(self, stage: str | None) -> None:
+        """The stage has ended: what was prepared for it may go."""
+        ...
 
     async def start(self, spec: ContainerSpec) -> Handle: ...
 

@@ -97,6 +97,10 @@ class FakeRuntime:
         self.volume_files: dict[str, bytes] = {}
         """Files steps left in the fake volume's workspace (copy, commit), by relative path."""
         self.shells: list[ShellRequest] = []
+        self.stage_calls: list[tuple[str, str | None]] = []
+        """``open`` and ``close`` of stages, in order (kept apart from ``events``)."""
+        self._open_stages: set[str | None] = set()
+        self._closed_stages: set[str | None] = set()
         self._shell_open = False
         self._setup = False
         self._ready = False
@@ -148,9 +152,31 @@ class FakeRuntime:
             self.workspace_files = tar.getnames()
         self._event("workspace", f"copy {len(self.workspace_files)} entries with {image}")
 
+    async def open_stage(self, stage: str | None, steps: list[str]) -> None:
+        assert self._setup and not self._torn_down, "open_stage outside setup..teardown"
+        assert stage not in self._open_stages, f"stage {stage} opened twice"
+        assert stage not in self._closed_stages, f"stage {stage} opened after it closed"
+        self._open_stages.add(stage)
+        self.stage_calls.append(("open", stage))
+
+    async def close_stage(self, stage: str | None) -> None:
+        assert stage in self._open_stages, f"stage {stage} closed but never opened"
+        self._open_stages.discard(stage)
+        self._closed_stages.add(stage)
+        running = [
+            h.spec.label
+            for h in self.handles
+            if h.spec.stage == stage and not h.spec.detach and h.spec.kind == "step"
+            if h.exit_code is None and not h.behaviour.gone
+        ]
+        assert not running, f"stage {stage} closed while {running} run"
+        self.stage_calls.append(("close", stage))
+
     async def start(self, spec: ContainerSpec) -> FakeHandle:
         assert self._setup and not self._torn_down, "start outside setup..teardown"
         assert self._ready, "start before ready"
+        if spec.kind == "step" and not spec.detach:
+            assert spec.stage in self._open_stages, f"step {spec.label} of a stage not open"
         behaviour = self.behaviours.get(spec.label, FakeStep())
         self.env_seen[spec.label] = dict(spec.environment)
         self.specs.append(spec)
