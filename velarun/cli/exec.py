@@ -140,10 +140,21 @@ ArtifactsDirOpt = Annotated[
 ]
 
 
-def docker_runtime(run_id: str) -> Engine:
+NetworkModeOpt = Annotated[
+    str,
+    typer.Option(
+        "--network-mode",
+        help="pod: the steps of a stage share one sandbox's network namespace (fast);"
+        " endpoint: every container gets its own endpoint on the build network.",
+    ),
+]
+NETWORK_MODES = ("pod", "endpoint")
+
+
+def docker_runtime(run_id: str, network_mode: str = "pod") -> Engine:
     from velarun.runtime.docker import DockerRuntime
 
-    return DockerRuntime(Path.cwd(), run_id)
+    return DockerRuntime(Path.cwd(), run_id, network_mode=network_mode)
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,6 +210,7 @@ def exec_(
     shell_on_failure: ShellOnFailureOpt = False,
     break_before: BreakBeforeOpt = None,
     shell: ShellOpt = "/bin/sh",
+    network_mode: NetworkModeOpt = "pod",
 ) -> None:
     """Run the pipeline locally, each step in its own Docker container, like the Vela server.
 
@@ -213,16 +225,11 @@ def exec_(
     from velarun.schedule.debug import DebugOptions
     from velarun.workspace import parse_workspace
 
-    if output not in ("text", "jsonl"):
-        raise UsageError(f"--output `{output}` is not text or jsonl")
-    if parallel is not None and parallel < 1:
-        raise UsageError(
-            f"--parallel {parallel}: at least one stage must run",
-            "leave --parallel out for no limit",
-        )
-    if pull is not None and pull not in PULL_POLICIES:
-        raise UsageError(f"--pull `{pull}` is not {', '.join(PULL_POLICIES[:-1])} or never")
+    check_choices(output, parallel, pull, network_mode)
     deps = ctx.obj if isinstance(ctx.obj, Deps) else Deps()
+    open_runtime = deps.open_runtime
+    if open_runtime is docker_runtime and network_mode != "pod":
+        open_runtime = functools.partial(docker_runtime, network_mode=network_mode)
     debug = DebugOptions(shell_on_failure, tuple(break_before or ()), shell)
     check_terminal(debug, deps.terminal)
     exec_request = ExecRequest(
@@ -241,7 +248,22 @@ def exec_(
         artifacts_dir=artifacts_dir,
         debug=debug if debug.wanted else None,
     )
-    exit_now(execute(exec_request, deps.open_runtime, run_id=deps.run_id))
+    exit_now(execute(exec_request, open_runtime, run_id=deps.run_id))
+
+
+def check_choices(output: str, parallel: int | None, pull: str | None, network_mode: str) -> None:
+    """The flags with a fixed set of values: refused before anything runs (exit 2)."""
+    if output not in ("text", "jsonl"):
+        raise UsageError(f"--output `{output}` is not text or jsonl")
+    if parallel is not None and parallel < 1:
+        raise UsageError(
+            f"--parallel {parallel}: at least one stage must run",
+            "leave --parallel out for no limit",
+        )
+    if pull is not None and pull not in PULL_POLICIES:
+        raise UsageError(f"--pull `{pull}` is not {', '.join(PULL_POLICIES[:-1])} or never")
+    if network_mode not in NETWORK_MODES:
+        raise UsageError(f"--network-mode `{network_mode}` is not pod or endpoint")
 
 
 def check_terminal(debug: DebugOptions, terminal: Callable[[], bool]) -> None:

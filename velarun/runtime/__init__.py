@@ -148,9 +148,9 @@ class Runtime(Protocol):
     - ``shell`` runs an interactive shell on the user's terminal and returns its exit code,
       between ``ready`` and ``teardown``; its ``failed`` handle has ended and is not yet
       removed. Whatever it creates is gone when it returns, also when it is cancelled.
-    - ``start`` may be called concurrently; ``logs`` streams lines until the container ends;
-      ``wait`` returns the exit code; ``kill`` and ``remove`` are idempotent and safe after a
-      failed or never-completed ``start``.
+    - ``create`` and ``start`` may be called concurrently; ``logs`` streams lines until the
+      container ends; ``wait`` returns the exit code; ``kill`` and ``remove`` are idempotent
+      and safe after a failed or never-completed ``start``.
     - ``copy_out`` (a step's artifacts) comes after that step's ``wait``, before ``teardown``.
     - ``open_stage`` says a stage is coming (after ``setup``, possibly before ``ready``: what
       the runtime prepares for it may overlap the set-up); it returns at once. A step that is
@@ -177,7 +177,14 @@ class Runtime(Protocol):
         """The stage has ended: what was prepared for it may go."""
         ...
 
-    async def start(self, spec: ContainerSpec) -> Handle: ...
+    async def create(self, spec: ContainerSpec) -> Handle:
+        """A step's container, created and not started (while an earlier step runs): the
+        handle goes to ``start`` with the same ``spec``, or to ``remove``."""
+        ...
+
+    async def start(self, spec: ContainerSpec, made: Handle | None = None) -> Handle:
+        """Start a container for ``spec``: ``made`` by ``create``, or created now."""
+        ...
 
     async def logs(self, handle: Handle, sink: LogSink) -> None: ...
 

@@ -311,11 +311,9 @@ class DockerRuntime:
 
         return await self._call(copy, call=call)
 
-    async def start(self, spec: ContainerSpec) -> DockerHandle:
-        assert self._outputs is not None, "start before setup"
-        self._serial += 1
-        name = container_name(self.run_id, spec, self._serial)
-        handle = DockerHandle(spec, name)
+    async def _kwargs(self, spec: ContainerSpec, name: str) -> dict[str, Any]:
+        """``create_kwargs`` for this run; a step joins its stage's sandbox, if it has one."""
+        assert self._outputs is not None, "a container before setup"
         pod = None
         if spec.kind == "step" and not spec.detach:
             pod = await self._pods.join(spec.stage, f"step `{spec.label}`")
@@ -334,33 +332,58 @@ class DockerRuntime:
             kwargs["networking_config"] = {
                 self.network: self.client.api.create_endpoint_config(aliases=[spec.name])
             }
-        image_call = Call(Op.CREATE, f"step `{spec.label}`", spec.image)
+        return kwargs
 
-        def pull() -> None:
-            self._pull(spec.image, image_call.who)
+    def _create_attached(self, handle: DockerHandle, kwargs: dict[str, Any]) -> None:
+        """Blocking: create the container and attach to its output before it starts, as
+        `docker run` does: the output streams from its first byte over a raw socket, far
+        cheaper to read than the logs endpoint."""
+        spec = handle.spec
+        started = self._clock.now()
+        with self._creating(), engine_errors(Call(Op.CREATE, f"step `{spec.label}`", spec.image)):
+            container = self.client.containers.create(**kwargs)
+        handle.container = container
+        with engine_errors(Call(Op.START, f"{spec.kind} `{spec.label}`")):
+            output = self.client.api.attach_socket(
+                container.id, params={"stdout": 1, "stderr": 1, "stream": 1}
+            )
+            sock: Any
+            for sock in (output, getattr(output, "_sock", None)):
+                if hasattr(sock, "settimeout"):
+                    sock.settimeout(None)  # a quiet step is not a dead engine
+            handle.streams.append(output)
+        self._clock.since("container create", started)
+
+    def _start_attached(self, handle: DockerHandle) -> None:
+        started = self._clock.now()
+        with engine_errors(Call(Op.START, f"{handle.spec.kind} `{handle.spec.label}`")):
+            handle.container.start()
+        self._clock.since("container start", started)
+
+    def _handle(self, spec: ContainerSpec) -> DockerHandle:
+        self._serial += 1
+        return DockerHandle(spec, container_name(self.run_id, spec, self._serial))
+
+    async def create(self, spec: ContainerSpec) -> DockerHandle:
+        """Created and attached, not started (the next step's, while one runs)."""
+        handle = self._handle(spec)
+        kwargs = await self._kwargs(spec, handle.name)
+        await self._call(self._create_attached, handle, kwargs)
+        return handle
+
+    async def start(self, spec: ContainerSpec, made: Handle | None = None) -> DockerHandle:
+        if isinstance(made, DockerHandle):
+            await self._call(self._start_attached, made)
+            return made
+        handle = self._handle(spec)
+        kwargs = await self._kwargs(spec, handle.name)
 
         def create_and_start() -> None:
-            started = self._clock.now()
-            with self._creating(), engine_errors(image_call):
-                container = self.client.containers.create(**kwargs)
-            handle.container = container
-            started = self._clock.since("container create", started)
-            with engine_errors(Call(Op.START, f"{spec.kind} `{spec.label}`")):
-                # Attached before it starts, as `docker run` does: the output streams from its
-                # first byte over a raw socket, far cheaper to read than the logs endpoint.
-                output = self.client.api.attach_socket(
-                    container.id, params={"stdout": 1, "stderr": 1, "stream": 1}
-                )
-                sock: Any
-                for sock in (output, getattr(output, "_sock", None)):
-                    if hasattr(sock, "settimeout"):
-                        sock.settimeout(None)  # a quiet step is not a dead engine
-                handle.streams.append(output)
-                container.start()
-            self._clock.since("container start", started)
+            self._create_attached(handle, kwargs)
+            self._start_attached(handle)
 
         if spec.pull == "on_start":
-            await self._call(pull)
+            await self._call(lambda: self._pull(spec.image, f"step `{spec.label}`"))
         if not self._mountpoints_made:
             # The first start makes the mountpoints of /vela/src and /vela/outputs inside the
             # run's new volume; the engine fails a second start that races it to the same

@@ -129,24 +129,9 @@ class Pods:
         with no program. Asked once per run."""
         with self._image_lock:
             if not self._image_checked:
-                self._image = self._find_or_import()
+                self._image = pause_image(self._client())
                 self._image_checked = True
             return self._image
-
-    def _find_or_import(self) -> str | None:
-        client = self._client()
-        arch = architecture(str(client.version().get("Arch", "")))
-        if arch is None:
-            return None
-        tag = image_tag(arch)
-        try:
-            client.images.get(tag)
-        except docker.errors.ImageNotFound:
-            repository, _, version = tag.partition(":")
-            client.api.import_image_from_data(
-                image_tar(arch), repository=repository, tag=version, changes=image_changes()
-            )
-        return tag
 
     async def join(self, stage: str | None, who: str) -> str | None:
         """The id of the sandbox the stage's steps join, waiting for it to be made; None when
@@ -175,3 +160,20 @@ class Pods:
             return
         with contextlib.suppress(docker.errors.DockerException, OSError):
             self._client().api.remove_container(found, force=True, v=True)
+
+
+def pause_image(client: Any) -> str | None:
+    """Blocking: the sandbox image on the engine of ``client``, imported if missing; None on
+    an engine of an architecture with no program."""
+    arch = architecture(str(client.version().get("Arch", "")))
+    if arch is None:
+        return None
+    tag = image_tag(arch)
+    try:
+        client.images.get(tag)
+    except docker.errors.ImageNotFound:
+        repository, _, version = tag.partition(":")
+        client.api.import_image_from_data(
+            image_tar(arch), repository=repository, tag=version, changes=image_changes()
+        )
+    return tag

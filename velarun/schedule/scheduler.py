@@ -17,8 +17,8 @@ runs, shielded, with a time limit.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 import anyio
@@ -88,16 +88,24 @@ class _StageState:
     independent: bool = False
     status: str = "running"
     failed_by: str = ""
+    ahead: _Ahead | None = None
+    """The next step's container, made while this one runs."""
 
 
-async def _run_container(run: RunState, spec: ContainerSpec) -> tuple[Handle, int]:
-    """Start one container, stream its logs until it ends; its handle and exit code."""
+async def _run_container(
+    run: RunState, spec: ContainerSpec, made: Handle | None = None, *, then: _Then = None
+) -> tuple[Handle, int]:
+    """Start one container (``made`` ahead, or now), stream its logs until it ends; its handle
+    and exit code. ``then`` runs once it has started."""
 
     async def sink(lines: Sequence[str]) -> None:
         run.reporter.log(spec, lines)
 
-    handle = await run.runtime.start(spec)
-    run.handles.append(handle)
+    handle = await run.runtime.start(spec, made)
+    if made is None:
+        run.handles.append(handle)
+    if then is not None:
+        then()
     try:
         async with anyio.create_task_group() as tg:
             tg.start_soon(run.runtime.logs, handle, sink)
@@ -108,6 +116,69 @@ async def _run_container(run: RunState, spec: ContainerSpec) -> tuple[Handle, in
             raise
         raise failure from group
     return handle, code
+
+
+@dataclass(eq=False)
+class _Ahead:
+    """The next step's container, created while the step before it runs (what it costs to
+    create one is then off the critical path). Used only if the step starts with the very
+    spec it was made for: an output written or a status changed meanwhile means a new one."""
+
+    step: PlannedStep
+    spec: ContainerSpec | None = None
+    handle: Handle | None = None
+    made: anyio.Event = field(default_factory=anyio.Event)
+
+
+_Then = Callable[[], None] | None
+
+
+def _create_ahead(run: RunState, state: _StageState, step: PlannedStep) -> None:
+    """While the step before runs: create ``step``'s container as it would start now (not for
+    a detached step, an image pulled at start, or with shells: a break may come first)."""
+    if step.detach or run.debugger is not None:
+        return
+    ahead = state.ahead = _Ahead(step)
+
+    async def create() -> None:
+        try:
+            if _skip_reason(run, step, state) is None:
+                outputs, masked = await run.runtime.read_outputs()
+                context = StepContext(run.build_status, outputs, masked)
+                spec = step_spec(step, context, run.options)
+                if spec.pull != "on_start":
+                    ahead.handle = await run.runtime.create(spec)
+                    ahead.spec = spec
+                    run.handles.append(ahead.handle)
+        except EngineError:
+            pass  # the step creates its container as ever when it starts, and errs then
+        finally:
+            ahead.made.set()
+
+    assert run.bg is not None
+    run.bg.start_soon(create)
+
+
+async def _made_ahead(
+    run: RunState, ahead: _Ahead | None, spec: ContainerSpec | None
+) -> Handle | None:
+    """The container made ahead for ``spec``; one made for anything else is removed (in
+    the background) and None returned. ``spec`` None: the step does not start."""
+    if ahead is None:
+        return None
+    if spec is not None:
+        await ahead.made.wait()
+        if ahead.handle is not None and ahead.spec == spec:
+            return ahead.handle
+
+    async def discard() -> None:
+        await ahead.made.wait()
+        if ahead.handle is not None:
+            remove_soon(run, ahead.handle)
+
+    assert run.bg is not None
+    run.bg.start_soon(discard)
+    return None
 
 
 def _skip_reason(run: RunState, step: PlannedStep, state: _StageState) -> str | None:
@@ -135,12 +206,18 @@ async def _context(run: RunState) -> StepContext:
     return StepContext(run.build_status, outputs, masked)
 
 
-async def _run_step(run: RunState, step: PlannedStep, state: _StageState) -> None:
+async def _run_step(
+    run: RunState, step: PlannedStep, state: _StageState, after: PlannedStep | None = None
+) -> None:
+    """Run one step; ``after``: the stage's next step, whose container may be made meanwhile."""
+    ahead, state.ahead = state.ahead, None
     why_not = _skip_reason(run, step, state)
     if why_not is not None:
+        await _made_ahead(run, ahead, None)
         run.record(skipped(step, why_not))
         return
     spec = step_spec(step, await _context(run), run.options)
+    made = await _made_ahead(run, ahead, spec)
     if run.debugger is not None:
         await run.debugger.before(step, spec)
     started = now()
@@ -151,8 +228,9 @@ async def _run_step(run: RunState, step: PlannedStep, state: _StageState) -> Non
         outcome = StepOutcome(step.name, step.stage, StepStatus.SUCCESS, None, "detached", started)
         start_background(run, handle, outcome)
         return
+    then = None if after is None else (lambda: _create_ahead(run, state, after))
     try:
-        handle, code = await _run_container(run, spec)
+        handle, code = await _run_container(run, spec, made, then=then)
     except ContainerGoneError as exc:
         run.record(_ended(step, StepStatus.ERROR, None, exc.message, started))
         _step_failed(run, step, state)
@@ -252,8 +330,9 @@ async def _run_stage(run: RunState, stage: PlannedStage, waves: _Waves) -> None:
             if not stage.implicit:
                 run.reporter.stage_started(stage.name)
             state = _StageState(independent=stage.independent)
-            for step in stage.steps:
-                await _run_step(run, step, state)
+            for i, step in enumerate(stage.steps):
+                after = stage.steps[i + 1] if i + 1 < len(stage.steps) else None
+                await _run_step(run, step, state, after)
             await run.runtime.close_stage(_stage_key(stage))
             finished = now()  # before the slot goes to the next stage
         run.stage_times[stage.name] = (started, finished)
