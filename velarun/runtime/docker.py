@@ -558,8 +558,14 @@ class DockerRuntime:
     async def _teardown(self) -> None:
         try:
             if self._client is not None:
-                await self._call(self._sweep)  # removing containers also ends abandoned waits
-                if self._in_flight > 0:  # only after a cancellation abandoned calls
+                self._pods.shut()
+                busy = self._in_flight > 0
+                try:
+                    await self._call(self._sweep)  # removing containers ends abandoned waits
+                except EngineError:
+                    if not (busy or self._in_flight > 0):
+                        raise  # else: what was being created may have held the network: again
+                if busy or self._in_flight > 0:  # abandoned calls, or a sandbox being made
                     with anyio.move_on_after(10):
                         while self._in_flight > 0:
                             await anyio.sleep(0.05)

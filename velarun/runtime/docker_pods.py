@@ -27,6 +27,7 @@ from typing import Any
 import anyio.to_thread
 import docker.errors
 
+from velarun.runtime import EngineError
 from velarun.runtime.docker_errors import Call, Op, engine_errors
 from velarun.runtime.docker_labels import labels, pod_name
 from velarun.runtime.pause import architecture, image_changes, image_tag, image_tar
@@ -54,6 +55,12 @@ class Pods:
         self._image: str | None = None
         self._image_checked = False
         self._image_lock = threading.Lock()
+        self._shut = False
+
+    def shut(self) -> None:
+        """The run is being torn down: no sandbox is made from now; one being made when this
+        is called removes itself (the teardown's sweep may not have seen it)."""
+        self._shut = True
 
     def after(self, network_made: concurrent.futures.Future[None]) -> None:
         """Sandboxes are made once the run's network is (``setup`` made it in a thread)."""
@@ -99,7 +106,7 @@ class Pods:
                 self._network_made.result()
             image = self._pause_image()
             found: str | None = None
-            if image is not None:
+            if image is not None and not self._shut:
                 found = self._start(stage, name, steps, image)
         except BaseException as exc:  # handed to the stage's first step, in ``join``
             made.set_exception(exc)
@@ -121,7 +128,14 @@ class Pods:
             networking_config={self._network: config},
             detach=True,
         )
-        container.start()
+        try:
+            if self._shut:  # the run is being torn down: this sandbox is not wanted
+                raise EngineError("the run ended while its network sandbox was made")
+            container.start()
+        except BaseException:
+            with contextlib.suppress(docker.errors.DockerException, OSError):
+                container.remove(force=True, v=True)
+            raise
         return str(container.id)
 
     def _pause_image(self) -> str | None:
