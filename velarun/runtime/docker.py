@@ -559,6 +559,7 @@ class DockerRuntime:
         try:
             if self._client is not None:
                 self._pods.shut()
+                await self._call(self._pods.settle)
                 busy = self._in_flight > 0
                 try:
                     await self._call(self._sweep)  # removing containers ends abandoned waits

@@ -21,6 +21,7 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import threading
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -56,6 +57,7 @@ class Pods:
         self._image_checked = False
         self._image_lock = threading.Lock()
         self._shut = False
+        self._removing: list[threading.Thread] = []
 
     def shut(self) -> None:
         """The run is being torn down: no sandbox is made from now; one being made when this
@@ -163,7 +165,16 @@ class Pods:
         stay until the run's cleanup)."""
         made = self._pods.pop(stage, None)
         if made is not None:
-            threading.Thread(target=self._remove, args=(made,), daemon=True).start()
+            remover = threading.Thread(target=self._remove, args=(made,), daemon=True)
+            remover.start()
+            self._removing.append(remover)
+
+    def settle(self, seconds: float = 10.0) -> None:
+        """Blocking: wait (at most ``seconds``) for the sandboxes being removed: the teardown's
+        sweep then finds the network free, not held by an endpoint on its way out."""
+        deadline = time.monotonic() + seconds
+        for remover in self._removing:
+            remover.join(max(0.0, deadline - time.monotonic()))
 
     def _remove(self, made: concurrent.futures.Future[str | None]) -> None:
         try:

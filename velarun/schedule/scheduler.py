@@ -325,6 +325,10 @@ async def _run_stage(run: RunState, stage: PlannedStage, waves: _Waves) -> None:
             await waves.done[need].wait()
         async with run.stage_slots or contextlib.nullcontext():
             started = now()
+            # The stages that need this one are next: their sandboxes are made meanwhile (at
+            # once rather than after this stage's first step: on two cores, making them
+            # while its steps run slowed both; made beside this stage's own, they were ready
+            # when it ended).
             waves.started[stage.name].set()
             run.stage_times[stage.name] = (started, None)
             if not stage.implicit:
