@@ -12,8 +12,8 @@ from velarun.errors import UsageError
 from velarun.inputs import PrepareRequest
 
 if TYPE_CHECKING:
-    from velarun.lifecycle import Prepared
     from velarun.load.model import Pipeline
+    from velarun.prepare import Prepared
 
 OPTIONS = (
     *PREPARE_OPTIONS,
@@ -45,7 +45,7 @@ def plan(args: Args) -> None:
 
     Needs no Docker. Exit 0 with a plan, 2 if the pipeline or the rule data is invalid.
     """
-    from velarun.lifecycle import prepare
+    from velarun.prepare import prepare
 
     request = prepare_request(args)
     output_format = args.text("output_format")
@@ -78,7 +78,7 @@ def _pipeline(prepared: Prepared) -> Pipeline:
 
 def _all_expanded(request: PrepareRequest) -> Pipeline:
     """Every templated step expanded, whichever event would prune it (for the table)."""
-    from velarun.lifecycle import load_and_expand
+    from velarun.prepare import load_and_expand
 
     _, expansion = load_and_expand(
         request.path,
@@ -105,14 +105,13 @@ def _explain(prepared: Prepared, name: str) -> str:
 
 
 def _print_json(prepared: Prepared) -> None:
-    import json
-
     from velarun.gcpause import gc_paused
+    from velarun.jsontext import dumps_indented
 
     for line in prepared.ruledata.header():
         echo(line, err=True)
     with gc_paused():
-        echo(json.dumps(prepared.plan.to_json(), indent=2))
+        echo(dumps_indented(prepared.plan.to_json()))
 
 
 def _print_text(prepared: Prepared) -> None:

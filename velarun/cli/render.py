@@ -18,8 +18,8 @@ def render(args: Args) -> None:
     cannot be fetched.
     """
     from velarun.inputs import host_inputs, resolve_ruledata
-    from velarun.lifecycle import load_and_expand
     from velarun.load.dump import dump_pipeline
+    from velarun.prepare import load_and_expand
 
     request = prepare_request(args)
     data = None

@@ -17,7 +17,7 @@ def validate(args: Args) -> None:
     from velarun.compile.eval_check import eval_diagnostics
     from velarun.compile.patterns import pipeline_pattern_errors
     from velarun.diagnostics import has_errors, render_all
-    from velarun.lifecycle import InvalidPipelineError, load_and_expand
+    from velarun.prepare import InvalidPipelineError, load_and_expand
 
     try:
         loaded, expansion = load_and_expand(

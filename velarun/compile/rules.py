@@ -25,8 +25,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-import re2
-
 from velarun.compile import glob
 from velarun.compile.expr import ExprError
 from velarun.compile.expr_eval import run as run_eval
@@ -98,14 +96,14 @@ class Verdict:
     """Why, in words: for a pruned step the rule that pruned it; empty when kept plainly."""
 
 
-_RE2_OPTIONS = re2.Options()
-_RE2_OPTIONS.log_errors = False  # RE2's C++ logging would print a bad pattern on our stderr
-
-
 @lru_cache(maxsize=1024)
 def _regexp(pattern: str) -> Any:
+    import re2  # only `matcher: regexp` rulesets need it
+
+    options = re2.Options()
+    options.log_errors = False  # RE2's C++ logging would print a bad pattern on our stderr
     try:
-        return re2.compile(pattern, _RE2_OPTIONS)
+        return re2.compile(pattern, options)
     except re2.error as exc:
         detail = exc.args[0] if exc.args else "invalid"
         if isinstance(detail, bytes):
