@@ -20,7 +20,7 @@ LAYERS = [
     ("velarun.load",),
     ("velarun.template",),
     ("velarun.compile",),
-    ("velarun.gitinfo", "velarun.inputs", "velarun.secrets", "velarun.cibuild",
+    ("velarun.gitinfo", "velarun.gitrefs", "velarun.gitpacks", "velarun.inputs", "velarun.secrets", "velarun.cibuild",
      "velarun.workspace"),
     ("velarun.schedule",),
     ("velarun.report",),
