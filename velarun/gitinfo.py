@@ -7,7 +7,6 @@ repository, or without git, everything falls back to defaults and one warning sa
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +16,7 @@ from velarun.gitrefs import (
     Refs,
     Repository,
     Uncertain,
+    find_git,
     find_repository,
     origin_url,
     read_commit,
@@ -305,7 +305,7 @@ def _find(cwd: Path) -> tuple[Path | None, Repository | None, Refs | None]:
 
 
 def read_git(cwd: Path, *, changed_since: str | None = None, want_changes: bool = True) -> GitFacts:
-    if shutil.which("git") is None:
+    if find_git() is None:
         return GitFacts(warnings=("git is not installed: rule data falls back to defaults",))
     root, repo, refs = _find(cwd)
     if root is None:

@@ -42,6 +42,25 @@ class Repository:
     """The directory shared by every work tree (refs, objects, config)."""
 
 
+def find_git() -> str | None:
+    """``shutil.which("git")``, without importing shutil (and the compressors it loads)."""
+    path = os.environ.get("PATH")
+    if path is None:
+        try:
+            path = os.confstr("CS_PATH") or os.defpath
+        except (AttributeError, ValueError):
+            path = os.defpath
+    seen = set()
+    for directory in path.split(os.pathsep):
+        if directory in seen:
+            continue
+        seen.add(directory)
+        name = os.path.join(directory, "git")
+        if os.path.exists(name) and os.access(name, os.F_OK | os.X_OK) and not os.path.isdir(name):
+            return name
+    return None
+
+
 def _check_environment() -> None:
     for name in os.environ:
         if name.startswith("GIT_") and not (name in _SAFE_NAMES or name.startswith(_SAFE_PREFIXES)):
@@ -155,9 +174,7 @@ def _other_configs() -> list[Path]:
     home = Path(os.environ.get("HOME", "~")).expanduser()
     xdg = os.environ.get("XDG_CONFIG_HOME") or str(home / ".config")
     found = [home / ".gitconfig", Path(xdg) / "git" / "config", Path("/etc/gitconfig")]
-    import shutil
-
-    git = shutil.which("git")
+    git = find_git()
     if git is not None:
         found.append(Path(git).resolve().parent.parent / "etc" / "gitconfig")
     return found

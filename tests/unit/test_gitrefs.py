@@ -290,3 +290,19 @@ def test_owner_other_than_the_user_is_uncertain(tmp_path: Path) -> None:
     with pytest.raises(gitrefs.Uncertain) as caught:
         gitrefs.find_repository(cwd)
     assert str(caught.value) == f"{cwd / '.git'} belongs to another user"
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["{bin}", "/nonexistent:{bin}", "/nonexistent", "{bin}:{bin}", "", "{tmp}"],
+)
+def test_find_git_is_shutil_which(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, path: str
+) -> None:
+    import shutil
+
+    real = shutil.which("git")
+    assert real is not None
+    (tmp_path / "git").mkdir()  # a directory named git is not the program
+    monkeypatch.setenv("PATH", path.format(bin=Path(real).parent, tmp=tmp_path))
+    assert gitrefs.find_git() == shutil.which("git")

@@ -23,14 +23,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from velarun.compile import glob
-from velarun.compile.expr import ExprError
-from velarun.compile.expr_eval import run as run_eval
 from velarun.compile.ruledata import RuleData
 from velarun.errors import VelarunError
 from velarun.load.model import Rules, Ruleset
+
+if TYPE_CHECKING:
+    from velarun.compile.expr import ExprError
 
 MATCH_ORDER = (
     "branch",
@@ -144,6 +145,9 @@ def match_rule(
 
 
 def _eval_check(rules: Rules, block: str, env: Mapping[str, str]) -> RuleCheck:
+    from velarun.compile.expr import ExprError  # expr is loaded for `eval` rules only
+    from velarun.compile.expr_eval import run as run_eval
+
     try:
         matched = run_eval(rules.eval, env)
     except ExprError as exc:
