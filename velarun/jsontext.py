@@ -46,10 +46,24 @@ def _key(key: object) -> str:
     raise TypeError(f"keys must be str, int, float, bool or None, not {type(key).__name__}")
 
 
+class _NotText(Exception):
+    """A mapping entry that is not a string key with a string value."""
+
+
+class _Pairs(dict[tuple[str, str], str]):
+    """``"key": "value"`` for each string pair already written (escaped once per document)."""
+
+    def __missing__(self, pair: tuple[object, object]) -> str:
+        key, value = pair
+        if type(key) is not str or type(value) is not str:
+            raise _NotText  # 1 == True == 1.0: only text is cached
+        text = self[key, value] = _escape(key) + ": " + _escape(value)
+        return text
+
+
 class _Writer:
     def __init__(self) -> None:
-        self.pairs: dict[tuple[str, str], str] = {}
-        """``"key": "value"`` for string pairs already written."""
+        self.pairs = _Pairs()
         self.newlines = ["\n"]
         """``newlines[n]``: a line break and the indentation of level ``n``."""
 
@@ -84,16 +98,10 @@ class _Writer:
     def mapping(self, o: dict[Any, Any], level: int) -> str:
         if not o:
             return "{}"
-        pairs = self.pairs
-        parts: list[str] = []
-        for k, v in o.items():
-            if type(k) is str and type(v) is str:
-                known = pairs.get((k, v))
-                if known is None:
-                    known = pairs[k, v] = _escape(k) + ": " + _escape(v)
-                parts.append(known)
-            else:
-                parts.append(_key(k) + ": " + self.value(v, level + 1))
+        try:  # text to text (a step's environment): each pair looked up, in C
+            parts = list(map(self.pairs.__getitem__, o.items()))
+        except (_NotText, TypeError):  # TypeError: an unhashable value, a list or a mapping
+            parts = [_key(k) + ": " + self.value(v, level + 1) for k, v in o.items()]
         inner = self.newline(level + 1)
         return "{" + inner + ("," + inner).join(parts) + self.newline(level) + "}"
 

@@ -10,7 +10,7 @@ import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from velarun.compile import envsubst
+from velarun.compile import envsubst, plainrefs
 from velarun.compile.env import default_env, merge, parameter_env
 from velarun.compile.plan import (
     DroppedNeed,
@@ -102,7 +102,7 @@ class _Compiler:
         if "$" not in text and "\\" not in text:
             return text  # envsubst would leave it as it is
         try:
-            return envsubst.substitute(text, lookup)
+            return plainrefs.substitute(text, lookup)
         except envsubst.SubstitutionError as exc:
             hint = "write `$${` for a literal `${`"
             if "${{" in text:

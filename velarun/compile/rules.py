@@ -117,10 +117,24 @@ def check_pattern(pattern: str, matcher: str) -> None:
     if matcher == "regexp":
         _regexp(pattern)
         return
+    if not _glob_ok(pattern):
+        raise PatternError(f"invalid glob `{pattern}`: syntax error in pattern")
+
+
+@lru_cache(maxsize=4096)
+def _glob_ok(pattern: str) -> bool:
+    """Whether Go's ``filepath.Match`` accepts ``pattern`` (the same few patterns come back
+    for every step of a big pipeline)."""
     try:
         glob.validate(pattern)
     except glob.BadPatternError:
-        raise PatternError(f"invalid glob `{pattern}`: syntax error in pattern") from None
+        return False
+    return True
+
+
+@lru_cache(maxsize=16384)
+def _glob_match(pattern: str, value: str) -> bool:
+    return glob.match(pattern, value)
 
 
 def match_rule(
@@ -137,7 +151,7 @@ def match_rule(
             continue
         for value in values:
             try:
-                if glob.match(pattern, value):
+                if _glob_match(pattern, value):
                     return pattern, value
             except glob.BadPatternError:
                 raise PatternError(f"invalid glob `{pattern}`: syntax error in pattern") from None
