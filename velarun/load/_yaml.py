@@ -262,9 +262,120 @@ def _mark_pos(exc: yaml.MarkedYAMLError) -> Pos:
     return Pos(mark.line + 1, mark.column + 1)
 
 
+class _Bail(Exception):
+    """The document needs the full path (anchors, aliases, tags, merge keys, errors...)."""
+
+
+class _Frame:
+    """An open collection of the one-pass composer: its items so far, each with the
+    diagnostics found inside it."""
+
+    __slots__ = ("diags", "is_map", "items", "keep_duplicates", "pos")
+
+    def __init__(self, is_map: bool, pos: Pos, keep_duplicates: bool) -> None:
+        self.is_map = is_map
+        self.pos = pos
+        self.keep_duplicates = keep_duplicates
+        self.items: list[YNode] = []
+        self.diags: list[list[Diagnostic]] = []
+
+    def close(self) -> tuple[YNode, list[Diagnostic]]:
+        if not self.is_map:
+            return YSeq(tuple(self.items), self.pos), [d for ds in self.diags for d in ds]
+        pairs: list[tuple[YScalar, YNode]] = []
+        diags: list[Diagnostic] = []
+        seen: dict[str, YScalar] = {}
+        items = self.items
+        for i in range(0, len(items), 2):
+            k, v = items[i], items[i + 1]
+            if not isinstance(k, YScalar) or k.tag == MERGE_TAG:
+                raise _Bail
+            first = seen.get(k.value)
+            if first is not None and not self.keep_duplicates:
+                diags.append(
+                    error(
+                        k.pos,
+                        f"duplicate key `{k.value}`: already defined at line {first.pos.line}",
+                        "YAML allows a key once per mapping; remove or rename one of them",
+                    )
+                )
+                continue  # the value of a key written twice is never read, nor checked
+            seen.setdefault(k.value, k)
+            pairs.append((k, v))
+            diags += self.diags[i + 1]
+        return YMap(tuple(pairs), self.pos), diags
+
+
+def _one_pass(text: str, origin: str) -> tuple[YNode | None, list[Diagnostic]]:
+    """The document composed straight from libyaml's events into the tree (no PyYAML nodes,
+    no second walk), for documents with no anchor, alias, explicit tag, merge key, second
+    document or error: anything else raises _Bail, and the full path reads it."""
+    assert _FastParser is not None
+    resolve = Resolver().resolve
+    parser = _FastParser(text)
+    stack: list[_Frame] = []
+    root: YNode | None = None
+    diags: list[Diagnostic] = []
+    try:
+        event = parser.get_event()
+        while not isinstance(event, yaml.StreamEndEvent):
+            if isinstance(event, yaml.NodeEvent):
+                if event.anchor is not None or isinstance(event, yaml.AliasEvent):
+                    raise _Bail
+                mark = event.start_mark
+                if mark is None or len(stack) > MAX_DEPTH:
+                    raise _Bail
+                pos = Pos(mark.line + 1, mark.column + 1, origin)
+                if isinstance(event, yaml.ScalarEvent):
+                    if event.tag not in (None, "!"):
+                        raise _Bail
+                    tag: str = resolve(ScalarNode, event.value, event.implicit)  # type: ignore[no-untyped-call]
+                    done: tuple[YNode, list[Diagnostic]] = (
+                        YScalar(event.value, tag, not event.style, pos),
+                        [],
+                    )
+                else:
+                    is_map = isinstance(event, yaml.MappingStartEvent)
+                    stack.append(_Frame(is_map, pos, _is_stages(stack)))
+                    event = parser.get_event()
+                    continue
+            elif isinstance(event, yaml.CollectionEndEvent):
+                done = stack.pop().close()
+            elif isinstance(event, yaml.DocumentStartEvent) and root is not None:
+                raise _Bail  # a second document: the full path warns of it
+            else:
+                event = parser.get_event()
+                continue
+            if stack:
+                stack[-1].items.append(done[0])
+                stack[-1].diags.append(done[1])
+            else:
+                root, diags = done
+            event = parser.get_event()
+    except yaml.YAMLError:
+        raise _Bail from None
+    finally:
+        parser.dispose()
+    return root, diags
+
+
+def _is_stages(stack: list[_Frame]) -> bool:
+    """A mapping opening as the value of the top-level ``stages`` key: Vela reads its keys
+    itself, so one written twice is two stages, not an error."""
+    if len(stack) != 1 or not stack[0].is_map or len(stack[0].items) % 2 == 0:
+        return False
+    key = stack[0].items[-1]
+    return isinstance(key, YScalar) and key.value == "stages"
+
+
 def parse_yaml(text: str, origin: str = "") -> tuple[YNode | None, list[Diagnostic]]:
     """Parse the first YAML document of ``text``. ``None`` means no usable document. Every
     node's position names ``origin`` (a template's output; "" for the pipeline file)."""
+    if _FastParser is not None:
+        try:
+            return _one_pass(text, origin)
+        except _Bail:
+            pass
     try:
         loader = _Loader(text)
     except yaml.reader.ReaderError as exc:
