@@ -258,11 +258,12 @@ def _verdict(ci: Reproduced, outcome: RunOutcome, err: TextIO) -> dict[str, obje
 
 
 def _reporter(output: str, gone: OutputGone) -> RunReporter:
-    from velarun.report.console import ConsoleReporter
-    from velarun.report.jsonl import JsonlReporter
-
     if output == "jsonl":
+        from velarun.report.jsonl import JsonlReporter
+
         return JsonlReporter(on_closed=gone)
+    from velarun.report.console import ConsoleReporter
+
     return ConsoleReporter(on_closed=gone)
 
 

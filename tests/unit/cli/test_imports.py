@@ -33,6 +33,15 @@ WATCHED = (
     "velarun.cli.exec",
     "velarun.cli.helptext",
     "velarun.compile.render",
+    "velarun.compile.truth",
+    "velarun.report.console",
+    "velarun.report.jsonl",
+    "velarun.report.junit",
+    "velarun.report.document",
+    "velarun.cibuild.server",
+    "velarun.template.sources",
+    "velarun.schedule.scheduler",
+    "difflib",
 )
 CODE = """
 import json, sys
@@ -69,3 +78,30 @@ def test_a_command_imports_only_what_it_uses(argv: list[str], loaded: list[str])
         check=True,
     )
     assert json.loads(out.stderr.splitlines()[-1]) == loaded, out.stderr
+
+
+def test_exec_loads_the_run_s_machinery_only_when_it_runs() -> None:
+    """Importing the exec command and the lifecycle loads what every run needs before its
+    first step (the scheduler's types, the workspace), never a reporter, the scheduler's run,
+    the server client, template sources or the engine's library."""
+    code = (
+        "import json, os, sys\n"
+        "import velarun.cli.exec, velarun.lifecycle\n"
+        "watched = json.loads(os.environ['WATCHED'])\n"
+        "print(json.dumps(sorted(w for w in watched if w in sys.modules)))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "WATCHED": json.dumps(WATCHED)},
+        cwd=ROOT,
+        check=True,
+    )
+    assert json.loads(out.stdout) == [
+        "tempfile",
+        "velarun.cli.exec",
+        "velarun.compile.render",
+        "velarun.schedule",
+        "velarun.workspace",
+    ]
