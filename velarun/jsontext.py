@@ -4,8 +4,8 @@ With ``indent`` the standard library leaves its C encoder for a pure-Python gene
 costs a function call per value; a big plan (thousands of steps, a hundred environment
 variables each) spent most of ``plan --format json`` there. This writer builds each container
 with one ``join`` and escapes strings with the standard library's own C function; a step's
-environment repeats the same ``"KEY": "value"`` lines from step to step, so each distinct pair
-is escaped once per document.
+environment repeats from step to step, so each distinct text-to-text mapping is written once
+per document (and each distinct ``"KEY": "value"`` pair escaped once).
 
 Same output as ``json.dumps(value, indent=2)`` (``ensure_ascii``, ``allow_nan``, keys as
 ``json`` converts them); anything else ``json`` cannot write is a ``TypeError``, as there.
@@ -17,6 +17,9 @@ from json.encoder import encode_basestring_ascii as _escape
 from typing import Any
 
 _INDENT = "  "
+_SMALL = 8
+"""Mappings this small (a step, a ruleset) are written directly: the caches are for big
+text-to-text ones (an environment) and would only cost them a failed try."""
 
 
 def _float(value: float) -> str:
@@ -64,6 +67,8 @@ class _Pairs(dict[tuple[str, str], str]):
 class _Writer:
     def __init__(self) -> None:
         self.pairs = _Pairs()
+        self.blocks: dict[tuple[Any, ...], str] = {}
+        """A whole text-to-text mapping already written, by its level and items."""
         self.newlines = ["\n"]
         """``newlines[n]``: a line break and the indentation of level ``n``."""
 
@@ -98,12 +103,28 @@ class _Writer:
     def mapping(self, o: dict[Any, Any], level: int) -> str:
         if not o:
             return "{}"
+        inner = self.newline(level + 1)
+        if len(o) <= _SMALL:
+            parts = [_key(k) + ": " + self.value(v, level + 1) for k, v in o.items()]
+            return "{" + inner + ("," + inner).join(parts) + self.newline(level) + "}"
+        key = (level, *o.items())
+        try:  # the same environment, written again for the next step
+            return self.blocks[key]
+        except KeyError:
+            keep = True
+        except TypeError:  # an unhashable value: a list or a mapping
+            keep = False
         try:  # text to text (a step's environment): each pair looked up, in C
             parts = list(map(self.pairs.__getitem__, o.items()))
-        except (_NotText, TypeError):  # TypeError: an unhashable value, a list or a mapping
+        except (_NotText, TypeError):
             parts = [_key(k) + ": " + self.value(v, level + 1) for k, v in o.items()]
-        inner = self.newline(level + 1)
-        return "{" + inner + ("," + inner).join(parts) + self.newline(level) + "}"
+            return "{" + inner + ("," + inner).join(parts) + self.newline(level) + "}"
+        text = "{" + inner + ("," + inner).join(parts) + self.newline(level) + "}"
+        if keep:
+            # Only text is kept: a mapping equal to this one holds text too (no number,
+            # boolean, null or container equals a string), so it is written the same.
+            self.blocks[key] = text
+        return text
 
 
 def dumps_indented(value: Any) -> str:

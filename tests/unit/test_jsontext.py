@@ -13,6 +13,9 @@ from hypothesis import strategies as st
 
 from velarun.jsontext import dumps_indented
 
+BIG = {f"K{i}": f"v{i}" for i in range(12)}
+"""Bigger than the writer's small mappings: its caches are used."""
+
 
 class Level(enum.IntEnum):
     LOW = 1
@@ -56,6 +59,13 @@ class Name(str):
         {Name("sub"): Name("class")},
         {"level": Level.LOW, Level.LOW: "enum key"},
         {"deep": [[[[{"x": [1, 2, {"y": "z"}]}]]]]},
+        [{"a": "1"}, {"a": 1}, {"a": True}, {"a": 1.0}, {"a": "1"}, [{"a": "1"}], {"a": None}],
+        [{"a": 1}, {"a": "1"}, {"a": True}, {1: "a"}, {True: "a"}, {"1": "a"}],
+        {"s": [{"E": "x", "F": "y"}, {"E": "x", "F": "y"}], "t": {"E": "x", "F": "y"}},
+        [{Name("a"): "b"}, {"a": Name("b")}, {"a": "b"}],
+        [BIG, {**BIG, "K0": 1}, {**BIG, "K0": True}, BIG, [BIG, {"x": BIG}], {**BIG, "K0": None}],
+        [{**BIG, "K1": 1.0}, {**BIG, "K1": 1}, {**BIG, "K1": "1"}, {**BIG, 1: "v1"}, BIG],
+        [{**BIG, "K2": [1]}, {**BIG, "K2": {"a": "b"}}, {**BIG, "K2": ("t",)}, BIG],
     ],
 )
 def test_same_text_as_json_dumps(value: Any) -> None:
@@ -91,3 +101,20 @@ def test_what_json_cannot_write_is_a_type_error(value: Any, message: str) -> Non
     with pytest.raises(TypeError):
         json.dumps(value, indent=2)
     assert str(caught.value) == message
+
+
+ENVIRONMENTS = st.lists(
+    st.fixed_dictionaries(
+        {f"K{i}": st.sampled_from(["1", 1, True, 1.0, None, "x"]) for i in range(10)}
+    ),
+    max_size=6,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(ENVIRONMENTS, st.integers(min_value=0, max_value=3))
+def test_same_text_for_repeated_big_mappings(envs: list[dict[str, Any]], depth: int) -> None:
+    value: Any = envs + envs
+    for _ in range(depth):
+        value = {"nested": value, "again": envs}
+    assert dumps_indented(value) == json.dumps(value, indent=2)

@@ -311,52 +311,66 @@ def _one_pass(text: str, origin: str) -> tuple[YNode | None, list[Diagnostic]]:
     no second walk), for documents with no anchor, alias, explicit tag, merge key, second
     document or error: anything else raises _Bail, and the full path reads it."""
     assert _FastParser is not None
-    resolve = Resolver().resolve
     parser = _FastParser(text)
+    scalar = _Scalars(origin)
     stack: list[_Frame] = []
-    root: YNode | None = None
-    diags: list[Diagnostic] = []
+    root: tuple[YNode, list[Diagnostic]] | None = None
     try:
         event = parser.get_event()
-        while not isinstance(event, yaml.StreamEndEvent):
-            if isinstance(event, yaml.NodeEvent):
-                if event.anchor is not None or isinstance(event, yaml.AliasEvent):
-                    raise _Bail
-                mark = event.start_mark
-                if mark is None or len(stack) > MAX_DEPTH:
-                    raise _Bail
-                pos = Pos(mark.line + 1, mark.column + 1, origin)
-                if isinstance(event, yaml.ScalarEvent):
-                    if event.tag not in (None, "!"):
-                        raise _Bail
-                    tag: str = resolve(ScalarNode, event.value, event.implicit)  # type: ignore[no-untyped-call]
-                    done: tuple[YNode, list[Diagnostic]] = (
-                        YScalar(event.value, tag, not event.style, pos),
-                        [],
-                    )
-                else:
-                    is_map = isinstance(event, yaml.MappingStartEvent)
-                    stack.append(_Frame(is_map, pos, _is_stages(stack)))
-                    event = parser.get_event()
-                    continue
+        while type(event) is not yaml.StreamEndEvent:
+            done: tuple[YNode, list[Diagnostic]] | None = None
+            if type(event) is yaml.ScalarEvent:
+                done = scalar(event, len(stack))
+            elif isinstance(event, yaml.CollectionStartEvent):
+                is_map = type(event) is yaml.MappingStartEvent
+                stack.append(_Frame(is_map, scalar.pos(event, len(stack)), _is_stages(stack)))
             elif isinstance(event, yaml.CollectionEndEvent):
                 done = stack.pop().close()
-            elif isinstance(event, yaml.DocumentStartEvent) and root is not None:
-                raise _Bail  # a second document: the full path warns of it
-            else:
-                event = parser.get_event()
-                continue
-            if stack:
-                stack[-1].items.append(done[0])
-                stack[-1].diags.append(done[1])
-            else:
-                root, diags = done
+            elif isinstance(event, yaml.AliasEvent) or (
+                type(event) is yaml.DocumentStartEvent and root is not None
+            ):
+                raise _Bail  # an alias; a second document (the full path warns of it)
+            if done is not None:
+                if stack:
+                    stack[-1].items.append(done[0])
+                    stack[-1].diags.append(done[1])
+                else:
+                    root = done
             event = parser.get_event()
     except yaml.YAMLError:
         raise _Bail from None
     finally:
         parser.dispose()
-    return root, diags
+    return (root[0], list(root[1])) if root is not None else (None, [])
+
+
+_NO_DIAGNOSTICS: list[Diagnostic] = []
+"""A scalar's diagnostics (none); shared, never changed."""
+
+
+class _Scalars:
+    """Scalars and positions for the one pass: tags resolved once per (value, implicit)."""
+
+    def __init__(self, origin: str) -> None:
+        self.origin = origin
+        self.resolve = Resolver().resolve
+        self.tags: dict[tuple[str, tuple[bool, bool]], str] = {}
+
+    def pos(self, event: yaml.NodeEvent, depth: int) -> Pos:
+        mark = event.start_mark
+        if event.anchor is not None or mark is None or depth > MAX_DEPTH:
+            raise _Bail
+        return Pos(mark.line + 1, mark.column + 1, self.origin)
+
+    def __call__(self, event: yaml.ScalarEvent, depth: int) -> tuple[YNode, list[Diagnostic]]:
+        if event.tag is not None and event.tag != "!":
+            raise _Bail
+        key = (event.value, event.implicit)
+        tag = self.tags.get(key)
+        if tag is None:
+            tag = self.tags[key] = self.resolve(ScalarNode, event.value, event.implicit)  # type: ignore[no-untyped-call]
+        node = YScalar(event.value, tag, not event.style, self.pos(event, depth))
+        return node, _NO_DIAGNOSTICS
 
 
 def _is_stages(stack: list[_Frame]) -> bool:
