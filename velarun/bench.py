@@ -1,9 +1,12 @@
 """``velarun bench``: per-phase timings of N trivial steps next to the floor, in one run.
 
 The floor is N bare SDK create/start/wait/remove cycles of the same image with the same network
-and mounts (:func:`floor_cycles`, on :class:`velarun.runtime.docker_bench.Floor`). Both sides
-report their phases to a :class:`PhaseTimings` observer and include their run set-up and
-teardown; velarun also pays for image resolution and log draining, which the floor skips.
+and mounts (:func:`floor_cycles`, on :class:`velarun.runtime.docker_bench.Floor`), each container
+in one sandbox's network namespace as velarun's steps are; a second floor gives each container
+its own endpoint on the network (velarun's ``--network-mode endpoint``, and what a bare `docker
+run` on a user network does). Both sides report their phases to a :class:`PhaseTimings`
+observer and include their run set-up and teardown; velarun also pays for image resolution and
+log draining, which the floors skip.
 """
 
 from __future__ import annotations
@@ -51,7 +54,10 @@ class BenchResult:
     floor: dict[str, list[float]]
     velarun_total: float
     floor_total: float
+    """The floor in a shared network namespace (a sandbox's)."""
     host: str
+    endpoint_total: float | None = None
+    """The floor with an endpoint per container; None when not measured."""
 
 
 def trivial_plan(n: int, image: str, pull: str = "not_present") -> Plan:
@@ -124,14 +130,17 @@ def _interrupts_between_calls() -> Iterator[Callable[[], None]]:
     checkpoint()
 
 
-def floor_cycles(image: str, n: int, workspace: Path) -> dict[str, list[float]]:
+def floor_cycles(
+    image: str, n: int, workspace: Path, *, shared: bool = True
+) -> dict[str, list[float]]:
     """The floor: ``n`` bare create/start/wait/remove cycles of ``image`` running ``true``,
-    with the same network and mounts a run uses. Seconds per phase. Interrupted (Ctrl-C
+    with the same network and mounts a run uses, in one sandbox's network namespace
+    (``shared``) or each with its own endpoint. Seconds per phase. Interrupted (Ctrl-C
     between two calls), it removes what it created and re-raises."""
     from velarun.runtime.docker_bench import Floor
 
     timings = PhaseTimings()
-    floor = Floor(workspace, timings)
+    floor = Floor(workspace, timings, shared=shared)
     try:
         with _interrupts_between_calls() as checkpoint:
             floor.set_up()
@@ -167,8 +176,12 @@ def run_bench(n: int, image: str) -> BenchResult:
         started = time.perf_counter()
         floor = floor_cycles(image, n, workspace)
         floor_total = time.perf_counter() - started
+        started = time.perf_counter()
+        floor_cycles(image, n, workspace, shared=False)
+        endpoint_total = time.perf_counter() - started
+        host = host_line(engine_version())
         return BenchResult(
-            n, timings.seconds, floor, velarun_total, floor_total, host_line(engine_version())
+            n, timings.seconds, floor, velarun_total, floor_total, host, endpoint_total
         )
 
 
@@ -185,7 +198,12 @@ def render(result: BenchResult) -> str:
     for phase in PHASES:
         rows.append((phase, *_stats(result.velarun.get(phase)), *_stats(result.floor.get(phase))))
     widths = [max(len(r[i]) for r in rows) for i in range(5)]
-    lines = [result.host, f"{result.n} sequential steps of `true`", ""]
+    lines = [
+        result.host,
+        f"{result.n} sequential steps of `true`; floor: bare cycles in one shared network"
+        " namespace",
+        "",
+    ]
     lines += [
         "  ".join(c.rjust(widths[i]) if i else c.ljust(widths[i]) for i, c in enumerate(r))
         for r in rows
@@ -197,4 +215,10 @@ def render(result: BenchResult) -> str:
         f"per step, everything included: velarun {per_v * 1000:.0f} ms, floor {per_f * 1000:.0f}"
         f" ms, ratio {per_v / per_f:.2f}x",
     ]
+    if result.endpoint_total is not None:
+        per_e = result.endpoint_total / result.n
+        lines.append(
+            f"floor with an endpoint per container: {per_e * 1000:.0f} ms per step;"
+            f" velarun takes {per_v / per_e:.2f}x that"
+        )
     return "\n".join(lines)

@@ -68,13 +68,15 @@ def run_in_process(plan: Plan, workspace: Path) -> tuple[float, float]:
 # 1. per-step overhead --------------------------------------------------------------------------
 
 
-def overhead(sizes: list[int], runs: int) -> list[tuple[int, float, float]]:
+def overhead(sizes: list[int], runs: int) -> list[tuple[int, float, float, float]]:
+    """(N, endpoint floor, shared-namespace floor, velarun), seconds per step."""
     rows = []
     for n in sizes:
         results = [run_bench(n, TEST_IMAGE) for _ in range(runs)]
         ours = statistics.median(r.velarun_total / n for r in results)
-        floor = statistics.median(r.floor_total / n for r in results)
-        rows.append((n, floor, ours))
+        shared = statistics.median(r.floor_total / n for r in results)
+        endpoint = statistics.median((r.endpoint_total or 0.0) / n for r in results)
+        rows.append((n, endpoint, shared, ours))
     return rows
 
 
@@ -280,7 +282,68 @@ def startup(runs: int) -> list[tuple[str, float]]:
         ("velarun --version", [*VELARUN, "--version"]),
         ("velarun plan (small file)", [*VELARUN, "plan", str(small)]),
     ]
-    return [(name, median_of(runs, lambda c=cmd: timed(c, ROOT))) for name, cmd in cases]
+    rows = [(name, median_of(runs, lambda c=cmd: timed(c, ROOT))) for name, cmd in cases]
+    ours = first_step([*VELARUN, "exec"], runs)
+    floor = first_step([sys.executable, "-c", FIRST_START_FLOOR], runs)
+    return [
+        *rows,
+        ("velarun exec: to the first step's container started", ours),
+        ("floor: python, import docker, volume, network, container started", floor),
+    ]
+
+
+FIRST_START_FLOOR = """
+import docker, docker.types, uuid
+c = docker.from_env()
+c.ping()
+name = "velarun-ffloor" + uuid.uuid4().hex[:8]
+labels = {"io.velarun.run-id": name, "io.velarun.kind": "step"}
+v = c.volumes.create(name, labels=labels)
+n = c.networks.create(name, labels=labels)
+k = c.containers.create(
+    "IMAGE", ["true"], network=name, labels=labels, detach=True,
+    mounts=[docker.types.Mount("/vela", name, type="volume")],
+)
+k.start()
+k.wait()
+k.remove(force=True)
+n.remove()
+v.remove(force=True)
+""".replace("IMAGE", TEST_IMAGE)
+
+
+def first_step(cmd: list[str], runs: int) -> float:
+    """From spawning ``cmd`` (`velarun exec` of one `true` step, its image present, rule data
+    from git; or the floor's script) to the engine's start event of a step's container: the
+    engine's clock is this machine's."""
+    import docker
+
+    client = docker.from_env()
+    with tempfile.TemporaryDirectory(prefix="velarun-first-") as tmp:
+        ws = Path(tmp)
+        (ws / ".vela.yml").write_text(
+            f'version: "1"\nsteps:\n  - {{name: t, image: {TEST_IMAGE}, pull: never,'
+            " commands: ['true']}\n"
+        )
+        git_repo(ws)
+        env = {k: v for k, v in ENV.items() if k != "VELARUN_NO_GIT"}
+
+        def once() -> float:
+            t0 = time.time()
+            proc = subprocess.run(cmd, cwd=ws, env=env, capture_output=True, timeout=300)
+            assert proc.returncode == 0, proc.stderr[-2000:]
+            events = client.events(
+                since=t0 - 1,
+                until=time.time() + 0.5,
+                filters={"type": "container", "event": "start", "label": "io.velarun.kind=step"},
+                decode=True,
+            )
+            starts = [e["timeNano"] / 1e9 for e in events if e["timeNano"] / 1e9 >= t0]
+            return min(starts) - t0
+
+        found = median_of(runs, once)
+    client.close()
+    return found
 
 
 # 6. log throughput ----------------------------------------------------------------------------
@@ -353,7 +416,7 @@ def workspace_modes(runs: int) -> list[tuple[str, float]]:
 
 
 def chart(
-    over: list[tuple[int, float, float]],
+    over: list[tuple[int, float, float, float]],
     par: list[tuple[int, float, float, float]],
     dag: tuple[float, float | None],
     plans: list[tuple[int, float]],
@@ -367,9 +430,10 @@ def chart(
     fig, axes = plt.subplots(1, 4, figsize=(18, 4.2))
     ax = axes[0]
     xs = range(len(over))
-    ax.bar([x - 0.2 for x in xs], [f for _, f, _ in over], 0.4, label="floor (bare SDK)")
-    ax.bar([x + 0.2 for x in xs], [v for _, _, v in over], 0.4, label="velarun")
-    ax.set_xticks(list(xs), [f"N={n}" for n, _, _ in over])
+    ax.bar([x - 0.27 for x in xs], [e for _, e, _, _ in over], 0.27, label="floor, endpoints")
+    ax.bar(list(xs), [f for _, _, f, _ in over], 0.27, label="floor, shared namespace")
+    ax.bar([x + 0.27 for x in xs], [v for *_, v in over], 0.27, label="velarun")
+    ax.set_xticks(list(xs), [f"N={n}" for n, *_ in over])
     ax.set_ylabel("seconds per step")
     ax.set_title("per-step overhead")
     ax.legend()
@@ -420,9 +484,17 @@ def main() -> None:
         "",
         "## 1. Per-step overhead: N sequential `true` steps vs bare SDK cycles",
         "",
-        "| N | floor s/step | velarun s/step | ratio |",
-        "| --- | --- | --- | --- |",
-        *(f"| {n} | {f:.3f} | {v:.3f} | {v / f:.2f}x |" for n, f, v in over),
+        "Everything included (set-up, images, cleanup), per step. Floors: bare SDK",
+        "create/start/wait/remove cycles of the same image and mounts, in the same run, each",
+        "container with its own endpoint on a user network (as `--network-mode endpoint`, and",
+        "`docker run --network`), or all in one sandbox's network namespace (as velarun's pods).",
+        "",
+        "| N | endpoint floor s | shared floor s | velarun s | / shared | / endpoint |",
+        "| --- | --- | --- | --- | --- | --- |",
+        *(
+            f"| {n} | {e:.3f} | {f:.3f} | {v:.3f} | {v / f:.2f}x | {v / e:.2f}x |"
+            for n, e, f, v in over
+        ),
         "",
         "## 2. Parallelism: K independent stages of `sleep 2`",
         "",
@@ -461,9 +533,9 @@ def main() -> None:
         "",
         "## 6. Log throughput: one step printing N lines of 100 bytes, output to /dev/null",
         "",
-        "| lines | velarun exec s | docker run s | velarun lines/s |",
-        "| --- | --- | --- | --- |",
-        *(f"| {n} | {v:.2f} | {d:.2f} | {n / v:,.0f} |" for n, v, d in logs),
+        "| lines | velarun exec s | docker run s | ratio | velarun lines/s |",
+        "| --- | --- | --- | --- | --- |",
+        *(f"| {n} | {v:.2f} | {d:.2f} | {v / d:.2f}x | {n / v:,.0f} |" for n, v, d in logs),
         "",
         "## 7. The workspace: one `true` step on this repository's tree, per `--workspace`",
         "",

@@ -425,14 +425,18 @@ def test_bench_command_runs_with_a_tiny_n(workspace: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
     assert lines[0].startswith("host ") and "Docker Engine" in lines[0] and "velarun" in lines[0]
-    assert lines[1] == "2 sequential steps of `true`"
+    assert (
+        lines[1]
+        == "2 sequential steps of `true`; floor: bare cycles in one shared network namespace"
+    )
     rows = [re.split(r"\s{2,}", line.strip()) for line in lines[4:12]]
     assert tuple(row[0] for row in rows) == PHASES
     # Every phase timed on velarun's side (the observer); the floor has no image resolution
     # and no log drain.
     assert [row[0] for row in rows if "-" in row[1:3]] == []
     assert [row[0] for row in rows if row[3:] == ["-", "-"]] == ["image resolution", "log drain"]
-    assert lines[-1].startswith("per step, everything included: velarun ")
+    assert lines[-2].startswith("per step, everything included: velarun ")
+    assert lines[-1].startswith("floor with an endpoint per container: ")
 
 
 def test_a_200_mb_flood_arrives_whole_with_bounded_memory(workspace: Path) -> None:

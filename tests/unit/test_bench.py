@@ -37,11 +37,12 @@ def test_render_per_phase_table_and_ratio() -> None:
         },
         velarun_total=0.9,
         floor_total=0.8,
+        endpoint_total=2.0,
         host="host h: 2 cores (cpu), Linux 6; Docker Engine 20.10; velarun 0.1.0; Python 3.11.7",
     )
     assert render(result) == (
         "host h: 2 cores (cpu), Linux 6; Docker Engine 20.10; velarun 0.1.0; Python 3.11.7\n"
-        "2 sequential steps of `true`\n"
+        "2 sequential steps of `true`; floor: bare cycles in one shared network namespace\n"
         "\n"
         "phase (ms)        velarun median    p95  floor median    p95\n"
         "image resolution             5.0    5.0             -      -\n"
@@ -53,7 +54,8 @@ def test_render_per_phase_table_and_ratio() -> None:
         "remove                      35.0   40.0           9.5   10.0\n"
         "teardown                   200.0  200.0         200.0  200.0\n"
         "\n"
-        "per step, everything included: velarun 450 ms, floor 400 ms, ratio 1.12x"
+        "per step, everything included: velarun 450 ms, floor 400 ms, ratio 1.12x\n"
+        "floor with an endpoint per container: 1000 ms per step; velarun takes 0.45x that"
     )
 
 
@@ -62,8 +64,9 @@ class FakeFloor:
 
     instances: ClassVar[list[FakeFloor]] = []
 
-    def __init__(self, _workspace: Path, observer: PhaseObserver) -> None:
+    def __init__(self, _workspace: Path, observer: PhaseObserver, *, shared: bool = False) -> None:
         self.observer = observer
+        self.shared = shared
         self.interrupt_in_cycle: int | None = None
         self.removed = self.closed = False
         FakeFloor.instances.append(self)
@@ -99,14 +102,17 @@ def test_floor_cycles_times_each_phase(monkeypatch: pytest.MonkeyPatch, tmp_path
         "teardown": 1,
     }
     assert FakeFloor.instances[-1].closed and not FakeFloor.instances[-1].removed
+    assert FakeFloor.instances[-1].shared  # the floor velarun's pods are held to
+    floor_cycles("img", 1, tmp_path, shared=False)
+    assert not FakeFloor.instances[-1].shared
 
 
 def test_floor_ctrl_c_waits_for_the_call_then_removes_everything(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     class Interrupted(FakeFloor):
-        def __init__(self, workspace: Path, observer: PhaseObserver) -> None:
-            super().__init__(workspace, observer)
+        def __init__(self, workspace: Path, observer: PhaseObserver, *, shared: bool) -> None:
+            super().__init__(workspace, observer, shared=shared)
             self.interrupt_in_cycle = 1
 
     monkeypatch.setattr(docker_bench, "Floor", Interrupted)

@@ -134,13 +134,22 @@ OPTIONS = (
         default="/bin/sh",
         metavar="SHELL",
     ),
+    Opt(
+        "network_mode",
+        ("--network-mode",),
+        "pod: the steps of a stage share one sandbox's network namespace (fast);"
+        " endpoint: every container gets its own endpoint on the build network.",
+        default="pod",
+        metavar="MODE",
+    ),
 )
+NETWORK_MODES = ("pod", "endpoint")
 
 
-def docker_runtime(run_id: str) -> Engine:
+def docker_runtime(run_id: str, network_mode: str = "pod") -> Engine:
     from velarun.runtime.docker import DockerRuntime
 
-    return DockerRuntime(Path.cwd(), run_id)
+    return DockerRuntime(Path.cwd(), run_id, network_mode=network_mode)
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,16 +200,12 @@ def exec_(args: Args) -> None:
     parallel = args.number("parallel")
     pull = args.maybe_text("pull")
     workspace = args.maybe_text("workspace")
-    if output not in ("text", "jsonl"):
-        raise UsageError(f"--output `{output}` is not text or jsonl")
-    if parallel is not None and parallel < 1:
-        raise UsageError(
-            f"--parallel {parallel}: at least one stage must run",
-            "leave --parallel out for no limit",
-        )
-    if pull is not None and pull not in PULL_POLICIES:
-        raise UsageError(f"--pull `{pull}` is not {', '.join(PULL_POLICIES[:-1])} or never")
+    network_mode = args.text("network_mode")
+    check_choices(output, parallel, pull, network_mode)
     deps = args.obj if isinstance(args.obj, Deps) else Deps()
+    open_runtime = deps.open_runtime
+    if open_runtime is docker_runtime and network_mode != "pod":
+        open_runtime = functools.partial(docker_runtime, network_mode=network_mode)
     debug = DebugOptions(
         args.flag("shell_on_failure"), tuple(args.texts("break_before")), args.text("shell")
     )
@@ -228,7 +233,22 @@ def exec_(args: Args) -> None:
         artifacts_dir=args.path("artifacts_dir"),
         debug=debug if debug.wanted else None,
     )
-    exit_now(execute(exec_request, deps.open_runtime, run_id=deps.run_id))
+    exit_now(execute(exec_request, open_runtime, run_id=deps.run_id))
+
+
+def check_choices(output: str, parallel: int | None, pull: str | None, network_mode: str) -> None:
+    """The flags with a fixed set of values: refused before anything runs (exit 2)."""
+    if output not in ("text", "jsonl"):
+        raise UsageError(f"--output `{output}` is not text or jsonl")
+    if parallel is not None and parallel < 1:
+        raise UsageError(
+            f"--parallel {parallel}: at least one stage must run",
+            "leave --parallel out for no limit",
+        )
+    if pull is not None and pull not in PULL_POLICIES:
+        raise UsageError(f"--pull `{pull}` is not {', '.join(PULL_POLICIES[:-1])} or never")
+    if network_mode not in NETWORK_MODES:
+        raise UsageError(f"--network-mode `{network_mode}` is not pod or endpoint")
 
 
 def check_terminal(debug: DebugOptions, terminal: Callable[[], bool]) -> None:

@@ -148,10 +148,14 @@ class Runtime(Protocol):
     - ``shell`` runs an interactive shell on the user's terminal and returns its exit code,
       between ``ready`` and ``teardown``; its ``failed`` handle has ended and is not yet
       removed. Whatever it creates is gone when it returns, also when it is cancelled.
-    - ``start`` may be called concurrently; ``logs`` streams lines until the container ends;
-      ``wait`` returns the exit code; ``kill`` and ``remove`` are idempotent and safe after a
-      failed or never-completed ``start``.
+    - ``create`` and ``start`` may be called concurrently; ``logs`` streams lines until the
+      container ends; ``wait`` returns the exit code; ``kill`` and ``remove`` are idempotent
+      and safe after a failed or never-completed ``start``.
     - ``copy_out`` (a step's artifacts) comes after that step's ``wait``, before ``teardown``.
+    - ``open_stage`` says a stage is coming (after ``setup``, possibly before ``ready``: what
+      the runtime prepares for it may overlap the set-up); it returns at once. A step that is
+      not detached starts only between its stage's ``open_stage`` and ``close_stage``; a stage
+      is closed once, when its last step has ended (services and detached steps go on).
     """
 
     run_id: str
@@ -164,7 +168,23 @@ class Runtime(Protocol):
 
     async def load_workspace(self, source: WorkspaceSource, image: str) -> None: ...
 
-    async def start(self, spec: ContainerSpec) -> Handle: ...
+    async def open_stage(self, stage: str | None, steps: list[str]) -> None:
+        """A stage (``None``: a steps pipeline's implicit one) whose ``steps`` (the names of
+        those that are not detached) will run: prepare what they share, without waiting."""
+        ...
+
+    async def close_stage(self, stage: str | None) -> None:
+        """The stage has ended: what was prepared for it may go."""
+        ...
+
+    async def create(self, spec: ContainerSpec) -> Handle:
+        """A step's container, created and not started (while an earlier step runs): the
+        handle goes to ``start`` with the same ``spec``, or to ``remove``."""
+        ...
+
+    async def start(self, spec: ContainerSpec, made: Handle | None = None) -> Handle:
+        """Start a container for ``spec``: ``made`` by ``create``, or created now."""
+        ...
 
     async def logs(self, handle: Handle, sink: LogSink) -> None: ...
 

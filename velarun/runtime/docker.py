@@ -20,9 +20,7 @@ import contextlib
 import shutil
 import tempfile
 import threading
-import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -45,6 +43,7 @@ from velarun.runtime import (
 from velarun.runtime.copyout import ChunkReader, copy_from_host, copy_from_tar
 from velarun.runtime.docker_clean import STUCK_HINT, remove_labelled
 from velarun.runtime.docker_errors import ENGINE, Call, Op, connect, engine_errors, not_anywhere
+from velarun.runtime.docker_handle import Clock, DockerHandle, remove_container
 from velarun.runtime.docker_labels import (
     container_name,
     create_kwargs,
@@ -53,6 +52,7 @@ from velarun.runtime.docker_labels import (
     owner_token,
 )
 from velarun.runtime.docker_logs import LineHandoff, read_attached
+from velarun.runtime.docker_pods import Pods
 from velarun.runtime.docker_shell import (
     committed_image,
     run_shell,
@@ -69,64 +69,17 @@ OUTPUTS_LIMIT = 10 * 1024 * 1024
 """Vela reads at most 10 MB of outputs."""
 
 
-class _Clock:
-    """Times phases for an observer; without one it reads no clock and tells no one."""
-
-    __slots__ = ("observer",)
-
-    def __init__(self, observer: PhaseObserver | None) -> None:
-        self.observer = observer
-
-    def now(self) -> float:
-        return time.perf_counter() if self.observer is not None else 0.0
-
-    def since(self, phase: str, started: float) -> float:
-        """Tell the observer that ``phase`` took from ``started`` until now; return now."""
-        if self.observer is None:
-            return 0.0
-        now = time.perf_counter()
-        self.observer.phase(phase, now - started)
-        return now
-
-    def record(self, phase: str, seconds: float) -> None:
-        if self.observer is not None:
-            self.observer.phase(phase, seconds)
-
-
-@dataclass(eq=False)
-class DockerHandle:
-    """A step's or service's container: its attach stream, and when it ended (for timing)."""
-
-    spec: ContainerSpec
-    name: str
-    container: Any = None
-    streams: list[Any] = field(default_factory=list)
-    waited: float | None = None
-    logs_done: float | None = None
-
-    @property
-    def call(self) -> Call:
-        """A call on this container, for the error boundary."""
-        return Call(Op.CONTAINER, f"{self.spec.kind} `{self.spec.label}`")
-
-
-def _remove_container(container: Any) -> bool:
-    """Blocking: force-remove a container; False when it was gone or going already."""
-    try:
-        container.remove(force=True, v=True)
-    except docker.errors.NotFound:
-        return False  # removed already: from outside, or by a teardown sweep
-    except docker.errors.APIError as exc:
-        if exc.status_code != 409:  # 409: a removal already in progress
-            raise
-        return False
-    return True
-
-
 class DockerRuntime:
     """The :class:`velarun.runtime.Runtime` protocol on the Docker Engine."""
 
-    def __init__(self, workspace: Path, run_id: str, observer: PhaseObserver | None = None) -> None:
+    def __init__(
+        self,
+        workspace: Path,
+        run_id: str,
+        observer: PhaseObserver | None = None,
+        *,
+        network_mode: str = "pod",
+    ) -> None:
         self.workspace: Path | None = workspace.resolve()
         """Bind-mounted at /vela/src; None once a workspace was copied into the volume."""
         self.run_id = run_id
@@ -139,7 +92,7 @@ class DockerRuntime:
         self._streams = anyio.CapacityLimiter(_STREAM_LIMITER_SIZE)
         self._lock = threading.Lock()
         self._in_flight = 0
-        self._clock = _Clock(observer)
+        self._clock = Clock(observer)
         self._network_made: concurrent.futures.Future[None] | None = None
         """The run's network, created in a thread while the workspace loads (see ``setup``)."""
         self._mountpoints = anyio.Lock()
@@ -149,6 +102,10 @@ class DockerRuntime:
         """The image the workspace helper was made on (copy, commit), for ``copy_out``."""
         self._reader: Any = None
         self._reader_made = anyio.Lock()
+        self._pods = Pods(lambda: self.client, run_id, self.owner, self.network, self._creating)
+        self.network_mode = network_mode
+        """``pod``: a stage's steps share a sandbox's network namespace; ``endpoint``: each
+        container has its own endpoint on the run's network."""
 
     @contextlib.contextmanager
     def _creating(self) -> Iterator[None]:
@@ -210,6 +167,7 @@ class DockerRuntime:
         threading.Thread(
             target=self._create_network, args=(self._network_made,), daemon=True
         ).start()
+        self._pods.after(self._network_made)
 
     def _create_network(self, made: concurrent.futures.Future[None]) -> None:
         started = self._clock.now()
@@ -238,6 +196,16 @@ class DockerRuntime:
             if not made.done():
                 await anyio.to_thread.run_sync(made.exception, abandon_on_cancel=True)
             made.result()
+
+    async def open_stage(self, stage: str | None, steps: list[str]) -> None:
+        """Begin making the stage's network sandbox (pod mode; see
+        :mod:`velarun.runtime.docker_pods`) without waiting for it."""
+        if self.network_mode == "pod":
+            self._pods.open(stage, steps)
+
+    async def close_stage(self, stage: str | None) -> None:
+        """The stage ended: its sandbox goes, in a thread."""
+        self._pods.close(stage)
 
     def _image_present(self, image: str, who: str) -> bool:
         with engine_errors(Call(Op.IMAGE, who, image)):
@@ -305,7 +273,7 @@ class DockerRuntime:
             await self._call(lambda: helper.put_archive(VELA, stream()), call=call)
         finally:
             with anyio.CancelScope(shield=True):
-                await self._call(_remove_container, helper)
+                await self._call(remove_container, helper)
         self.workspace = None
         self._clock.since("workspace", started)
 
@@ -343,11 +311,12 @@ class DockerRuntime:
 
         return await self._call(copy, call=call)
 
-    async def start(self, spec: ContainerSpec) -> DockerHandle:
-        assert self._outputs is not None, "start before setup"
-        self._serial += 1
-        name = container_name(self.run_id, spec, self._serial)
-        handle = DockerHandle(spec, name)
+    async def _kwargs(self, spec: ContainerSpec, name: str) -> dict[str, Any]:
+        """``create_kwargs`` for this run; a step joins its stage's sandbox, if it has one."""
+        assert self._outputs is not None, "a container before setup"
+        pod = None
+        if spec.kind == "step" and not spec.detach:
+            pod = await self._pods.join(spec.stage, f"step `{spec.label}`")
         kwargs = create_kwargs(
             spec,
             run_id=self.run_id,
@@ -357,38 +326,64 @@ class DockerRuntime:
             workspace=str(self.workspace) if self.workspace is not None else None,
             outputs_dir=str(self._outputs),
             owner=self.owner,
+            pod=pod,
         )
-        # Reachable by its step or service name on the run's network.
-        kwargs["networking_config"] = {
-            self.network: self.client.api.create_endpoint_config(aliases=[spec.name])
-        }
-        image_call = Call(Op.CREATE, f"step `{spec.label}`", spec.image)
+        if pod is None:  # reachable by its step or service name on the run's network
+            kwargs["networking_config"] = {
+                self.network: self.client.api.create_endpoint_config(aliases=[spec.name])
+            }
+        return kwargs
 
-        def pull() -> None:
-            self._pull(spec.image, image_call.who)
+    def _create_attached(self, handle: DockerHandle, kwargs: dict[str, Any]) -> None:
+        """Blocking: create the container and attach to its output before it starts, as
+        `docker run` does: the output streams from its first byte over a raw socket, far
+        cheaper to read than the logs endpoint."""
+        spec = handle.spec
+        started = self._clock.now()
+        with self._creating(), engine_errors(Call(Op.CREATE, f"step `{spec.label}`", spec.image)):
+            container = self.client.containers.create(**kwargs)
+        handle.container = container
+        with engine_errors(Call(Op.START, f"{spec.kind} `{spec.label}`")):
+            output = self.client.api.attach_socket(
+                container.id, params={"stdout": 1, "stderr": 1, "stream": 1}
+            )
+            sock: Any
+            for sock in (output, getattr(output, "_sock", None)):
+                if hasattr(sock, "settimeout"):
+                    sock.settimeout(None)  # a quiet step is not a dead engine
+            handle.streams.append(output)
+        self._clock.since("container create", started)
+
+    def _start_attached(self, handle: DockerHandle) -> None:
+        started = self._clock.now()
+        with engine_errors(Call(Op.START, f"{handle.spec.kind} `{handle.spec.label}`")):
+            handle.container.start()
+        self._clock.since("container start", started)
+
+    def _handle(self, spec: ContainerSpec) -> DockerHandle:
+        self._serial += 1
+        return DockerHandle(spec, container_name(self.run_id, spec, self._serial))
+
+    async def create(self, spec: ContainerSpec) -> DockerHandle:
+        """Created and attached, not started (the next step's, while one runs)."""
+        handle = self._handle(spec)
+        kwargs = await self._kwargs(spec, handle.name)
+        await self._call(self._create_attached, handle, kwargs)
+        return handle
+
+    async def start(self, spec: ContainerSpec, made: Handle | None = None) -> DockerHandle:
+        if isinstance(made, DockerHandle):
+            await self._call(self._start_attached, made)
+            return made
+        handle = self._handle(spec)
+        kwargs = await self._kwargs(spec, handle.name)
 
         def create_and_start() -> None:
-            started = self._clock.now()
-            with self._creating(), engine_errors(image_call):
-                container = self.client.containers.create(**kwargs)
-            handle.container = container
-            started = self._clock.since("container create", started)
-            with engine_errors(Call(Op.START, f"{spec.kind} `{spec.label}`")):
-                # Attached before it starts, as `docker run` does: the output streams from its
-                # first byte over a raw socket, far cheaper to read than the logs endpoint.
-                output = self.client.api.attach_socket(
-                    container.id, params={"stdout": 1, "stderr": 1, "stream": 1}
-                )
-                sock: Any
-                for sock in (output, getattr(output, "_sock", None)):
-                    if hasattr(sock, "settimeout"):
-                        sock.settimeout(None)  # a quiet step is not a dead engine
-                handle.streams.append(output)
-                container.start()
-            self._clock.since("container start", started)
+            self._create_attached(handle, kwargs)
+            self._start_attached(handle)
 
         if spec.pull == "on_start":
-            await self._call(pull)
+            await self._call(lambda: self._pull(spec.image, f"step `{spec.label}`"))
         if not self._mountpoints_made:
             # The first start makes the mountpoints of /vela/src and /vela/outputs inside the
             # run's new volume; the engine fails a second start that races it to the same
@@ -475,10 +470,10 @@ class DockerRuntime:
             if container is None:
                 # A create that may have completed in an abandoned thread: remove by name.
                 with contextlib.suppress(docker.errors.NotFound):
-                    _remove_container(self.client.containers.get(handle.name))
+                    remove_container(self.client.containers.get(handle.name))
                 return
             started = self._clock.now()
-            if _remove_container(container):
+            if remove_container(container):
                 self._clock.since("remove", started)
 
         await self._call(remove, call=handle.call)
@@ -563,8 +558,14 @@ class DockerRuntime:
     async def _teardown(self) -> None:
         try:
             if self._client is not None:
-                await self._call(self._sweep)  # removing containers also ends abandoned waits
-                if self._in_flight > 0:  # only after a cancellation abandoned calls
+                self._pods.shut()
+                busy = self._in_flight > 0
+                try:
+                    await self._call(self._sweep)  # removing containers ends abandoned waits
+                except EngineError:
+                    if not (busy or self._in_flight > 0):
+                        raise  # else: what was being created may have held the network: again
+                if busy or self._in_flight > 0:  # abandoned calls, or a sandbox being made
                     with anyio.move_on_after(10):
                         while self._in_flight > 0:
                             await anyio.sleep(0.05)

@@ -15,10 +15,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from velarun.runtime import ContainerSpec, PhaseObserver
+from velarun.runtime import ContainerSpec, EngineError, PhaseObserver
 from velarun.runtime.docker_clean import clean
 from velarun.runtime.docker_errors import connect, engine_errors
 from velarun.runtime.docker_labels import create_kwargs, labels, owner_token
+from velarun.runtime.docker_pods import pause_image
 from velarun.runtime.layout import WORKSPACE
 
 
@@ -26,7 +27,7 @@ class Floor:
     """One floor run: ``set_up`` (network, volume), ``cycle`` per container, ``tear_down``;
     each phase's seconds go to ``observer`` under the names velarun's run uses."""
 
-    def __init__(self, workspace: Path, observer: PhaseObserver) -> None:
+    def __init__(self, workspace: Path, observer: PhaseObserver, *, shared: bool = False) -> None:
         self.run_id = f"bench{os.getpid()}"
         self.owner = owner_token()
         self.workspace = str(workspace.resolve())
@@ -37,6 +38,10 @@ class Floor:
         self._client: Any = None
         self._network: Any = None
         self._volume: Any = None
+        self.shared = shared
+        """Each container joins one sandbox's network namespace (velarun's pod mode), instead
+        of its own endpoint on the network."""
+        self._sandbox: Any = None
 
     def _since(self, phase: str, started: float) -> float:
         now = time.perf_counter()
@@ -50,6 +55,18 @@ class Floor:
         with engine_errors():
             self._network = self._client.networks.create(self.network_name, labels=lab)
             self._volume = self._client.volumes.create(self.volume_name, labels=lab)
+            if self.shared:
+                image = pause_image(self._client)
+                if image is None:
+                    raise EngineError("this engine's architecture has no sandbox program")
+                self._sandbox = self._client.containers.create(
+                    image,
+                    name=f"velarun-{self.run_id}-pod",
+                    labels=lab,
+                    network=self.network_name,
+                    detach=True,
+                )
+                self._sandbox.start()
         self._since("run set-up", started)
 
     def cycle(self, image: str, i: int) -> None:
@@ -66,6 +83,7 @@ class Floor:
             workspace=self.workspace,
             outputs_dir=str(self.outputs),
             owner=self.owner,
+            pod=self._sandbox.id if self._sandbox is not None else None,
         )
         with engine_errors():
             t = time.perf_counter()
@@ -81,6 +99,8 @@ class Floor:
     def tear_down(self) -> None:
         started = time.perf_counter()
         with engine_errors():
+            if self._sandbox is not None:
+                self._sandbox.remove(force=True)
             self._network.remove()
             self._volume.remove(force=True)
         shutil.rmtree(self.outputs, ignore_errors=True)

@@ -37,6 +37,15 @@ def container_name(run_id: str, spec: ContainerSpec, serial: int) -> str:
     return f"velarun-{run_id}-{body[:80]}-{serial}"
 
 
+def pod_name(run_id: str, stage: str | None, serial: int) -> str:
+    """``velarun-<id>-pod-<stage>-<n>``: a stage's network sandbox (``pod-<n>`` for a steps
+    pipeline's implicit stage)."""
+    if stage is None:
+        return f"velarun-{run_id}-pod-{serial}"
+    body = _NAME_OK.sub("_", stage).strip("._-") or "x"
+    return f"velarun-{run_id}-pod-{body[:80]}-{serial}"
+
+
 def labels(run_id: str, spec: ContainerSpec | None = None, owner: str = "") -> dict[str, str]:
     """The labels of a run's resource (of a container, when ``spec`` is given)."""
     out = {LABEL: run_id, "io.velarun.version": __version__}
@@ -60,9 +69,12 @@ def create_kwargs(
     workspace: str | None,
     outputs_dir: str,
     owner: str = "",
+    pod: str | None = None,
 ) -> dict[str, Any]:
     """The SDK ``containers.create`` keyword arguments for a spec (pure, unit-tested).
-    ``workspace`` None: ``/vela/src`` is in the run's volume (copy and commit workspaces)."""
+    ``workspace`` None: ``/vela/src`` is in the run's volume (copy and commit workspaces).
+    ``pod``: the id of a sandbox whose network namespace the container joins (see
+    :mod:`velarun.runtime.docker_pods`), instead of its own endpoint on ``network``."""
     mounts = [docker.types.Mount(VELA, volume, type="volume")]
     if workspace is not None:
         mounts.append(docker.types.Mount(WORKSPACE, workspace, type="bind"))
@@ -77,7 +89,7 @@ def create_kwargs(
         "environment": [f"{k}={v}" for k, v in spec.environment.items()],
         "labels": labels(run_id, spec, owner),
         "mounts": mounts,
-        "network": network,
+        **({"network_mode": f"container:{pod}"} if pod else {"network": network}),
         "privileged": spec.privileged,
         "detach": True,
         "tty": False,

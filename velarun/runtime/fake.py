@@ -63,6 +63,8 @@ class FakeHandle:
     exit_code: int | None = None
     killed: bool = False
     removed: bool = False
+    made: bool = False
+    """Created ahead and not started yet."""
 
 
 class FakeRuntime:
@@ -97,6 +99,14 @@ class FakeRuntime:
         self.volume_files: dict[str, bytes] = {}
         """Files steps left in the fake volume's workspace (copy, commit), by relative path."""
         self.shells: list[ShellRequest] = []
+        self.discarded: list[str] = []
+        """Steps whose containers created ahead were removed unstarted."""
+        self.created: list[str] = []
+        """Steps whose containers were created ahead (kept apart from ``events``)."""
+        self.stage_calls: list[tuple[str, str | None]] = []
+        """``open`` and ``close`` of stages, in order (kept apart from ``events``)."""
+        self._open_stages: set[str | None] = set()
+        self._closed_stages: set[str | None] = set()
         self._shell_open = False
         self._setup = False
         self._ready = False
@@ -148,15 +158,52 @@ class FakeRuntime:
             self.workspace_files = tar.getnames()
         self._event("workspace", f"copy {len(self.workspace_files)} entries with {image}")
 
-    async def start(self, spec: ContainerSpec) -> FakeHandle:
+    async def open_stage(self, stage: str | None, steps: list[str]) -> None:
+        assert self._setup and not self._torn_down, "open_stage outside setup..teardown"
+        assert stage not in self._open_stages, f"stage {stage} opened twice"
+        assert stage not in self._closed_stages, f"stage {stage} opened after it closed"
+        self._open_stages.add(stage)
+        self.stage_calls.append(("open", stage))
+
+    async def close_stage(self, stage: str | None) -> None:
+        assert stage in self._open_stages, f"stage {stage} closed but never opened"
+        self._open_stages.discard(stage)
+        self._closed_stages.add(stage)
+        running = [
+            h.spec.label
+            for h in self.handles
+            if h.spec.stage == stage and not h.spec.detach and h.spec.kind == "step"
+            if h.exit_code is None and not h.behaviour.gone and not h.made
+        ]
+        assert not running, f"stage {stage} closed while {running} run"
+        self.stage_calls.append(("close", stage))
+
+    async def create(self, spec: ContainerSpec) -> FakeHandle:
+        assert self._ready and not self._torn_down, "create outside ready..teardown"
+        assert spec.kind == "step" and not spec.detach, f"{spec.label} created ahead"
+        handle = FakeHandle(spec, self.behaviours.get(spec.label, FakeStep()), made=True)
+        self.handles.append(handle)
+        self.created.append(spec.label)
+        return handle
+
+    async def start(self, spec: ContainerSpec, made: object = None) -> FakeHandle:
         assert self._setup and not self._torn_down, "start outside setup..teardown"
         assert self._ready, "start before ready"
+        if spec.kind == "step" and not spec.detach:
+            assert spec.stage in self._open_stages, f"step {spec.label} of a stage not open"
+        if made is not None:
+            assert isinstance(made, FakeHandle) and made in self.handles, "start of no handle"
+            assert made.made and not made.removed, f"{spec.label}: started twice or removed"
+            assert made.spec == spec, f"{spec.label} started with another spec than created"
+            made.made = False
         behaviour = self.behaviours.get(spec.label, FakeStep())
         self.env_seen[spec.label] = dict(spec.environment)
         self.specs.append(spec)
         self._event("start", spec.label)
         if behaviour.start_error is not None:
             raise EngineError(behaviour.start_error)
+        if isinstance(made, FakeHandle):
+            return made
         handle = FakeHandle(spec, behaviour)
         self.handles.append(handle)
         return handle
@@ -176,6 +223,7 @@ class FakeRuntime:
 
     async def wait(self, handle: object) -> int:
         assert isinstance(handle, FakeHandle) and handle in self.handles, "wait before start"
+        assert not handle.made, "wait before start"
         if handle.exit_code is None:
             if handle.spec.detach:
                 await handle.done.wait()
@@ -207,7 +255,10 @@ class FakeRuntime:
         assert isinstance(handle, FakeHandle)
         if not handle.removed:
             handle.removed = True
-            self._event("remove", handle.spec.label)
+            if handle.made:  # created ahead, never started
+                self.discarded.append(handle.spec.label)
+            else:
+                self._event("remove", handle.spec.label)
 
     def _leave_files(self, behaviour: FakeStep) -> None:
         for path, data in behaviour.writes:

@@ -17,7 +17,7 @@ runs, shielded, with a time limit.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -25,8 +25,6 @@ import anyio
 import anyio.abc
 
 from velarun.compile.plan import Plan, PlannedStage, PlannedStep
-from velarun.durations import describe
-from velarun.errors import ExitCode
 from velarun.runtime import (
     ContainerGoneError,
     ContainerSpec,
@@ -36,18 +34,24 @@ from velarun.runtime import (
     Runtime,
 )
 from velarun.schedule import artifacts
+from velarun.schedule.background import (
+    CLEANUP_SECONDS,
+    cleanup,
+    remove_soon,
+    start_background,
+    start_services,
+    stop_background,
+)
 from velarun.schedule.containers import (
     RunOptions,
     StepContext,
     helper_image,
     image_specs,
-    service_spec,
     step_spec,
 )
 from velarun.schedule.deadline import Deadline, within
 from velarun.schedule.debug import Debugger, DebugOptions
 from velarun.schedule.outcome import (
-    BuildStatus,
     RunOutcome,
     StageOutcome,
     StepOutcome,
@@ -57,69 +61,24 @@ from velarun.schedule.outcome import (
     stage_status,
 )
 from velarun.schedule.reporter import Reporter
+from velarun.schedule.result import KILLED_EXIT, run_outcome
 from velarun.schedule.runtime_rules import should_run
-
-CLEANUP_SECONDS = 30.0
-KILLED_EXIT = 137
+from velarun.schedule.state import RunState, first_failure, first_image_error
 
 
 @dataclass
-class _Run:
-    plan: Plan
-    runtime: Runtime
-    reporter: Reporter
-    options: RunOptions
-    build_status: str = "running"
-    failed_by: str = ""
-    error: str = ""
-    hint: str = ""
-    canceled: bool = False
-    image_error: ImageUnavailableError | None = None
-    """The image that could not be had before the first step: its first user errs."""
-    outcomes: dict[tuple[str | None, str], StepOutcome] = field(default_factory=dict)
-    stage_times: dict[str, tuple[datetime | None, datetime | None]] = field(default_factory=dict)
-    handles: list[Handle] = field(default_factory=list)
-    background: list[tuple[Handle, StepOutcome]] = field(default_factory=list)
-    exited: dict[int, tuple[int, datetime]] = field(default_factory=dict)
-    """Services and detached steps that ended on their own (by ``id`` of the handle)."""
-    stopping: bool = False
-    """The end of the build: services and detached steps are being stopped."""
-    stopped: list[StepOutcome] = field(default_factory=list)
-    masked: dict[str, None] = field(default_factory=dict)
-    bg: anyio.abc.TaskGroup | None = None
-    deadline: Deadline | None = None
-    """``--timeout``: None for no limit. ``expired`` once it passed."""
-    stage_slots: anyio.CapacityLimiter | None = None
-    """``--parallel N``: a stage holds one while it runs; None: no limit."""
-    debugger: Debugger | None = None
-    """``--shell-on-failure``, ``--break-before``: shells on the user's terminal."""
+class _Waves:
+    """Per stage: it has started running its steps; it has ended (either way)."""
 
-    @property
-    def timed_out(self) -> bool:
-        return self.deadline is not None and self.deadline.expired
+    started: dict[str, anyio.Event]
+    done: dict[str, anyio.Event]
 
-    def time_is_up(self) -> None:
-        assert self.deadline is not None
-        self.error = self.error or f"the build timed out after {describe(self.deadline.seconds)}"
-        self.hint = self.hint or (
-            "raise --timeout (30m by default, as Vela's; 0 for none), or find the step that hangs"
+    @classmethod
+    def of(cls, plan: Plan) -> _Waves:
+        return cls(
+            {st.name: anyio.Event() for st in plan.stages},
+            {st.name: anyio.Event() for st in plan.stages},
         )
-
-    def record(self, outcome: StepOutcome) -> None:
-        self.outcomes[(outcome.stage, outcome.name)] = outcome
-        self.reporter.step_finished(outcome)
-
-    def fail_build(self, step: PlannedStep) -> None:
-        if self.build_status == "running":
-            self.build_status = "failure"
-            self.failed_by = f"step `{step.label}` failed"
-
-    def infrastructure_failed(self, exc: EngineError) -> None:
-        self.error = self.error or exc.message
-        self.hint = self.hint or (exc.hint or "")
-
-    def why_stopped(self) -> str:
-        return "the build stopped on an error" if self.error else "the build was canceled"
 
 
 @dataclass
@@ -129,29 +88,100 @@ class _StageState:
     independent: bool = False
     status: str = "running"
     failed_by: str = ""
+    ahead: _Ahead | None = None
+    """The next step's container, made while this one runs."""
 
 
-async def _run_container(run: _Run, spec: ContainerSpec) -> tuple[Handle, int]:
-    """Start one container, stream its logs until it ends; its handle and exit code."""
+async def _run_container(
+    run: RunState, spec: ContainerSpec, made: Handle | None = None, *, then: _Then = None
+) -> tuple[Handle, int]:
+    """Start one container (``made`` ahead, or now), stream its logs until it ends; its handle
+    and exit code. ``then`` runs once it has started."""
 
     async def sink(lines: Sequence[str]) -> None:
         run.reporter.log(spec, lines)
 
-    handle = await run.runtime.start(spec)
-    run.handles.append(handle)
+    handle = await run.runtime.start(spec, made)
+    if made is None:
+        run.handles.append(handle)
+    if then is not None:
+        then()
     try:
         async with anyio.create_task_group() as tg:
             tg.start_soon(run.runtime.logs, handle, sink)
             code = await run.runtime.wait(handle)
     except BaseExceptionGroup as group:
-        failure = _first_failure(group)  # the waiter's or the log reader's own failure
+        failure = first_failure(group)  # the waiter's or the log reader's own failure
         if failure is None:
             raise
         raise failure from group
     return handle, code
 
 
-def _skip_reason(run: _Run, step: PlannedStep, state: _StageState) -> str | None:
+@dataclass(eq=False)
+class _Ahead:
+    """The next step's container, created while the step before it runs (what it costs to
+    create one is then off the critical path). Used only if the step starts with the very
+    spec it was made for: an output written or a status changed meanwhile means a new one."""
+
+    step: PlannedStep
+    spec: ContainerSpec | None = None
+    handle: Handle | None = None
+    made: anyio.Event = field(default_factory=anyio.Event)
+
+
+_Then = Callable[[], None] | None
+
+
+def _create_ahead(run: RunState, state: _StageState, step: PlannedStep) -> None:
+    """While the step before runs: create ``step``'s container as it would start now (not for
+    a detached step, an image pulled at start, or with shells: a break may come first)."""
+    if step.detach or run.debugger is not None:
+        return
+    ahead = state.ahead = _Ahead(step)
+
+    async def create() -> None:
+        try:
+            if _skip_reason(run, step, state) is None:
+                outputs, masked = await run.runtime.read_outputs()
+                context = StepContext(run.build_status, outputs, masked)
+                spec = step_spec(step, context, run.options)
+                if spec.pull != "on_start":
+                    ahead.handle = await run.runtime.create(spec)
+                    ahead.spec = spec
+                    run.handles.append(ahead.handle)
+        except EngineError:
+            pass  # the step creates its container as ever when it starts, and errs then
+        finally:
+            ahead.made.set()
+
+    assert run.bg is not None
+    run.bg.start_soon(create)
+
+
+async def _made_ahead(
+    run: RunState, ahead: _Ahead | None, spec: ContainerSpec | None
+) -> Handle | None:
+    """The container made ahead for ``spec``; one made for anything else is removed (in
+    the background) and None returned. ``spec`` None: the step does not start."""
+    if ahead is None:
+        return None
+    if spec is not None:
+        await ahead.made.wait()
+        if ahead.handle is not None and ahead.spec == spec:
+            return ahead.handle
+
+    async def discard() -> None:
+        await ahead.made.wait()
+        if ahead.handle is not None:
+            remove_soon(run, ahead.handle)
+
+    assert run.bg is not None
+    run.bg.start_soon(discard)
+    return None
+
+
+def _skip_reason(run: RunState, step: PlannedStep, state: _StageState) -> str | None:
     """Why the step does not start now, or None when it does."""
     if run.canceled:
         return "the build was canceled"
@@ -166,7 +196,7 @@ def _skip_reason(run: _Run, step: PlannedStep, state: _StageState) -> str | None
     return reason
 
 
-async def _context(run: _Run) -> StepContext:
+async def _context(run: RunState) -> StepContext:
     """The build as the next step sees it; masked outputs are reported, never kept secret."""
     outputs, masked = await run.runtime.read_outputs()
     fresh = [v for v in masked.values() if v not in run.masked]
@@ -176,12 +206,18 @@ async def _context(run: _Run) -> StepContext:
     return StepContext(run.build_status, outputs, masked)
 
 
-async def _run_step(run: _Run, step: PlannedStep, state: _StageState) -> None:
+async def _run_step(
+    run: RunState, step: PlannedStep, state: _StageState, after: PlannedStep | None = None
+) -> None:
+    """Run one step; ``after``: the stage's next step, whose container may be made meanwhile."""
+    ahead, state.ahead = state.ahead, None
     why_not = _skip_reason(run, step, state)
     if why_not is not None:
+        await _made_ahead(run, ahead, None)
         run.record(skipped(step, why_not))
         return
     spec = step_spec(step, await _context(run), run.options)
+    made = await _made_ahead(run, ahead, spec)
     if run.debugger is not None:
         await run.debugger.before(step, spec)
     started = now()
@@ -190,10 +226,11 @@ async def _run_step(run: _Run, step: PlannedStep, state: _StageState) -> None:
         handle = await run.runtime.start(spec)
         run.handles.append(handle)
         outcome = StepOutcome(step.name, step.stage, StepStatus.SUCCESS, None, "detached", started)
-        _start_background(run, handle, outcome)
+        start_background(run, handle, outcome)
         return
+    then = None if after is None else (lambda: _create_ahead(run, state, after))
     try:
-        handle, code = await _run_container(run, spec)
+        handle, code = await _run_container(run, spec, made, then=then)
     except ContainerGoneError as exc:
         run.record(_ended(step, StepStatus.ERROR, None, exc.message, started))
         _step_failed(run, step, state)
@@ -214,10 +251,11 @@ async def _run_step(run: _Run, step: PlannedStep, state: _StageState) -> None:
     await _record_with_artifacts(run, step, spec, outcome)
     if run.debugger is not None and outcome.status is StepStatus.FAILURE:
         await run.debugger.failed(spec, handle, code)
+    remove_soon(run, handle)
 
 
 async def _record_with_artifacts(
-    run: _Run, step: PlannedStep, spec: ContainerSpec, outcome: StepOutcome
+    run: RunState, step: PlannedStep, spec: ContainerSpec, outcome: StepOutcome
 ) -> None:
     """A step that ran to its end: its artifacts copied out (the worker's ``pollFiles``),
     then its outcome recorded with them, then what they came to said."""
@@ -240,7 +278,7 @@ def _ended(
 
 
 def _exited(
-    run: _Run, step: PlannedStep, state: _StageState, code: int, started: datetime
+    run: RunState, step: PlannedStep, state: _StageState, code: int, started: datetime
 ) -> StepOutcome:
     """The outcome of a step whose container exited with ``code``."""
     if code == 0:
@@ -257,26 +295,45 @@ def _exited(
     return _ended(step, status, code, reason, started)
 
 
-def _step_failed(run: _Run, step: PlannedStep, state: _StageState) -> None:
+def _step_failed(run: RunState, step: PlannedStep, state: _StageState) -> None:
     """A failed step fails its stage and, through the build status, the others."""
     state.status = "failure"
     state.failed_by = f"step `{step.label}` failed"
     run.fail_build(step)
 
 
-async def _run_stage(run: _Run, stage: PlannedStage, done: Mapping[str, anyio.Event]) -> None:
+def _stage_key(stage: PlannedStage) -> str | None:
+    """The stage as its steps name it: None for a steps pipeline's implicit stage."""
+    return None if stage.implicit else stage.name
+
+
+async def _open_stage(run: RunState, stage: PlannedStage) -> None:
+    """Tell the runtime the stage is coming, so that what its steps share (a network
+    sandbox) is made while earlier work runs."""
+    names = [step.name for step in stage.steps if not step.detach]
+    await run.runtime.open_stage(_stage_key(stage), names)
+
+
+async def _run_stage(run: RunState, stage: PlannedStage, waves: _Waves) -> None:
+    needs = [need for need in stage.needs if need in waves.done]
     try:
-        for need in stage.needs:
-            if need in done:
-                await done[need].wait()
+        if needs:  # a root stage was opened before the workspace loaded
+            for need in needs:  # the stage is next once what it needs has started
+                await waves.started[need].wait()
+            await _open_stage(run, stage)
+        for need in needs:
+            await waves.done[need].wait()
         async with run.stage_slots or contextlib.nullcontext():
             started = now()
+            waves.started[stage.name].set()
             run.stage_times[stage.name] = (started, None)
             if not stage.implicit:
                 run.reporter.stage_started(stage.name)
             state = _StageState(independent=stage.independent)
-            for step in stage.steps:
-                await _run_step(run, step, state)
+            for i, step in enumerate(stage.steps):
+                after = stage.steps[i + 1] if i + 1 < len(stage.steps) else None
+                await _run_step(run, step, state, after)
+            await run.runtime.close_stage(_stage_key(stage))
             finished = now()  # before the slot goes to the next stage
         run.stage_times[stage.name] = (started, finished)
         if not stage.implicit:
@@ -287,105 +344,11 @@ async def _run_stage(run: _Run, stage: PlannedStage, done: Mapping[str, anyio.Ev
                 StageOutcome(stage.name, stage_status(steps), started, finished, steps)
             )
     finally:
-        done[stage.name].set()
+        waves.started[stage.name].set()
+        waves.done[stage.name].set()
 
 
-def _start_background(run: _Run, handle: Handle, outcome: StepOutcome) -> None:
-    """Services and detached steps: streamed in the background, stopped at the end. One that
-    ends on its own before is said to have, with its exit code and when."""
-
-    async def stream() -> None:
-        async def sink(lines: Sequence[str]) -> None:
-            run.reporter.log(handle.spec, lines)
-
-        with contextlib.suppress(EngineError):  # a background container's logs: best effort
-            await run.runtime.logs(handle, sink)
-            if not run.stopping:
-                code = await run.runtime.wait(handle)
-                if not run.stopping:
-                    _exited_on_its_own(run, handle, outcome, code)
-
-    run.background.append((handle, outcome))
-    assert run.bg is not None
-    run.bg.start_soon(stream)
-
-
-def _exited_on_its_own(run: _Run, handle: Handle, outcome: StepOutcome, code: int) -> None:
-    at = now()
-    run.exited[id(handle)] = (code, at)
-    what = "service" if outcome.kind == "service" else "detached step"
-    after = f"{(at - outcome.started_at).total_seconds():.1f}s" if outcome.started_at else "?"
-    run.reporter.notice(
-        "exited_on_its_own", what=what, name=outcome.label, code=str(code), after=after
-    )
-
-
-def _background_outcome(run: _Run, handle: Handle, outcome: StepOutcome) -> StepOutcome | None:
-    """A service or detached step that ended on its own, as the worker records it: its own
-    exit code, ``failure`` when not 0; the build status is left alone. None: still running."""
-    if id(handle) not in run.exited:
-        return None
-    code, at = run.exited[id(handle)]
-    what = "service" if outcome.kind == "service" else "detached step"
-    assert outcome.started_at is not None
-    after = (at - outcome.started_at).total_seconds()
-    reason = f"{what}: exited on its own with code {code} after {after:.1f}s"
-    status = StepStatus.SUCCESS if code == 0 else StepStatus.FAILURE
-    return replace(outcome, status=status, exit_code=code, reason=reason, finished_at=at)
-
-
-async def _start_services(run: _Run) -> None:
-    for svc in run.plan.services:
-        spec = service_spec(svc, run.options)
-        started = now()
-        run.reporter.step_started(spec)
-        handle = await run.runtime.start(spec)
-        run.handles.append(handle)
-        outcome = StepOutcome(svc.name, None, StepStatus.SUCCESS, None, "", started, kind="service")
-        _start_background(run, handle, outcome)
-
-
-async def _stop_background(run: _Run) -> None:
-    """Kill services and detached steps still running; they never change the build status
-    (the worker inspects each before removing it: one that ended on its own with a code other
-    than 0 is a ``failure``, and the build's status stays as it was)."""
-    run.stopping = True
-    with anyio.move_on_after(CLEANUP_SECONDS, shield=True):
-        while run.background:
-            handle, outcome = run.background.pop(0)
-            ended = _background_outcome(run, handle, outcome)
-            if ended is not None:
-                run.stopped.append(ended)
-                continue
-            code: int | None = None
-            try:
-                await run.runtime.kill(handle)
-                code = await run.runtime.wait(handle)
-            except EngineError:
-                pass
-            what = "service" if outcome.kind == "service" else "detached step"
-            reason = f"{what}: stopped at the end of the build"
-            run.stopped.append(replace(outcome, exit_code=code, reason=reason, finished_at=now()))
-
-
-async def _cleanup(run: _Run) -> None:
-    """Remove every container, then the network and volume: shielded, with a time limit."""
-    with anyio.move_on_after(CLEANUP_SECONDS, shield=True):
-        async with anyio.create_task_group() as tg:
-            for handle in run.handles:
-                tg.start_soon(_remove_quietly, run.runtime, handle)
-        try:
-            await run.runtime.teardown()
-        except EngineError as exc:
-            run.reporter.notice("cleanup_failed", error=exc.message)
-
-
-async def _remove_quietly(runtime: Runtime, handle: Handle) -> None:
-    with contextlib.suppress(EngineError):
-        await runtime.remove(handle)
-
-
-async def _execute(run: _Run) -> None:
+async def _execute(run: RunState) -> None:
     runtime = run.runtime
 
     async def setup() -> None:
@@ -399,12 +362,16 @@ async def _execute(run: _Run) -> None:
         try:
             await runtime.prepare_images(specs)
         except* ImageUnavailableError as group:
-            run.image_error = _first_image_error(group)
+            run.image_error = first_image_error(group)
             raise
 
     async with anyio.create_task_group() as tg:  # the network and volume while images resolve
         tg.start_soon(setup)
         tg.start_soon(images)
+    names = {st.name for st in run.plan.stages}
+    for stage in run.plan.stages:
+        if not any(need in names for need in stage.needs):
+            await _open_stage(run, stage)  # made while the workspace loads
     image = helper_image(specs)
     if run.options.workspace is not None and image is not None:
         await runtime.load_workspace(run.options.workspace, image)
@@ -412,13 +379,13 @@ async def _execute(run: _Run) -> None:
     async with anyio.create_task_group() as background:
         run.bg = background
         try:
-            await _start_services(run)
+            await start_services(run)
             async with anyio.create_task_group() as tg:
-                done = {st.name: anyio.Event() for st in run.plan.stages}
+                waves = _Waves.of(run.plan)
                 for stage in run.plan.stages:
-                    tg.start_soon(_run_stage, run, stage, done, name=f"stage:{stage.name}")
+                    tg.start_soon(_run_stage, run, stage, waves, name=f"stage:{stage.name}")
         finally:
-            await _stop_background(run)
+            await stop_background(run)
 
 
 async def run_plan(
@@ -433,7 +400,9 @@ async def run_plan(
     """Run ``plan``. Cancelling ``cancel_scope`` (Ctrl-C) ends the run with ``canceled``.
     ``debug``: shells after a failure or before named steps (:mod:`velarun.schedule.debug`)."""
     debugger = Debugger.of(debug, runtime, reporter)
-    run = _Run(plan, runtime, debugger.reporter if debugger else reporter, options or RunOptions())
+    run = RunState(
+        plan, runtime, debugger.reporter if debugger else reporter, options or RunOptions()
+    )
     if run.options.timeout is not None:
         run.deadline = Deadline(run.options.timeout)
     if run.options.parallel is not None:
@@ -450,105 +419,13 @@ async def run_plan(
             except EngineError as exc:
                 run.infrastructure_failed(exc)
             except BaseExceptionGroup as group:
-                failure = _first_failure(group)
+                failure = first_failure(group)
                 if failure is None:
                     raise
                 run.infrastructure_failed(failure)
         run.canceled = run.canceled or scope.cancelled_caught or scope.cancel_called
     finally:
         with anyio.CancelScope(shield=True):
-            await _stop_background(run)
-            await _cleanup(run)
-    return _outcome(run, started)
-
-
-def _build_status(run: _Run) -> BuildStatus:
-    if run.canceled:
-        return BuildStatus.CANCELED
-    if run.error:
-        return BuildStatus.ERROR
-    if run.build_status == "failure":
-        return BuildStatus.FAILURE
-    return BuildStatus.SUCCESS
-
-
-def _image_failed(run: _Run) -> tuple[StepOutcome, ...]:
-    """The service or step whose image could not be had (the first to use it, in the order
-    images are resolved): ``error``, as the server records it. Its step is recorded; a
-    service's outcome is returned."""
-    exc = run.image_error
-    if exc is None or not exc.image:
-        return ()
-    for svc in run.plan.services:
-        if svc.image == exc.image:
-            return (
-                StepOutcome(svc.name, None, StepStatus.ERROR, None, exc.message, kind="service"),
-            )
-    for step in run.plan.all_steps():
-        if step.image == exc.image and (step.stage, step.name) not in run.outcomes:
-            error = StepOutcome(step.name, step.stage, StepStatus.ERROR, None, exc.message)
-            run.outcomes[(step.stage, step.name)] = error
-            break
-    return ()
-
-
-def _outcome(run: _Run, started: datetime) -> RunOutcome:
-    failed = _image_failed(run)
-    services = failed + tuple(o for o in run.stopped if o.kind == "service")
-    run.outcomes.update({(o.stage, o.name): o for o in run.stopped if o.kind == "step"})
-    unreached = "the build stopped on an error" if run.error else "not reached"
-    if run.canceled:
-        unreached = "the build was canceled"
-    late = run.timed_out and not run.canceled
-
-    def outcome(step: PlannedStep) -> StepOutcome:
-        found = run.outcomes.get((step.stage, step.name))
-        if found is None and late:  # the worker's pending step at the end: killed, 137
-            reason = f"not run: {run.error}"
-            return StepOutcome(step.name, step.stage, StepStatus.KILLED, KILLED_EXIT, reason)
-        return found or skipped(step, unreached)
-
-    stages = tuple(
-        StageOutcome(
-            st.name,
-            stage_status(tuple(outcome(s) for s in st.steps)),
-            *run.stage_times.get(st.name, (None, None)),
-            tuple(outcome(s) for s in st.steps),
-            st.implicit,
-        )
-        for st in run.plan.stages
-    )
-    return RunOutcome(
-        _build_status(run),
-        started,
-        now(),
-        stages,
-        services,
-        run.error,
-        run.hint,
-        tuple(run.masked),
-        # The build is `error`, as the worker records it; the exit code says a step failed.
-        code=ExitCode.FAILED if late else None,
-    )
-
-
-def _first_image_error(
-    group: BaseExceptionGroup[ImageUnavailableError],
-) -> ImageUnavailableError | None:
-    for exc in group.exceptions:
-        if isinstance(exc, ImageUnavailableError):
-            return exc
-        if isinstance(exc, BaseExceptionGroup):
-            return _first_image_error(exc)
-    return None
-
-
-def _first_failure(group: BaseExceptionGroup[BaseException]) -> EngineError | None:
-    for exc in group.exceptions:
-        if isinstance(exc, EngineError):
-            return exc
-        if isinstance(exc, BaseExceptionGroup):
-            found = _first_failure(exc)
-            if found is not None:
-                return found
-    return None
+            await stop_background(run)
+            await cleanup(run)
+    return run_outcome(run, started)

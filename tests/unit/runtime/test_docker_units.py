@@ -24,6 +24,7 @@ from velarun.runtime.docker_labels import (
     create_kwargs,
     helper_kwargs,
     owner_token,
+    pod_name,
     still_running,
 )
 from velarun.runtime.docker_logs import FrameSplitter, LineAssembler, LineHandoff
@@ -77,6 +78,31 @@ def test_create_kwargs() -> None:
         spec(), run_id="r1", name="n", volume="v", network="net", workspace="/ws", outputs_dir="/o"
     )
     assert "entrypoint" not in plain and "command" not in plain and "user" not in plain
+
+
+def test_a_step_in_a_pod_joins_the_sandboxs_namespace_instead_of_the_network() -> None:
+    common = {"run_id": "r1", "name": "n", "volume": "v", "network": "net", "outputs_dir": "/o"}
+    joined = create_kwargs(spec(), workspace="/ws", pod="c0ffee", **common)  # type: ignore[arg-type]
+    alone = create_kwargs(spec(), workspace="/ws", **common)  # type: ignore[arg-type]
+    assert (joined["network_mode"], "network" in joined) == ("container:c0ffee", False)
+    assert (alone["network"], "network_mode" in alone) == ("net", False)
+    assert {k: v for k, v in joined.items() if k != "network_mode"} == {
+        k: v for k, v in alone.items() if k != "network"
+    }
+
+
+@pytest.mark.parametrize(
+    ("stage", "serial", "name"),
+    [
+        (None, 1, "velarun-abc-pod-1"),
+        ("build", 2, "velarun-abc-pod-build-2"),
+        ("a b/c", 3, "velarun-abc-pod-a_b_c-3"),
+        ("...", 4, "velarun-abc-pod-x-4"),
+        ("s" * 300, 5, "velarun-abc-pod-" + "s" * 80 + "-5"),
+    ],
+)
+def test_sandbox_names_are_docker_safe(stage: str | None, serial: int, name: str) -> None:
+    assert pod_name("abc", stage, serial) == name
 
 
 def test_a_copied_workspace_is_in_the_volume_not_bind_mounted() -> None:
