@@ -51,7 +51,7 @@ def _table(rows: Iterable[tuple[str, str]], width: int) -> list[str]:
     column = min(max((len(t) for t, _ in pairs), default=0) + 2, 30)
     lines: list[str] = []
     for term, text in pairs:
-        body = textwrap.wrap(text, max(20, width - column - 2)) or [""]
+        body = textwrap.wrap(text, max(20, width - column - 2), break_on_hyphens=False) or [""]
         if len(term) + 2 > column:
             lines.append(f"  {term}")
             lines += [" " * (column + 2) + b for b in body]
@@ -65,7 +65,9 @@ def command_help(command: Command) -> str:
     width = _width()
     out = [usage_line(command), ""]
     for para in _paragraphs(command.help):
-        out += textwrap.wrap(para, width, initial_indent="  ", subsequent_indent="  ")
+        out += textwrap.wrap(
+            para, width, initial_indent="  ", subsequent_indent="  ", break_on_hyphens=False
+        )
         out.append("")
     argument = [o for o in command.options if not o.flags]
     if argument:
@@ -82,7 +84,9 @@ def root_help(doc: str, root_options: Iterable[Opt], commands: Iterable[Command]
     width = _width()
     out = [usage_line(None), ""]
     for para in _paragraphs(doc):
-        out += textwrap.wrap(para, width, initial_indent="  ", subsequent_indent="  ")
+        out += textwrap.wrap(
+            para, width, initial_indent="  ", subsequent_indent="  ", break_on_hyphens=False
+        )
         out.append("")
     out.append("Options:")
     out += _table(((_term(o), _notes(o)) for o in [*root_options, HELP_OPT]), width)
