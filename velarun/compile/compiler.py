@@ -125,9 +125,13 @@ class _Compiler:
             values = rules.values(key)
             if values:
                 pos = rules.key_pos.get(key, Pos(1, 1))
-                changes[key] = tuple(self._subst(v, lookup, where, pos, texts) for v in values)
+                done = tuple(self._subst(v, lookup, where, pos, texts) for v in values)
+                if done != values:
+                    changes[key] = done
         if rules.eval:
-            changes["eval"] = self._subst(rules.eval, lookup, where, rules.key_pos["eval"], texts)
+            done_eval = self._subst(rules.eval, lookup, where, rules.key_pos["eval"], texts)
+            if done_eval != rules.eval:
+                changes["eval"] = done_eval
         return dataclasses.replace(rules, **changes) if changes else rules  # type: ignore[arg-type]
 
     def _subst_ruleset(
@@ -135,11 +139,11 @@ class _Compiler:
     ) -> Ruleset:
         if rs.empty():
             return rs
-        return dataclasses.replace(
-            rs,
-            if_=self._subst_rules(rs.if_, lookup, where, texts),
-            unless=self._subst_rules(rs.unless, lookup, where, texts),
-        )
+        if_ = self._subst_rules(rs.if_, lookup, where, texts)
+        unless = self._subst_rules(rs.unless, lookup, where, texts)
+        if if_ is rs.if_ and unless is rs.unless:
+            return rs  # nothing to substitute: the ruleset as written
+        return dataclasses.replace(rs, if_=if_, unless=unless)
 
     # -- rulesets ----------------------------------------------------------------------------
 
@@ -179,9 +183,13 @@ class _Compiler:
         ruleset = self._subst_ruleset(step.ruleset, lookup, where, texts)
         # The server substitutes the step, environment included, before it purges; eval
         # rules read that environment.
-        environment = {
-            k: sub(v, "environment") if "$" in v or "\\" in v else v for k, v in env.items()
-        }
+        values = "\0".join(env.values())
+        if "$" not in values and "\\" not in values:
+            environment = dict(env)  # nothing to substitute (the usual case): no look at each
+        else:
+            environment = {
+                k: sub(v, "environment") if "$" in v or "\\" in v else v for k, v in env.items()
+            }
         verdict = self._verdict(ruleset, where, environment)
         stage_name = stage.name if stage is not None else None
         if verdict is None:
