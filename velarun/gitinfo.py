@@ -126,30 +126,42 @@ def _lines(text: str) -> list[str]:
     return [line for line in text.splitlines() if line]
 
 
-def _git_all(cwd: Path, *commands: tuple[str, ...]) -> list[str]:
-    """Several ``git`` commands run at once: their outputs, in order; the first failure (in
-    the order given) is raised, as if they had run one after another."""
-    procs: list[subprocess.Popen[str] | GitError] = []
-    for args in commands:
-        try:
-            procs.append(
-                subprocess.Popen(
-                    ["git", *args],
-                    cwd=cwd,
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.PIPE,
-                    text=True,
+class _Batch:
+    """Several ``git`` commands started at once; ``results()`` gives their outputs in order
+    and raises the first failure in that order, as if they had run one after another."""
+
+    def __init__(self, cwd: Path, *commands: tuple[str, ...]) -> None:
+        self.commands = commands
+        self.procs: list[subprocess.Popen[str] | GitError] = []
+        for args in commands:
+            try:
+                self.procs.append(
+                    subprocess.Popen(
+                        ["git", *args],
+                        cwd=cwd,
+                        stdout=subprocess.PIPE,
+                        stderr=subprocess.PIPE,
+                        text=True,
+                    )
                 )
-            )
-        except OSError as exc:
-            procs.append(GitError(str(exc)))
-    outputs: list[str | GitError] = []
-    for args, proc in zip(commands, procs, strict=True):
-        outputs.append(proc if isinstance(proc, GitError) else _collect(proc, args))
-    for out in outputs:
-        if isinstance(out, GitError):
-            raise out
-    return [out for out in outputs if isinstance(out, str)]
+            except OSError as exc:
+                self.procs.append(GitError(str(exc)))
+        self.outputs: list[str | GitError] | None = None
+
+    def wait(self) -> list[str | GitError]:
+        if self.outputs is None:
+            self.outputs = [
+                proc if isinstance(proc, GitError) else _collect(proc, args)
+                for args, proc in zip(self.commands, self.procs, strict=True)
+            ]
+        return self.outputs
+
+    def results(self) -> list[str]:
+        outputs = self.wait()
+        for out in outputs:
+            if isinstance(out, GitError):
+                raise out
+        return [out for out in outputs if isinstance(out, str)]
 
 
 def _collect(proc: subprocess.Popen[str], args: tuple[str, ...]) -> str | GitError:
@@ -186,23 +198,31 @@ def changed_files(
     files: list[str] = []
     untracked = ("ls-files", "--others", "--exclude-standard")
     if _head_ok(cwd, refs):
-        base = ""
-        if since is None:
-            default = _default_branch(cwd, refs)
-            if default is not None:
-                base = _merge_base(cwd, refs, default)
-                base_desc = f"merge-base with {default}"
-        else:
-            base = _git(cwd, "rev-parse", "--verify", since).strip()
-            base_desc = since
-        against = [("diff", "--name-only", base, "HEAD")] if base and base != _head(refs) else []
-        for out in _git_all(cwd, *against, ("diff", "--name-only", "HEAD"), untracked):
-            files += _lines(out)
+        local = _Batch(cwd, ("diff", "--name-only", "HEAD"), untracked)  # meanwhile, the base
+        try:
+            base, base_desc = _base(cwd, refs, since)
+            against = (
+                [("diff", "--name-only", base, "HEAD")] if base and base != _head(refs) else []
+            )
+            for out in [*_Batch(cwd, *against).results(), *local.results()]:
+                files += _lines(out)
+        finally:
+            local.wait()  # no git left running if the base could not be found
     else:
-        for out in _git_all(cwd, ("ls-files",), untracked):
+        for out in _Batch(cwd, ("ls-files",), untracked).results():
             files += _lines(out)
     base_desc = (base_desc + " + " if base_desc else "") + "uncommitted + untracked"
     return tuple(dict.fromkeys(files)), base_desc
+
+
+def _base(cwd: Path, refs: Refs | None, since: str | None) -> tuple[str, str]:
+    """What the changes are counted from, and how the header says it."""
+    if since is not None:
+        return _git(cwd, "rev-parse", "--verify", since).strip(), since
+    default = _default_branch(cwd, refs)
+    if default is None:
+        return "", ""
+    return _merge_base(cwd, refs, default), f"merge-base with {default}"
 
 
 def _head(refs: Refs | None) -> str | None:

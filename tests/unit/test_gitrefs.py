@@ -172,7 +172,6 @@ def read_both(
             raise gitrefs.Uncertain("git alone")
 
         m.setattr(gitinfo, "find_repository", refuse)
-        m.setattr(gitinfo, "_git_all", lambda where, *cmds: [real(where, *c) for c in cmds])
         through_git = read_git(cwd, **kwargs)  # type: ignore[arg-type]
     return direct, through_git, asked
 
