@@ -10,7 +10,7 @@ import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from velarun.compile import envsubst, plainrefs
+from velarun.compile import plainrefs
 from velarun.compile.env import default_env, merge, parameter_env
 from velarun.compile.plan import (
     DroppedNeed,
@@ -26,6 +26,7 @@ from velarun.compile.rules import Verdict, runtime_rules
 from velarun.compile.script import go_quote
 from velarun.compile.verdict import verdict
 from velarun.diagnostics import START, Diagnostic, Pos, error, has_errors, sort_diagnostics
+from velarun.errors import VelarunError
 from velarun.gcpause import gc_paused
 from velarun.load._imageref import image_problem
 from velarun.load.model import (
@@ -103,7 +104,11 @@ class _Compiler:
             return text  # envsubst would leave it as it is
         try:
             return plainrefs.substitute(text, lookup)
-        except envsubst.SubstitutionError as exc:
+        except VelarunError as exc:  # envsubst's SubstitutionError (the port loads lazily)
+            from velarun.compile.envsubst import SubstitutionError
+
+            if not isinstance(exc, SubstitutionError):
+                raise
             hint = "write `$${` for a literal `${`"
             if "${{" in text:
                 hint = (

@@ -8,8 +8,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from velarun.compile import envsubst
-
 _PLAIN = re.compile(r"(?:[^$\\\x00]|\$\{[A-Za-z0-9_]+\})*")
 _REF = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -20,10 +18,14 @@ def substitute(text: str, mapping: Callable[[str], str]) -> str:
     """What ``envsubst.substitute(text, mapping)`` returns (and raises); ``mapping`` is called
     once for each reference, in order, as there."""
     if not (text.isascii() and _PLAIN.fullmatch(text)):
+        from velarun.compile import envsubst  # the port, loaded for the text that needs it
+
         return envsubst.substitute(text, mapping)
     names = _REF.findall(text)
     values = [mapping(name) for name in names]
     if any(_SURROGATE.search(value) for value in values):
+        from velarun.compile import envsubst
+
         replay = iter(values)
         return envsubst.substitute(text, lambda _: next(replay))
     found = iter(values)

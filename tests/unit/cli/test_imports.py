@@ -34,6 +34,7 @@ WATCHED = (
     "velarun.cli.helptext",
     "velarun.compile.render",
     "velarun.compile.truth",
+    "velarun.compile.expr",
     "velarun.report.console",
     "velarun.report.jsonl",
     "velarun.report.junit",
