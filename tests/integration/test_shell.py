@@ -177,8 +177,9 @@ def test_no_terminal_is_refused_in_one_line(workspace: Path) -> None:
 def test_a_killed_velarun_in_a_shell_leaves_what_clean_removes(
     workspace: Path, engine: Any, terminals: list[Terminal]
 ) -> None:
-    """SIGKILL cannot be cleaned up after: the service, the failed step, the shell and the
-    committed image are left, and `velarun clean` removes them all (their owner is gone)."""
+    """SIGKILL cannot be cleaned up after: the service, the failed step, the shell, the steps'
+    network sandbox and the committed image are left, and `velarun clean` removes them all
+    (their owner is gone)."""
     term = start(workspace, terminals, FAILING, "--shell-on-failure", "--secret", "api_token=s3")
     term.expect("where it failed with exit code 1")
     term.expect(PROMPT)
@@ -195,5 +196,5 @@ def test_a_killed_velarun_in_a_shell_leaves_what_clean_removes(
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout == f"removed 3 containers, 1 networks, 1 volumes, 1 images of run {run_id}\n"
+    assert done.stdout == f"removed 4 containers, 1 networks, 1 volumes, 1 images of run {run_id}\n"
     no_images(engine)

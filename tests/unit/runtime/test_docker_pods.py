@@ -117,7 +117,7 @@ def test_a_network_that_failed_fails_the_stages_first_step() -> None:
     p, network = pods(client, counter)
     p.open(None, ["a", "b"])
     network.set_exception(docker.errors.APIError("no bridge"))
-    with pytest.raises(EngineError, match="^the Docker Engine refused: no bridge$"):
+    with pytest.raises(EngineError, match=r"^the Docker Engine refused: no bridge$"):
         anyio.run(p.join, None, "step `a`")
     assert client.calls == []
 
