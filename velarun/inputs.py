@@ -10,8 +10,8 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from velarun.cibuild.build import BuildRef, CIBuild
 from velarun.compile.ruledata import (
     DEFAULT_BRANCH,
     DEFAULT_EVENT,
@@ -23,7 +23,10 @@ from velarun.compile.ruledata import (
 from velarun.dotenv import parse_dotenv
 from velarun.errors import UsageError
 from velarun.gitinfo import GitError, GitFacts, read_git
-from velarun.runtime import Mount
+
+if TYPE_CHECKING:
+    from velarun.cibuild.build import CIBuild
+    from velarun.runtime import Mount
 
 
 class InputError(UsageError):
@@ -135,7 +138,7 @@ def resolve_ruledata(
             raise InputError(str(exc), "pass a commit, tag or branch that exists") from None
         warnings += git.warnings
     sources: dict[str, str] = {}
-    b = build or CIBuild(ref=_NO_BUILD)
+    b = build or _NoBuild()
     from_build = build.source if build is not None else "default"
 
     def pick(name: str, given: Given, built: str, from_git: str | None, default: str) -> str:
@@ -193,7 +196,11 @@ def resolve_ruledata(
     return ResolvedRuleData(data, sources, tuple(warnings))
 
 
-_NO_BUILD = BuildRef("", "", 0)
+class _NoBuild:
+    """What rule data reads of a server build, when there is none (``cibuild`` unloaded)."""
+
+    event = branch = git_ref = commit = author = email = message = repo = ""
+    deploy = sender = instance = base_ref = head_ref = ""
 
 
 def _build_ref(inputs: RuleInputs, ref: str) -> str | None:
@@ -291,4 +298,6 @@ def parse_volume(text: str) -> Mount:
             f"--volume `{text}`: the path in the container, `{dest}`, must be absolute",
             f"write `{parts[0]}:/path/in/container`",
         )
+    from velarun.runtime import Mount
+
     return Mount(source, dest, read_only=mode != "rw")

@@ -20,27 +20,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TextIO
 
 from velarun.artifacts import DIR_NAME
-from velarun.compile.compiler import CompileOptions, CompileResult, compile_pipeline
-from velarun.compile.expand import ExpandOptions, Fetch, Fetched
-from velarun.compile.inline import load_pipeline
 from velarun.compile.plan import Plan
 from velarun.compile.render import hazards
-from velarun.compile.ruledata import RuleData, build_ruledata
-from velarun.compile.select import select, skip_warnings
-from velarun.compile.templating import Expansion, expand_pipeline
-from velarun.diagnostics import Diagnostic, render_all
 from velarun.errors import ExitCode, UsageError, VelarunError
-from velarun.gitinfo import repository_root
-from velarun.inputs import (
-    HostInputs,
-    PrepareRequest,
-    ResolvedRuleData,
-    host_inputs,
-    resolve_ruledata,
-)
-from velarun.load import LoadResult
-from velarun.load.model import Template
+from velarun.inputs import PrepareRequest
 from velarun.output import OutputGone, write_to
+from velarun.prepare import InvalidPipelineError, Prepared, prepare
 from velarun.runtime import EngineError, Mount, Runtime
 from velarun.schedule.artifacts import ArtifactStore
 from velarun.schedule.containers import RunOptions
@@ -49,7 +34,6 @@ from velarun.secrets import Masker, all_values, describe_missing, resolve_secret
 from velarun.workspace import (
     Workspace,
     WorkspaceChoice,
-    default_pipeline,
     parse_workspace,
     resolve_workspace,
     workspace_root,
@@ -61,126 +45,11 @@ if TYPE_CHECKING:
     from velarun.schedule.debug import DebugOptions
 
 
-class InvalidPipelineError(UsageError):
-    """The pipeline has errors: shown as its positioned diagnostics, nothing else."""
-
-    def __init__(self, diagnostics: tuple[Diagnostic, ...], path: str) -> None:
-        super().__init__(render_all(diagnostics, path))
-        self.diagnostics = diagnostics
-
-    def render(self) -> str:
-        return self.message
-
-
 class MissingSecretsError(UsageError):
     """Steps need secrets nobody gave: all of them are listed, with how to pass them."""
 
     def render(self) -> str:
         return "error: " + self.message
-
-
-@dataclass(frozen=True, slots=True)
-class Prepared:
-    loaded: LoadResult
-    compiled: CompileResult
-    plan: Plan
-    """The compiled plan after ``--stage``/``--step``/``--skip-step``."""
-    ruledata: ResolvedRuleData
-    host: HostInputs
-    expansion: Expansion
-    ci: Reproduced | None = None
-    """The server build given with ``--build``."""
-    warnings: tuple[str, ...] = ()
-    """The rule data's warnings, then the selection's (a ``--skip-step`` with nothing to skip)."""
-
-
-def prepare(request: PrepareRequest) -> Prepared:
-    """Rule data (with sources; a ``--build`` fetched from the server first), host inputs,
-    load, compile, select; raises UsageError (an InvalidPipelineError for a pipeline with
-    errors) on any problem, an EnvironmentFailureError when the server cannot be reached."""
-    ci = None
-    if request.build is not None:
-        from velarun.cibuild.server import load_build
-
-        ci = load_build(request.build, os.environ, Path.home())
-    resolved = resolve_ruledata(request.rules, Path.cwd(), ci.build if ci else None)
-    host = host_inputs(
-        env=list(request.env),
-        env_files=list(request.env_files),
-        secrets=list(request.secrets),
-        secret_files=list(request.secret_files),
-        local_env=request.local_env,
-    )
-    loaded, expansion = load_and_expand(
-        request.path or default_pipeline(Path("."), request.rules.use_git),
-        resolved.data,
-        pipeline_type=request.pipeline_type,
-        template_files=request.template_files,
-        extra_env=host.env,
-    )
-    assert expansion.pipeline is not None
-    result = compile_pipeline(
-        expansion.pipeline,
-        resolved.data,
-        CompileOptions(extra_env=host.env),
-        load_diagnostics=expansion.diagnostics,
-    )
-    if not result.ok or result.plan is None:
-        raise InvalidPipelineError(result.diagnostics, loaded.path)
-    chosen = select(
-        result.plan, skip_steps=request.skip_steps, stages=request.stages, steps=request.steps
-    )
-    warnings = resolved.warnings + skip_warnings(result.plan, request.skip_steps)
-    return Prepared(loaded, result, chosen, resolved, host, expansion, ci, warnings)
-
-
-def load_and_expand(
-    path: Path | None,
-    data: RuleData | None,
-    *,
-    pipeline_type: str | None = None,
-    template_files: tuple[str, ...] = (),
-    extra_env: Mapping[str, str] | None = None,
-) -> tuple[LoadResult, Expansion]:
-    """The pipeline file loaded (rendered first for a Go or Starlark pipeline) and its
-    templates expanded; ``data`` None expands without pruning (``validate``). Raises
-    InvalidPipelineError, or the template source's error (exit 3 when it cannot be had)."""
-    path = path or default_pipeline(Path("."))
-    loaded = load_pipeline(path, pipeline_type, data or build_ruledata(), extra_env)
-    if not loaded.ok or loaded.pipeline is None:
-        raise InvalidPipelineError(loaded.diagnostics, loaded.path)
-    fetch = template_fetcher(template_files, path)
-    expansion = expand_pipeline(
-        loaded.pipeline,
-        data,
-        fetch,
-        ExpandOptions(extra_env=extra_env or {}),
-        loaded=loaded.diagnostics,
-    )
-    if not expansion.ok:
-        raise InvalidPipelineError(expansion.diagnostics, loaded.path)
-    return loaded, expansion
-
-
-def template_fetcher(overrides: tuple[str, ...], pipeline: Path) -> Fetch:
-    """Templates from ``--template-file``, the repository (``type: file``, relative to the
-    root of the pipeline's git repository, else to the pipeline's directory) or GitHub.
-    Nothing is imported or looked up until a template is wanted."""
-    roots: list[Path] = []
-    given: dict[str, str] = {}
-
-    def fetch(tmpl: Template) -> Fetched:
-        from velarun.template.sources import parse_overrides, resolve_template
-
-        if not roots:  # the first template wanted
-            roots.append(repository_root(pipeline.parent) or pipeline.parent)
-            given.update((name.lower(), path) for name, path in parse_overrides(overrides))
-        got = resolve_template(
-            tmpl.name, tmpl.source, tmpl.type, root=roots[0], overrides=overrides
-        )
-        return Fetched(got.content, got.origin, given.get(tmpl.name.lower(), tmpl.source))
-
-    return fetch
 
 
 class Engine(Runtime, Protocol):
@@ -389,11 +258,12 @@ def _verdict(ci: Reproduced, outcome: RunOutcome, err: TextIO) -> dict[str, obje
 
 
 def _reporter(output: str, gone: OutputGone) -> RunReporter:
-    from velarun.report.console import ConsoleReporter
-    from velarun.report.jsonl import JsonlReporter
-
     if output == "jsonl":
+        from velarun.report.jsonl import JsonlReporter
+
         return JsonlReporter(on_closed=gone)
+    from velarun.report.console import ConsoleReporter
+
     return ConsoleReporter(on_closed=gone)
 
 

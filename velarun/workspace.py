@@ -30,7 +30,6 @@ from velarun.errors import UsageError
 from velarun.gitinfo import GitError, repository_root
 from velarun.gitinfo import run_git as _git
 from velarun.gitpack import PackCache, pack_loose_objects
-from velarun.load import find_pipeline
 from velarun.runtime import EngineError, WorkspaceSource
 from velarun.tarstream import TarWriter
 
@@ -61,24 +60,6 @@ def parse_workspace(text: str) -> WorkspaceChoice:
             "live mounts your tree, copy copies it, commit checks out what CI ran",
         )
     return WorkspaceChoice(mode, ref or None)
-
-
-def default_pipeline(cwd: Path, use_git: bool = True) -> Path:
-    """``.vela.yml``/``.vela.yaml`` here, else at the root of the git repository that holds
-    the current directory (as CI reads it), said relative to ``cwd`` when it can be."""
-    here = find_pipeline(cwd)
-    if here.exists() or not use_git:
-        return here
-    root = repository_root(cwd)
-    if root is None or root == cwd.resolve():
-        return here
-    found = find_pipeline(root)
-    if not found.exists():
-        return here
-    try:
-        return Path(os.path.relpath(found, cwd))
-    except ValueError:
-        return found
 
 
 def workspace_root(pipeline: Path | None, cwd: Path, use_git: bool = True) -> Path:

@@ -15,16 +15,16 @@ PACKAGE = ROOT / "velarun"
 LAYERS = [
     # lowest first; a module may import from its own layer and the layers below it
     ("velarun", "velarun.errors", "velarun.diagnostics", "velarun.output", "velarun.dotenv",
-     "velarun.gcpause", "velarun.log"),
+     "velarun.gcpause", "velarun.log", "velarun.jsontext"),
     ("velarun.runtime", "velarun.artifacts"),
     ("velarun.load",),
     ("velarun.template",),
     ("velarun.compile",),
-    ("velarun.gitinfo", "velarun.inputs", "velarun.secrets", "velarun.cibuild",
+    ("velarun.gitinfo", "velarun.gitrefs", "velarun.gitpacks", "velarun.inputs", "velarun.secrets", "velarun.cibuild",
      "velarun.workspace"),
     ("velarun.schedule",),
     ("velarun.report",),
-    ("velarun.interrupts", "velarun.lifecycle", "velarun.bench"),
+    ("velarun.interrupts", "velarun.prepare", "velarun.lifecycle", "velarun.bench"),
     ("velarun.cli", "velarun.__main__"),
 ]  # fmt: skip
 ENGINE_LIBRARIES = ("docker", "requests", "urllib3")

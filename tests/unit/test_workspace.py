@@ -14,6 +14,7 @@ import pytest
 
 from tests.conftest import git
 from velarun.gitpack import loose_objects, pack_loose_objects
+from velarun.prepare import default_pipeline
 from velarun.runtime import EngineError
 from velarun.tarstream import TarWriter
 from velarun.workspace import (
@@ -22,7 +23,6 @@ from velarun.workspace import (
     WorkspaceError,
     commit_archive,
     copy_archive,
-    default_pipeline,
     parse_workspace,
     resolve_workspace,
     workspace_root,

@@ -2,7 +2,8 @@
 
 One module per command; the options ``plan`` and ``exec`` share are declared once
 (:mod:`~velarun.cli.options`); the app is put together in :mod:`~velarun.cli.commands`, imported
-only when a command runs, so ``velarun --version`` answers at once. Exit codes are
+only when a command runs, so ``velarun --version`` answers at once; options are parsed by
+:mod:`~velarun.cli.args`. Exit codes are
 :class:`velarun.errors.ExitCode`. No traceback reaches the user: velarun's errors are printed
 by :func:`~velarun.cli.boundary.guarded`, and an unexpected exception is written to a file and
 reported in one line with exit 4.
@@ -10,9 +11,8 @@ reported in one line with exit 4.
 
 from __future__ import annotations
 
+import os
 import sys
-import tempfile
-import traceback
 from typing import Any
 
 from velarun import __version__
@@ -20,7 +20,7 @@ from velarun.errors import ExitCode
 
 
 def __getattr__(name: str) -> Any:
-    """``velarun.cli.app``, the typer app (:mod:`~velarun.cli.commands`), loaded when asked for."""
+    """``velarun.cli.app``, the app (:mod:`~velarun.cli.commands`), loaded when asked for."""
     if name == "app":
         from velarun.cli.commands import app
 
@@ -36,10 +36,16 @@ def main() -> None:
     try:
         from velarun.cli.commands import app
 
-        app()
+        app.main()
     except KeyboardInterrupt:
         sys.exit(ExitCode.INTERRUPTED)
+    except BrokenPipeError:  # the reader went away (`velarun plan | head`): exit 1, quietly
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (the interpreter flushes it at exit)
+        sys.exit(ExitCode.FAILED)
     except Exception:  # the boundary: an internal error is reported, never dumped
+        import tempfile
+        import traceback
+
         with tempfile.NamedTemporaryFile(
             "w", prefix="velarun-crash-", suffix=".log", delete=False
         ) as log:

@@ -4,21 +4,25 @@ from __future__ import annotations
 
 import os
 import signal
-from typing import Annotated
 
-import typer
-
-from velarun.cli.boundary import guarded
+from velarun.cli.args import Args, Command, Opt
+from velarun.cli.boundary import echo, guarded
 from velarun.errors import ExitCode
 
-StepsOpt = Annotated[int, typer.Option("--steps", "-n", min=1, help="Trivial steps to run.")]
-ImageOpt = Annotated[
-    str, typer.Option("--image", help="Image for the steps (pulled if not present).")
-]
+OPTIONS = (
+    Opt("steps", ("--steps", "-n"), "Trivial steps to run.", kind="int", default=10, minimum=1),
+    Opt(
+        "image",
+        ("--image",),
+        "Image for the steps (pulled if not present).",
+        default="velarun-test/busybox:latest",
+        metavar="IMAGE",
+    ),
+)
 
 
 @guarded
-def bench(steps: StepsOpt = 10, image: ImageOpt = "velarun-test/busybox:latest") -> None:
+def bench(args: Args) -> None:
     """Time N trivial steps per phase on the local engine, next to bare Docker SDK cycles."""
     from velarun.bench import render, run_bench
     from velarun.interrupts import stop_signals
@@ -30,9 +34,14 @@ def bench(steps: StepsOpt = 10, image: ImageOpt = "velarun-test/busybox:latest")
         signal.signal(signal.SIGINT, signal.default_int_handler)
     for signum in stop_signals()[1:]:
         signal.signal(signum, lambda *_: os.kill(os.getpid(), signal.SIGINT))
+    steps = args.number("steps")
+    assert steps is not None  # it has a default
     try:
-        result = run_bench(steps, image)  # an unreachable engine: its own error, exit 3
+        result = run_bench(steps, args.text("image"))  # an unreachable engine: exit 3
     except KeyboardInterrupt:
-        typer.echo("velarun: bench interrupted; what it created is removed", err=True)
-        raise typer.Exit(ExitCode.INTERRUPTED) from None
-    typer.echo(render(result))
+        echo("velarun: bench interrupted; what it created is removed", err=True)
+        raise SystemExit(ExitCode.INTERRUPTED) from None
+    echo(render(result))
+
+
+COMMAND = Command("bench", bench.__doc__ or "", OPTIONS, bench)

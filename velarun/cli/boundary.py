@@ -10,12 +10,17 @@ import threading
 from collections.abc import Callable
 from typing import NoReturn, ParamSpec, TypeVar
 
-import typer
-
 from velarun.errors import VelarunError
 
 P = ParamSpec("P")
 R = TypeVar("R")
+
+
+def echo(text: str, *, err: bool = False, nl: bool = True) -> None:
+    """``text`` on stdout (stderr with ``err``), flushed, as ``click.echo`` wrote it."""
+    stream = sys.stderr if err else sys.stdout
+    stream.write(text + "\n" if nl else text)
+    stream.flush()
 
 
 def guarded(command: Callable[P, R]) -> Callable[P, R]:
@@ -27,8 +32,8 @@ def guarded(command: Callable[P, R]) -> Callable[P, R]:
         try:
             return command(*args, **kwargs)
         except VelarunError as exc:
-            typer.echo(exc.render(), err=True)
-            raise typer.Exit(int(exc.exit_code)) from None
+            echo(exc.render(), err=True)
+            raise SystemExit(int(exc.exit_code)) from None
 
     return run
 
@@ -41,4 +46,4 @@ def exit_now(code: int) -> NoReturn:
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)
-    raise typer.Exit(code)
+    raise SystemExit(code)

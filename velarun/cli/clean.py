@@ -3,47 +3,51 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
 
-import typer
-
-from velarun.cli.boundary import guarded
+from velarun.cli.args import Args, Command, Opt
+from velarun.cli.boundary import echo, guarded
 from velarun.errors import EnvironmentFailureError
 
-RunIdOpt = Annotated[
-    str | None, typer.Option("--run-id", help="Only this run's leftovers.", show_default=False)
-]
-IncludeRunningOpt = Annotated[
-    bool,
-    typer.Option("--include-running", help="Also remove runs whose velarun is still running."),
-]
+OPTIONS = (
+    Opt("run_id", ("--run-id",), "Only this run's leftovers.", metavar="ID"),
+    Opt(
+        "include_running",
+        ("--include-running",),
+        "Also remove runs whose velarun is still running.",
+        kind="flag",
+        default=False,
+    ),
+)
 
 
 @guarded
-def clean(run_id: RunIdOpt = None, include_running: IncludeRunningOpt = False) -> None:
+def clean(args: Args) -> None:
     """Remove every container, image, network and volume that velarun runs left behind (crashes).
     Runs still in progress on this machine are left alone unless --include-running."""
     from velarun.runtime.docker import DockerRuntime
     from velarun.runtime.docker_clean import STUCK_HINT
     from velarun.runtime.docker_clean import clean as clean_engine
 
+    run_id = args.maybe_text("run_id")
+    include_running = args.flag("include_running")
+
     probe = DockerRuntime(Path.cwd(), run_id or "clean")
     probe.connect()  # an unreachable engine: its own error, exit 3
     probe.close()
     done = clean_engine(run_id, include_running=include_running)
-    typer.echo(
+    echo(
         f"removed {done.containers} containers, {done.networks} networks, {done.volumes} volumes"
         + (f", {done.images} images" if done.images else "")
         + (f" of run {run_id}" if run_id else "")
     )
     for name in done.stuck:
-        typer.echo(
+        echo(
             f"velarun: network {name} is stuck: the engine lost count of its endpoints and"
             f" refuses to remove it; {STUCK_HINT}",
             err=True,
         )
     for running in done.running:
-        typer.echo(
+        echo(
             f"velarun: left run {running} alone: the velarun running it is still running"
             " (stop it, or pass --include-running)",
             err=True,
@@ -53,3 +57,6 @@ def clean(run_id: RunIdOpt = None, include_running: IncludeRunningOpt = False) -
             "could not remove: " + "; ".join(done.problems),
             "check `docker info`; restarting the engine releases stale network endpoints",
         )
+
+
+COMMAND = Command("clean", clean.__doc__ or "", OPTIONS, clean)

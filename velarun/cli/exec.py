@@ -12,142 +12,137 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, ParamSpec, TypeVar
+from typing import TYPE_CHECKING
 
-import typer
-
+from velarun.cli.args import Args, Command, Opt
 from velarun.cli.boundary import exit_now, guarded
-from velarun.cli.options import with_prepare_options
+from velarun.cli.options import PREPARE_OPTIONS, prepare_request
 from velarun.errors import UsageError, VelarunError
-from velarun.inputs import PrepareRequest
 
 if TYPE_CHECKING:
     from velarun.lifecycle import Engine, OpenRuntime
     from velarun.schedule.debug import DebugOptions
 
-SecretOpt = Annotated[
-    list[str] | None,
-    typer.Option("--secret", help="NAME=VALUE for a step secret (repeatable).", show_default=False),
-]
-SecretFileOpt = Annotated[
-    list[Path] | None,
-    typer.Option(
-        "--secret-file", help="KEY=VALUE file of secrets (repeatable).", show_default=False
-    ),
-]
-VolumeOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--volume",
-        "-v",
-        envvar="VELA_VOLUMES",
-        help="SRC[:DST[:ro|rw]] mounted into every container (repeatable; default ro).",
-        show_default=False,
-    ),
-]
-PrivilegedOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--privileged-images",
-        envvar="VELA_PRIVILEGED_IMAGES",
-        help="Images (globs) allowed to run privileged (repeatable, comma-separated).",
-        show_default=False,
-    ),
-]
-ReportOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--report", help="Write the run report JSON here, on every outcome.", show_default=False
-    ),
-]
-OutputOpt = Annotated[
-    str, typer.Option("--output", help="text (prefixed logs) or jsonl (one JSON event per line).")
-]
-JunitOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--junit",
-        help="Write JUnit XML here: a testsuite per stage, a testcase per step.",
-        show_default=False,
-    ),
-]
-WorkspaceOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--workspace",
-        help="What steps see at /vela/src: live (your tree, mounted; the default), copy (a copy"
-        " of its tracked and untracked files), commit[=REF] (a clean checkout of HEAD or REF, as"
-        " CI clones it; with --build, the build's commit is the default).",
-        show_default=False,
-    ),
-]
-ShellOnFailureOpt = Annotated[
-    bool,
-    typer.Option(
-        "--shell-on-failure",
-        help="When a step fails, open a shell where it died (its files, environment, mounts,"
-        " network), then let the build finish. Needs a terminal.",
-    ),
-]
-BreakBeforeOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--break-before",
-        help="Open a shell in STEP's image and environment before it starts; on exit it runs"
-        " (stage/step or step; repeatable). Needs a terminal.",
-        show_default=False,
-    ),
-]
-ShellOpt = Annotated[
-    str, typer.Option("--shell", help="The shell that --shell-on-failure and --break-before run.")
-]
-
-TimeoutOpt = Annotated[
-    str,
-    typer.Option(
-        "--timeout",
-        help="The build's time limit, as Vela's repository timeout: minutes (30) or a duration"
-        " (90s, 1h30m); 0 for none. On expiry running steps are killed and the build errs.",
-    ),
-]
-ParallelOpt = Annotated[
-    int | None,
-    typer.Option(
-        "--parallel",
-        help="Run at most N stages at once (default: no limit, as the server); needs kept.",
-        show_default=False,
-    ),
-]
-PullOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--pull",
-        help="Pull policy over every step and service: always, not_present, on_start, never.",
-        show_default=False,
-    ),
-]
 PULL_POLICIES = ("always", "not_present", "on_start", "never")
 
-ArtifactsDirOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--artifacts-dir",
-        help="Keep steps' artifacts (`artifacts: {paths: [...]}`) in DIR/<run-id>/<step>/"
+OPTIONS = (
+    *PREPARE_OPTIONS,
+    Opt(
+        "secret",
+        ("--secret",),
+        "NAME=VALUE for a step secret (repeatable).",
+        kind="strs",
+        metavar="NAME=VALUE",
+    ),
+    Opt(
+        "secret_file",
+        ("--secret-file",),
+        "KEY=VALUE file of secrets (repeatable).",
+        kind="paths",
+    ),
+    Opt(
+        "volume",
+        ("--volume", "-v"),
+        "SRC[:DST[:ro|rw]] mounted into every container (repeatable; default ro).",
+        kind="strs",
+        envvar="VELA_VOLUMES",
+        metavar="SRC[:DST[:MODE]]",
+    ),
+    Opt(
+        "privileged_images",
+        ("--privileged-images",),
+        "Images (globs) allowed to run privileged (repeatable, comma-separated).",
+        kind="strs",
+        envvar="VELA_PRIVILEGED_IMAGES",
+        metavar="IMAGES",
+    ),
+    Opt(
+        "report",
+        ("--report",),
+        "Write the run report JSON here, on every outcome.",
+        kind="path",
+    ),
+    Opt(
+        "output",
+        ("--output",),
+        "text (prefixed logs) or jsonl (one JSON event per line).",
+        default="text",
+        metavar="FORMAT",
+    ),
+    Opt(
+        "junit",
+        ("--junit",),
+        "Write JUnit XML here: a testsuite per stage, a testcase per step.",
+        kind="path",
+    ),
+    Opt(
+        "workspace",
+        ("--workspace",),
+        "What steps see at /vela/src: live (your tree, mounted; the default), copy (a copy"
+        " of its tracked and untracked files), commit[=REF] (a clean checkout of HEAD or REF, as"
+        " CI clones it; with --build, the build's commit is the default).",
+        metavar="MODE",
+    ),
+    Opt(
+        "timeout",
+        ("--timeout",),
+        "The build's time limit, as Vela's repository timeout: minutes (30) or a duration"
+        " (90s, 1h30m); 0 for none. On expiry running steps are killed and the build errs.",
+        default="30m",
+        metavar="DURATION",
+    ),
+    Opt(
+        "parallel",
+        ("--parallel",),
+        "Run at most N stages at once (default: no limit, as the server); needs kept.",
+        kind="int",
+    ),
+    Opt(
+        "pull",
+        ("--pull",),
+        "Pull policy over every step and service: always, not_present, on_start, never.",
+        metavar="POLICY",
+    ),
+    Opt(
+        "artifacts_dir",
+        ("--artifacts-dir",),
+        "Keep steps' artifacts (`artifacts: {paths: [...]}`) in DIR/<run-id>/<step>/"
         " instead of .velarun/artifacts/<run-id>/<step>/ at the repository's root.",
+        kind="path",
         metavar="DIR",
-        show_default=False,
     ),
-]
-
-
-NetworkModeOpt = Annotated[
-    str,
-    typer.Option(
-        "--network-mode",
-        help="pod: the steps of a stage share one sandbox's network namespace (fast);"
+    Opt(
+        "shell_on_failure",
+        ("--shell-on-failure",),
+        "When a step fails, open a shell where it died (its files, environment, mounts,"
+        " network), then let the build finish. Needs a terminal.",
+        kind="flag",
+        default=False,
+    ),
+    Opt(
+        "break_before",
+        ("--break-before",),
+        "Open a shell in STEP's image and environment before it starts; on exit it runs"
+        " (stage/step or step; repeatable). Needs a terminal.",
+        kind="strs",
+        metavar="STEP",
+    ),
+    Opt(
+        "shell",
+        ("--shell",),
+        "The shell that --shell-on-failure and --break-before run.",
+        default="/bin/sh",
+        metavar="SHELL",
+    ),
+    Opt(
+        "network_mode",
+        ("--network-mode",),
+        "pod: the steps of a stage share one sandbox's network namespace (fast);"
         " endpoint: every container gets its own endpoint on the build network.",
+        default="pod",
+        metavar="MODE",
     ),
-]
+)
 NETWORK_MODES = ("pod", "endpoint")
 
 
@@ -167,23 +162,18 @@ class Deps:
     """Whether stdin is a terminal (a shell needs one)."""
 
 
-P = ParamSpec("P")
-R = TypeVar("R")
-
-
-def reports_refusals(command: Callable[P, R]) -> Callable[P, R]:
+def reports_refusals(command: Callable[[Args], None]) -> Callable[[Args], None]:
     """A flag refused before the run starts (``--output``, ``--volume``, ``-f`` twice) is
     written to ``--report`` too, as every refusal is."""
 
     @functools.wraps(command)
-    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+    def run(args: Args) -> None:
         try:
-            return command(*args, **kwargs)
+            command(args)
         except VelarunError as exc:
             from velarun.lifecycle import record_refusal
 
-            report = kwargs.get("report")
-            record_refusal(report if isinstance(report, Path) else None, exc, None)
+            record_refusal(args.path("report"), exc, None)
             raise
 
     return run
@@ -191,27 +181,7 @@ def reports_refusals(command: Callable[P, R]) -> Callable[P, R]:
 
 @guarded
 @reports_refusals
-@with_prepare_options
-def exec_(
-    ctx: typer.Context,
-    request: PrepareRequest,
-    secret: SecretOpt = None,
-    secret_file: SecretFileOpt = None,
-    volume: VolumeOpt = None,
-    privileged_images: PrivilegedOpt = None,
-    report: ReportOpt = None,
-    output: OutputOpt = "text",
-    junit: JunitOpt = None,
-    workspace: WorkspaceOpt = None,
-    timeout: TimeoutOpt = "30m",
-    parallel: ParallelOpt = None,
-    pull: PullOpt = None,
-    artifacts_dir: ArtifactsDirOpt = None,
-    shell_on_failure: ShellOnFailureOpt = False,
-    break_before: BreakBeforeOpt = None,
-    shell: ShellOpt = "/bin/sh",
-    network_mode: NetworkModeOpt = "pod",
-) -> None:
+def exec_(args: Args) -> None:
     """Run the pipeline locally, each step in its own Docker container, like the Vela server.
 
     Exit 0 if the build succeeds, 1 if a step fails, 2 for an invalid pipeline or missing
@@ -225,27 +195,42 @@ def exec_(
     from velarun.schedule.debug import DebugOptions
     from velarun.workspace import parse_workspace
 
+    request = prepare_request(args)
+    output = args.text("output")
+    parallel = args.number("parallel")
+    pull = args.maybe_text("pull")
+    workspace = args.maybe_text("workspace")
+    network_mode = args.text("network_mode")
     check_choices(output, parallel, pull, network_mode)
-    deps = ctx.obj if isinstance(ctx.obj, Deps) else Deps()
+    deps = args.obj if isinstance(args.obj, Deps) else Deps()
     open_runtime = deps.open_runtime
     if open_runtime is docker_runtime and network_mode != "pod":
         open_runtime = functools.partial(docker_runtime, network_mode=network_mode)
-    debug = DebugOptions(shell_on_failure, tuple(break_before or ()), shell)
+    debug = DebugOptions(
+        args.flag("shell_on_failure"), tuple(args.texts("break_before")), args.text("shell")
+    )
     check_terminal(debug, deps.terminal)
     exec_request = ExecRequest(
-        replace(request, secrets=tuple(secret or ()), secret_files=tuple(secret_file or ())),
-        volumes=tuple(parse_volume(v) for v in volume or []),
-        privileged_images=tuple(
-            p.strip() for item in privileged_images or [] for p in item.split(",") if p.strip()
+        replace(
+            request,
+            secrets=tuple(args.texts("secret")),
+            secret_files=tuple(args.paths("secret_file")),
         ),
-        report=report,
-        junit=junit,
+        volumes=tuple(parse_volume(v) for v in args.texts("volume")),
+        privileged_images=tuple(
+            p.strip()
+            for item in args.texts("privileged_images")
+            for p in item.split(",")
+            if p.strip()
+        ),
+        report=args.path("report"),
+        junit=args.path("junit"),
         output=output,
         workspace=parse_workspace(workspace) if workspace is not None else None,
-        timeout=parse_timeout(timeout),
+        timeout=parse_timeout(args.text("timeout")),
         parallel=parallel,
         pull=pull,
-        artifacts_dir=artifacts_dir,
+        artifacts_dir=args.path("artifacts_dir"),
         debug=debug if debug.wanted else None,
     )
     exit_now(execute(exec_request, open_runtime, run_id=deps.run_id))
@@ -290,3 +275,6 @@ def check_terminal(debug: DebugOptions, terminal: Callable[[], bool]) -> None:
             f"{' and '.join(flags)} needs a terminal on stdin, and stdin is not one",
             "run velarun from an interactive terminal, or leave the flag out",
         )
+
+
+COMMAND = Command("exec", exec_.__doc__ or "", OPTIONS, exec_)

@@ -3,70 +3,72 @@
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING
 
-import typer
-
-from velarun.cli.boundary import guarded
-from velarun.cli.options import with_prepare_options
+from velarun.cli.args import Args, Command, Opt
+from velarun.cli.boundary import echo, guarded
+from velarun.cli.options import PREPARE_OPTIONS, prepare_request
 from velarun.errors import UsageError
 from velarun.inputs import PrepareRequest
 
 if TYPE_CHECKING:
-    from velarun.lifecycle import Prepared
     from velarun.load.model import Pipeline
+    from velarun.prepare import Prepared
 
-FormatOpt = Annotated[
-    str, typer.Option("--format", help="text (for people) or json (the plan contract).")
-]
-ExplainOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--explain",
-        help="Explain the verdict for one step or stage: each rule, datum and result.",
-        show_default=False,
+OPTIONS = (
+    *PREPARE_OPTIONS,
+    Opt(
+        "output_format",
+        ("--format",),
+        "text (for people) or json (the plan contract).",
+        default="text",
+        metavar="FORMAT",
     ),
-]
-EventsOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--events",
-        help="Truth table: which steps each event runs, e.g. push,pull_request,tag:v1.2.3.",
-        show_default=False,
+    Opt(
+        "explain_name",
+        ("--explain",),
+        "Explain the verdict for one step or stage: each rule, datum and result.",
+        metavar="NAME",
     ),
-]
+    Opt(
+        "events",
+        ("--events",),
+        "Truth table: which steps each event runs, e.g. push,pull_request,tag:v1.2.3.",
+        metavar="EVENTS",
+    ),
+)
 
 
 @guarded
-@with_prepare_options
-def plan(
-    ctx: typer.Context,
-    request: PrepareRequest,
-    output_format: FormatOpt = "text",
-    explain_name: ExplainOpt = None,
-    events: EventsOpt = None,
-) -> None:
+def plan(args: Args) -> None:
     """Compile the pipeline for the rule data and show what would run, what was pruned and why.
 
     Needs no Docker. Exit 0 with a plan, 2 if the pipeline or the rule data is invalid.
     """
-    from velarun.lifecycle import prepare
+    from velarun.prepare import prepare
 
+    request = prepare_request(args)
+    output_format = args.text("output_format")
+    explain_name = args.maybe_text("explain_name")
+    events = args.maybe_text("events")
     if output_format not in ("text", "json"):
         raise UsageError(f"--format `{output_format}` is not text or json")
     prepared = prepare(request)
     for warning in prepared.warnings:
-        typer.echo(f"warning: {warning}", err=True)
+        echo(f"warning: {warning}", err=True)
     if events is not None:
         from velarun.compile.truth import truth_table
 
-        typer.echo(truth_table(_all_expanded(request), prepared.ruledata.data, events))
+        echo(truth_table(_all_expanded(request), prepared.ruledata.data, events))
     elif explain_name is not None:
-        typer.echo(_explain(prepared, explain_name))
+        echo(_explain(prepared, explain_name))
     elif output_format == "json":
         _print_json(prepared)
     else:
         _print_text(prepared)
+
+
+COMMAND = Command("plan", plan.__doc__ or "", OPTIONS, plan)
 
 
 def _pipeline(prepared: Prepared) -> Pipeline:
@@ -76,7 +78,7 @@ def _pipeline(prepared: Prepared) -> Pipeline:
 
 def _all_expanded(request: PrepareRequest) -> Pipeline:
     """Every templated step expanded, whichever event would prune it (for the table)."""
-    from velarun.lifecycle import load_and_expand
+    from velarun.prepare import load_and_expand
 
     _, expansion = load_and_expand(
         request.path,
@@ -103,14 +105,13 @@ def _explain(prepared: Prepared, name: str) -> str:
 
 
 def _print_json(prepared: Prepared) -> None:
-    import json
-
     from velarun.gcpause import gc_paused
+    from velarun.jsontext import dumps_indented
 
     for line in prepared.ruledata.header():
-        typer.echo(line, err=True)
+        echo(line, err=True)
     with gc_paused():
-        typer.echo(json.dumps(prepared.plan.to_json(), indent=2))
+        echo(dumps_indented(prepared.plan.to_json()))
 
 
 def _print_text(prepared: Prepared) -> None:
@@ -120,6 +121,6 @@ def _print_text(prepared: Prepared) -> None:
 
     path = prepared.loaded.path
     if prepared.compiled.diagnostics:
-        typer.echo(render_all(prepared.compiled.diagnostics, path), err=True)
+        echo(render_all(prepared.compiled.diagnostics, path), err=True)
     style = Style(color=use_color(sys.stdout))
-    typer.echo(render_plan(prepared.plan, path, style, header=prepared.ruledata.header()))
+    echo(render_plan(prepared.plan, path, style, header=prepared.ruledata.header()))

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import typer
-
-from velarun.cli.boundary import guarded
-from velarun.cli.options import with_prepare_options
-from velarun.inputs import PrepareRequest
+from velarun.cli.args import Args, Command
+from velarun.cli.boundary import echo, guarded
+from velarun.cli.options import PREPARE_OPTIONS, prepare_request
 
 
 @guarded
-@with_prepare_options
-def render(ctx: typer.Context, request: PrepareRequest) -> None:
+def render(args: Args) -> None:
     """Print the pipeline with its templates expanded, as YAML, the way `vela expand` does.
 
     Every templated step is rendered, unless rule data is given (--event, --branch, ... or
@@ -21,9 +18,10 @@ def render(ctx: typer.Context, request: PrepareRequest) -> None:
     cannot be fetched.
     """
     from velarun.inputs import host_inputs, resolve_ruledata
-    from velarun.lifecycle import load_and_expand
     from velarun.load.dump import dump_pipeline
+    from velarun.prepare import load_and_expand
 
+    request = prepare_request(args)
     data = None
     rules = request.rules
     given = (rules.event, rules.branch, rules.tag, rules.target, rules.comment, rules.repo)
@@ -49,5 +47,8 @@ def render(ctx: typer.Context, request: PrepareRequest) -> None:
     from velarun.diagnostics import render_all
 
     if expansion.diagnostics:
-        typer.echo(render_all(expansion.diagnostics, loaded.path), err=True)
-    typer.echo(dump_pipeline(expansion.pipeline), nl=False)
+        echo(render_all(expansion.diagnostics, loaded.path), err=True)
+    echo(dump_pipeline(expansion.pipeline), nl=False)
+
+
+COMMAND = Command("render", render.__doc__ or "", PREPARE_OPTIONS, render)

@@ -10,7 +10,7 @@ import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from velarun.compile import envsubst
+from velarun.compile import plainrefs
 from velarun.compile.env import default_env, merge, parameter_env
 from velarun.compile.plan import (
     DroppedNeed,
@@ -26,6 +26,7 @@ from velarun.compile.rules import Verdict, runtime_rules
 from velarun.compile.script import go_quote
 from velarun.compile.verdict import verdict
 from velarun.diagnostics import START, Diagnostic, Pos, error, has_errors, sort_diagnostics
+from velarun.errors import VelarunError
 from velarun.gcpause import gc_paused
 from velarun.load._imageref import image_problem
 from velarun.load.model import (
@@ -102,8 +103,12 @@ class _Compiler:
         if "$" not in text and "\\" not in text:
             return text  # envsubst would leave it as it is
         try:
-            return envsubst.substitute(text, lookup)
-        except envsubst.SubstitutionError as exc:
+            return plainrefs.substitute(text, lookup)
+        except VelarunError as exc:  # envsubst's SubstitutionError (the port loads lazily)
+            from velarun.compile.envsubst import SubstitutionError
+
+            if not isinstance(exc, SubstitutionError):
+                raise
             hint = "write `$${` for a literal `${`"
             if "${{" in text:
                 hint = (
@@ -125,9 +130,13 @@ class _Compiler:
             values = rules.values(key)
             if values:
                 pos = rules.key_pos.get(key, Pos(1, 1))
-                changes[key] = tuple(self._subst(v, lookup, where, pos, texts) for v in values)
+                done = tuple(self._subst(v, lookup, where, pos, texts) for v in values)
+                if done != values:
+                    changes[key] = done
         if rules.eval:
-            changes["eval"] = self._subst(rules.eval, lookup, where, rules.key_pos["eval"], texts)
+            done_eval = self._subst(rules.eval, lookup, where, rules.key_pos["eval"], texts)
+            if done_eval != rules.eval:
+                changes["eval"] = done_eval
         return dataclasses.replace(rules, **changes) if changes else rules  # type: ignore[arg-type]
 
     def _subst_ruleset(
@@ -135,11 +144,11 @@ class _Compiler:
     ) -> Ruleset:
         if rs.empty():
             return rs
-        return dataclasses.replace(
-            rs,
-            if_=self._subst_rules(rs.if_, lookup, where, texts),
-            unless=self._subst_rules(rs.unless, lookup, where, texts),
-        )
+        if_ = self._subst_rules(rs.if_, lookup, where, texts)
+        unless = self._subst_rules(rs.unless, lookup, where, texts)
+        if if_ is rs.if_ and unless is rs.unless:
+            return rs  # nothing to substitute: the ruleset as written
+        return dataclasses.replace(rs, if_=if_, unless=unless)
 
     # -- rulesets ----------------------------------------------------------------------------
 
@@ -179,9 +188,13 @@ class _Compiler:
         ruleset = self._subst_ruleset(step.ruleset, lookup, where, texts)
         # The server substitutes the step, environment included, before it purges; eval
         # rules read that environment.
-        environment = {
-            k: sub(v, "environment") if "$" in v or "\\" in v else v for k, v in env.items()
-        }
+        values = "\0".join(env.values())
+        if "$" not in values and "\\" not in values:
+            environment = dict(env)  # nothing to substitute (the usual case): no look at each
+        else:
+            environment = {
+                k: sub(v, "environment") if "$" in v or "\\" in v else v for k, v in env.items()
+            }
         verdict = self._verdict(ruleset, where, environment)
         stage_name = stage.name if stage is not None else None
         if verdict is None:

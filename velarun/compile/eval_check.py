@@ -9,8 +9,6 @@ the server substitutes it first.
 
 from __future__ import annotations
 
-from velarun.compile.expr import ExprError
-from velarun.compile.expr_eval import check
 from velarun.compile.rules import error_text
 from velarun.diagnostics import Diagnostic, Pos, error
 from velarun.load.model import Pipeline, Ruleset
@@ -26,6 +24,9 @@ def _ruleset_diagnostics(ruleset: Ruleset, where: str) -> list[Diagnostic]:
     for rules in (ruleset.if_, ruleset.unless):
         if not rules.eval or "${" in rules.eval:
             continue
+        from velarun.compile.expr import ExprError  # loaded for `eval` rules only
+        from velarun.compile.expr_eval import check
+
         try:
             check(rules.eval, {})
         except ExprError as exc:

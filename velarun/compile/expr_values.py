@@ -7,8 +7,6 @@ import math
 from functools import lru_cache
 from typing import Any
 
-import re2
-
 
 class Panic(Exception):
     """A run-time failure; the evaluator positions it at the node being run."""
@@ -75,6 +73,8 @@ def go_string(value: object) -> str:
 def regexp_or_error(pattern: str) -> Any:
     """The compiled RE2 regexp (Go's regexp syntax), or RE2's complaint; RE2's own logging is
     kept off the user's terminal."""
+    import re2  # only `matches` in an `eval` rule needs it
+
     options = re2.Options()
     options.log_errors = False
     try:

@@ -23,16 +23,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
-
-import re2
+from typing import TYPE_CHECKING, Any
 
 from velarun.compile import glob
-from velarun.compile.expr import ExprError
-from velarun.compile.expr_eval import run as run_eval
 from velarun.compile.ruledata import RuleData
 from velarun.errors import VelarunError
 from velarun.load.model import Rules, Ruleset
+
+if TYPE_CHECKING:
+    from velarun.compile.expr import ExprError
 
 MATCH_ORDER = (
     "branch",
@@ -98,14 +97,14 @@ class Verdict:
     """Why, in words: for a pruned step the rule that pruned it; empty when kept plainly."""
 
 
-_RE2_OPTIONS = re2.Options()
-_RE2_OPTIONS.log_errors = False  # RE2's C++ logging would print a bad pattern on our stderr
-
-
 @lru_cache(maxsize=1024)
 def _regexp(pattern: str) -> Any:
+    import re2  # only `matcher: regexp` rulesets need it
+
+    options = re2.Options()
+    options.log_errors = False  # RE2's C++ logging would print a bad pattern on our stderr
     try:
-        return re2.compile(pattern, _RE2_OPTIONS)
+        return re2.compile(pattern, options)
     except re2.error as exc:
         detail = exc.args[0] if exc.args else "invalid"
         if isinstance(detail, bytes):
@@ -118,10 +117,24 @@ def check_pattern(pattern: str, matcher: str) -> None:
     if matcher == "regexp":
         _regexp(pattern)
         return
+    if not _glob_ok(pattern):
+        raise PatternError(f"invalid glob `{pattern}`: syntax error in pattern")
+
+
+@lru_cache(maxsize=4096)
+def _glob_ok(pattern: str) -> bool:
+    """Whether Go's ``filepath.Match`` accepts ``pattern`` (the same few patterns come back
+    for every step of a big pipeline)."""
     try:
         glob.validate(pattern)
     except glob.BadPatternError:
-        raise PatternError(f"invalid glob `{pattern}`: syntax error in pattern") from None
+        return False
+    return True
+
+
+@lru_cache(maxsize=16384)
+def _glob_match(pattern: str, value: str) -> bool:
+    return glob.match(pattern, value)
 
 
 def match_rule(
@@ -138,7 +151,7 @@ def match_rule(
             continue
         for value in values:
             try:
-                if glob.match(pattern, value):
+                if _glob_match(pattern, value):
                     return pattern, value
             except glob.BadPatternError:
                 raise PatternError(f"invalid glob `{pattern}`: syntax error in pattern") from None
@@ -146,6 +159,9 @@ def match_rule(
 
 
 def _eval_check(rules: Rules, block: str, env: Mapping[str, str]) -> RuleCheck:
+    from velarun.compile.expr import ExprError  # expr is loaded for `eval` rules only
+    from velarun.compile.expr_eval import run as run_eval
+
     try:
         matched = run_eval(rules.eval, env)
     except ExprError as exc:

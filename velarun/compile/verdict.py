@@ -5,9 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from velarun.compile.eval_check import EVAL_HINT
-from velarun.compile.expr import ExprError
-from velarun.compile.expr import parse as parse_expr
 from velarun.compile.patterns import pattern_errors
 from velarun.compile.ruledata import RuleData
 from velarun.compile.rules import EvalError, PatternError, Verdict, error_text, evaluate
@@ -28,6 +25,10 @@ def check_rules(ruleset: Ruleset, where: str, diags: list[Diagnostic]) -> bool:
 
 
 def _check_eval(rules: Rules, ruleset: Ruleset, where: str, diags: list[Diagnostic]) -> bool:
+    from velarun.compile.eval_check import EVAL_HINT  # expr is loaded for `eval` rules only
+    from velarun.compile.expr import ExprError
+    from velarun.compile.expr import parse as parse_expr
+
     try:
         parse_expr(rules.eval)
     except ExprError as exc:
@@ -53,6 +54,8 @@ def verdict(
     except EvalError as exc:
         rules = ruleset.if_ if exc.block == "if" else ruleset.unless
         at = rules.key_pos.get("eval", ruleset.pos or Pos(1, 1))
+        from velarun.compile.eval_check import EVAL_HINT
+
         diags.append(error(at, f"{where}: {exc.message}", EVAL_HINT))
         return None
     except PatternError as exc:  # unreachable after check_rules; kept as a guard

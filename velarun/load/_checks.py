@@ -6,7 +6,6 @@ problem, each where it is written.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 
 from velarun.diagnostics import START, Diagnostic, Pos, error, warning
@@ -326,6 +325,8 @@ def _needs(stages: tuple[Stage, ...]) -> list[Diagnostic]:
                     )
                 )
                 continue
+            import difflib  # only for a `needs` naming no stage
+
             close = difflib.get_close_matches(need, names, n=1, cutoff=0.6)
             hint = "defined stages: " + ", ".join(f"`{n}`" for n in names)
             if close:

@@ -7,7 +7,6 @@ its containers and its rulesets all take it and report through it.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -41,6 +40,8 @@ def _holds_anchor(node: YNode, depth: int = 0) -> bool:
 
 def suggest(key: str, known: Sequence[str]) -> str | None:
     """`did you mean ...?` for the closest of ``known``, if one is close enough."""
+    import difflib  # only for an unknown key
+
     close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
     return f"did you mean `{close[0]}`?" if close else None
 

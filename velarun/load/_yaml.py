@@ -262,9 +262,134 @@ def _mark_pos(exc: yaml.MarkedYAMLError) -> Pos:
     return Pos(mark.line + 1, mark.column + 1)
 
 
+class _Bail(Exception):
+    """The document needs the full path (anchors, aliases, tags, merge keys, errors...)."""
+
+
+class _Frame:
+    """An open collection of the one-pass composer: its items so far, each with the
+    diagnostics found inside it."""
+
+    __slots__ = ("diags", "is_map", "items", "keep_duplicates", "pos")
+
+    def __init__(self, is_map: bool, pos: Pos, keep_duplicates: bool) -> None:
+        self.is_map = is_map
+        self.pos = pos
+        self.keep_duplicates = keep_duplicates
+        self.items: list[YNode] = []
+        self.diags: list[list[Diagnostic]] = []
+
+    def close(self) -> tuple[YNode, list[Diagnostic]]:
+        if not self.is_map:
+            return YSeq(tuple(self.items), self.pos), [d for ds in self.diags for d in ds]
+        pairs: list[tuple[YScalar, YNode]] = []
+        diags: list[Diagnostic] = []
+        seen: dict[str, YScalar] = {}
+        items = self.items
+        for i in range(0, len(items), 2):
+            k, v = items[i], items[i + 1]
+            if not isinstance(k, YScalar) or k.tag == MERGE_TAG:
+                raise _Bail
+            first = seen.get(k.value)
+            if first is not None and not self.keep_duplicates:
+                diags.append(
+                    error(
+                        k.pos,
+                        f"duplicate key `{k.value}`: already defined at line {first.pos.line}",
+                        "YAML allows a key once per mapping; remove or rename one of them",
+                    )
+                )
+                continue  # the value of a key written twice is never read, nor checked
+            seen.setdefault(k.value, k)
+            pairs.append((k, v))
+            diags += self.diags[i + 1]
+        return YMap(tuple(pairs), self.pos), diags
+
+
+def _one_pass(text: str, origin: str) -> tuple[YNode | None, list[Diagnostic]]:
+    """The document composed straight from libyaml's events into the tree (no PyYAML nodes,
+    no second walk), for documents with no anchor, alias, explicit tag, merge key, second
+    document or error: anything else raises _Bail, and the full path reads it."""
+    assert _FastParser is not None
+    parser = _FastParser(text)
+    scalar = _Scalars(origin)
+    stack: list[_Frame] = []
+    root: tuple[YNode, list[Diagnostic]] | None = None
+    try:
+        event = parser.get_event()
+        while type(event) is not yaml.StreamEndEvent:
+            done: tuple[YNode, list[Diagnostic]] | None = None
+            if type(event) is yaml.ScalarEvent:
+                done = scalar(event, len(stack))
+            elif isinstance(event, yaml.CollectionStartEvent):
+                is_map = type(event) is yaml.MappingStartEvent
+                stack.append(_Frame(is_map, scalar.pos(event, len(stack)), _is_stages(stack)))
+            elif isinstance(event, yaml.CollectionEndEvent):
+                done = stack.pop().close()
+            elif isinstance(event, yaml.AliasEvent) or (
+                type(event) is yaml.DocumentStartEvent and root is not None
+            ):
+                raise _Bail  # an alias; a second document (the full path warns of it)
+            if done is not None:
+                if stack:
+                    stack[-1].items.append(done[0])
+                    stack[-1].diags.append(done[1])
+                else:
+                    root = done
+            event = parser.get_event()
+    except yaml.YAMLError:
+        raise _Bail from None
+    finally:
+        parser.dispose()
+    return (root[0], list(root[1])) if root is not None else (None, [])
+
+
+_NO_DIAGNOSTICS: list[Diagnostic] = []
+"""A scalar's diagnostics (none); shared, never changed."""
+
+
+class _Scalars:
+    """Scalars and positions for the one pass: tags resolved once per (value, implicit)."""
+
+    def __init__(self, origin: str) -> None:
+        self.origin = origin
+        self.resolve = Resolver().resolve
+        self.tags: dict[tuple[str, tuple[bool, bool]], str] = {}
+
+    def pos(self, event: yaml.NodeEvent, depth: int) -> Pos:
+        mark = event.start_mark
+        if event.anchor is not None or mark is None or depth > MAX_DEPTH:
+            raise _Bail
+        return Pos(mark.line + 1, mark.column + 1, self.origin)
+
+    def __call__(self, event: yaml.ScalarEvent, depth: int) -> tuple[YNode, list[Diagnostic]]:
+        if event.tag is not None and event.tag != "!":
+            raise _Bail
+        key = (event.value, event.implicit)
+        tag = self.tags.get(key)
+        if tag is None:
+            tag = self.tags[key] = self.resolve(ScalarNode, event.value, event.implicit)  # type: ignore[no-untyped-call]
+        node = YScalar(event.value, tag, not event.style, self.pos(event, depth))
+        return node, _NO_DIAGNOSTICS
+
+
+def _is_stages(stack: list[_Frame]) -> bool:
+    """A mapping opening as the value of the top-level ``stages`` key: Vela reads its keys
+    itself, so one written twice is two stages, not an error."""
+    if len(stack) != 1 or not stack[0].is_map or len(stack[0].items) % 2 == 0:
+        return False
+    key = stack[0].items[-1]
+    return isinstance(key, YScalar) and key.value == "stages"
+
+
 def parse_yaml(text: str, origin: str = "") -> tuple[YNode | None, list[Diagnostic]]:
     """Parse the first YAML document of ``text``. ``None`` means no usable document. Every
     node's position names ``origin`` (a template's output; "" for the pipeline file)."""
+    if _FastParser is not None:
+        try:
+            return _one_pass(text, origin)
+        except _Bail:
+            pass
     try:
         loader = _Loader(text)
     except yaml.reader.ReaderError as exc:

@@ -66,7 +66,20 @@ class Rules:
 
     def empty(self) -> bool:
         """Vela's ``Rules.Empty``: no rule type and no eval (matcher/operator do not count)."""
-        return not self.eval and not any(self.values(k) for k in RULE_KEYS)
+        return not (
+            self.eval
+            or self.branch
+            or self.comment
+            or self.event
+            or self.path
+            or self.repo
+            or self.sender
+            or self.status
+            or self.tag
+            or self.target
+            or self.label
+            or self.instance
+        )  # every one of RULE_KEYS (test_model checks the list), without a lookup by name
 
     def written(self) -> dict[str, tuple[str, ...]]:
         return {k: v for k in RULE_KEYS if (v := self.values(k))}

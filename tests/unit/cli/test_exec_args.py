@@ -12,8 +12,8 @@ import time
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
+from tests.clirunner import CliRunner
 from tests.conftest import ROOT
 from velarun.cli import app
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
+from tests.clirunner import CliRunner
 from velarun.cli import app
 from velarun.cli.exec import Deps
 from velarun.lifecycle import Engine

@@ -11,8 +11,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
+from tests.clirunner import CliRunner
 from tests.conftest import git
 from tests.unit.cibuild.vela_server import FakeVela, build_json, serve, step_json
 from velarun.cli import app

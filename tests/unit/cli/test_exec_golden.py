@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
+from tests.clirunner import CliRunner
 from tests.conftest import FIXTURES
 from velarun.cli import app
 from velarun.cli.exec import Deps

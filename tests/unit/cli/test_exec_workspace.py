@@ -9,8 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
+from tests.clirunner import CliRunner
 from tests.conftest import git
 from velarun.cli import app
 from velarun.cli.exec import Deps

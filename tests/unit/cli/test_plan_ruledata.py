@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
+from tests.clirunner import CliRunner
 from velarun.cli import app
 from velarun.cli.exec import Deps
 from velarun.lifecycle import Engine

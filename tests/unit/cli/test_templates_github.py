@@ -9,8 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
+from tests.clirunner import CliRunner
 from tests.unit.template.github_server import FakeGithub, Repo, serve
 from velarun.cli import app
 

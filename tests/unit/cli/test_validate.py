@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
+from tests.clirunner import CliRunner
 from tests.conftest import ROOT
 from velarun import __version__
 from velarun.cli import app

@@ -14,8 +14,8 @@ import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
+from tests.clirunner import CliRunner
 from velarun.cli import app
 
 runner = CliRunner()

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
+from tests.clirunner import CliRunner
 from velarun.cli import app
 
 runner = CliRunner()

@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 import yaml
-from typer.testing import CliRunner
 
+from tests.clirunner import CliRunner
 from tests.unit.template.github_server import FakeGithub, Repo, serve
 from velarun.cli import app
 

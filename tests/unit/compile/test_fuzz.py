@@ -11,8 +11,8 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from typer.testing import CliRunner
 
+from tests.clirunner import CliRunner
 from tests.conftest import ROOT
 from velarun.cli import app
 

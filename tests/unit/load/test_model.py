@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from velarun.diagnostics import Pos
 from velarun.load import LoadResult, load_bytes
-from velarun.load.model import Pipeline, Rules, StepSecret, Ulimit, Volume
+from velarun.load.model import RULE_KEYS, Pipeline, Rules, StepSecret, Ulimit, Volume
 
 
 def load(text: str) -> Pipeline:
@@ -209,3 +211,9 @@ def test_services_and_secret_blocks() -> None:
         "build_start",
     )
     assert vault.origin is not None and vault.origin.parameters == {"a": 1}
+
+
+@pytest.mark.parametrize("key", [*RULE_KEYS, "eval"])
+def test_rules_with_any_one_rule_are_not_empty(key: str) -> None:
+    value = "x" if key == "eval" else ("x",)
+    assert (Rules().empty(), Rules(**{key: value}).empty()) == (True, False)  # type: ignore[arg-type]

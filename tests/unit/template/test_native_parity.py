@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
+from tests.clirunner import CliRunner
 from velarun.cli import app
 from velarun.load import load_bytes
 from velarun.template.engines import render_go_build

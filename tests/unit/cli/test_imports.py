@@ -1,0 +1,108 @@
+"""What each command imports: start-up stays short because a command loads only what it uses
+(docs/architecture.md). Checked by the set of modules loaded, never by timing."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import ROOT
+
+WATCHED = (
+    "typer",
+    "click",
+    "pydantic",
+    "rich",
+    "docker",
+    "anyio",
+    "structlog",
+    "requests",
+    "starlark",
+    "re2",
+    "argparse",
+    "tempfile",
+    "velarun.schedule",
+    "velarun.runtime.docker",
+    "velarun.report",
+    "velarun.workspace",
+    "velarun.template.gotemplate",
+    "velarun.cli.exec",
+    "velarun.cli.helptext",
+    "velarun.compile.render",
+    "velarun.compile.truth",
+    "velarun.compile.expr",
+    "velarun.report.console",
+    "velarun.report.jsonl",
+    "velarun.report.junit",
+    "velarun.report.document",
+    "velarun.cibuild.server",
+    "velarun.template.sources",
+    "velarun.schedule.scheduler",
+    "difflib",
+)
+CODE = """
+import json, sys
+from velarun.cli import main
+sys.argv = ['velarun', *sys.argv[1:]]
+try:
+    main()
+except SystemExit:
+    pass
+watched = json.loads(os.environ['WATCHED'])
+print(json.dumps(sorted(w for w in watched if w in sys.modules)), file=sys.stderr)
+"""
+SMALL = str(ROOT / "fixtures" / "seed" / "stage-needs.vela.yml")
+
+
+@pytest.mark.parametrize(
+    ("argv", "loaded"),
+    [
+        (["--version"], []),
+        (["plan", SMALL], ["velarun.compile.render"]),
+        (["plan", SMALL, "--format", "json"], []),
+        (["validate", SMALL], []),
+        (["plan", "--help"], ["velarun.cli.helptext"]),
+    ],
+    ids=["version", "plan", "plan-json", "validate", "plan-help"],
+)
+def test_a_command_imports_only_what_it_uses(argv: list[str], loaded: list[str]) -> None:
+    out = subprocess.run(
+        [sys.executable, "-c", "import os\n" + CODE, *argv],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "WATCHED": json.dumps(WATCHED)},
+        cwd=ROOT,
+        check=True,
+    )
+    assert json.loads(out.stderr.splitlines()[-1]) == loaded, out.stderr
+
+
+def test_exec_loads_the_run_s_machinery_only_when_it_runs() -> None:
+    """Importing the exec command and the lifecycle loads what every run needs before its
+    first step (the scheduler's types, the workspace), never a reporter, the scheduler's run,
+    the server client, template sources or the engine's library."""
+    code = (
+        "import json, os, sys\n"
+        "import velarun.cli.exec, velarun.lifecycle\n"
+        "watched = json.loads(os.environ['WATCHED'])\n"
+        "print(json.dumps(sorted(w for w in watched if w in sys.modules)))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "WATCHED": json.dumps(WATCHED)},
+        cwd=ROOT,
+        check=True,
+    )
+    assert json.loads(out.stdout) == [
+        "tempfile",
+        "velarun.cli.exec",
+        "velarun.compile.render",
+        "velarun.schedule",
+        "velarun.workspace",
+    ]
