@@ -69,6 +69,9 @@ class _Writer:
         self.pairs = _Pairs()
         self.blocks: dict[tuple[Any, ...], str] = {}
         """A whole text-to-text mapping already written, by its level and items."""
+        self.written: dict[tuple[int, int], tuple[dict[Any, Any], str]] = {}
+        """The same: by the mapping's id and level (kept alive beside its text), for a
+        mapping met again as the same object (nothing changes it during one write)."""
         self.newlines = ["\n"]
         """``newlines[n]``: a line break and the indentation of level ``n``."""
 
@@ -103,10 +106,19 @@ class _Writer:
     def mapping(self, o: dict[Any, Any], level: int) -> str:
         if not o:
             return "{}"
-        inner = self.newline(level + 1)
         if len(o) <= _SMALL:
+            inner = self.newline(level + 1)
             parts = [_key(k) + ": " + self.value(v, level + 1) for k, v in o.items()]
             return "{" + inner + ("," + inner).join(parts) + self.newline(level) + "}"
+        seen = self.written.get((id(o), level))
+        if seen is not None and seen[0] is o:
+            return seen[1]
+        text = self._big_mapping(o, level)
+        self.written[id(o), level] = (o, text)
+        return text
+
+    def _big_mapping(self, o: dict[Any, Any], level: int) -> str:
+        inner = self.newline(level + 1)
         key = (level, *o.items())
         try:  # the same environment, written again for the next step
             return self.blocks[key]

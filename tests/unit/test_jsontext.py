@@ -17,6 +17,11 @@ BIG = {f"K{i}": f"v{i}" for i in range(12)}
 """Bigger than the writer's small mappings: its caches are used."""
 
 
+WITH_LIST = {**BIG, "L": [BIG, 1, BIG]}
+"""A big mapping met again as the same object, at the same level and at others."""
+NESTED = {**BIG, "inner": BIG, "again": {**BIG}}
+
+
 class Level(enum.IntEnum):
     LOW = 1
 
@@ -66,6 +71,8 @@ class Name(str):
         [BIG, {**BIG, "K0": 1}, {**BIG, "K0": True}, BIG, [BIG, {"x": BIG}], {**BIG, "K0": None}],
         [{**BIG, "K1": 1.0}, {**BIG, "K1": 1}, {**BIG, "K1": "1"}, {**BIG, 1: "v1"}, BIG],
         [{**BIG, "K2": [1]}, {**BIG, "K2": {"a": "b"}}, {**BIG, "K2": ("t",)}, BIG],
+        [WITH_LIST, WITH_LIST, {"x": WITH_LIST}, [[WITH_LIST]], {**WITH_LIST}],
+        {"a": NESTED, "b": [NESTED, BIG], "c": NESTED},
     ],
 )
 def test_same_text_as_json_dumps(value: Any) -> None:

@@ -111,7 +111,7 @@ def _print_json(prepared: Prepared) -> None:
     for line in prepared.ruledata.header():
         echo(line, err=True)
     with gc_paused():
-        echo(dumps_indented(prepared.plan.to_json()))
+        echo(dumps_indented(prepared.plan.to_json(share=True)))
 
 
 def _print_text(prepared: Prepared) -> None:

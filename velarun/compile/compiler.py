@@ -85,6 +85,9 @@ class _Compiler:
         self.number = 0
         self._reported: set[tuple[Pos, str]] = set()
         self._name_pos: dict[int, Pos] = {}
+        self._plain_envs: dict[tuple[int, bool], dict[str, str]] = {}
+        """A stage's (by id; it outlives the compile) merged environment for its steps with
+        none of their own, by ``detach``: see _step_env."""
         """Where each planned stage's name is written (its `name:`, else its key)."""
 
     # -- substitution ------------------------------------------------------------------------
@@ -164,15 +167,7 @@ class _Compiler:
         if step.template is not None:
             self._templated(step, stage, pruned)
             return None
-        glob = self.p.environment if "steps" in self.p.metadata.environment else {}
-        env = merge(
-            glob,
-            stage.environment if stage is not None else {},
-            step.environment,
-            self.defaults,
-            {} if step.detach else self.options.extra_env,
-            parameter_env(step.parameters),
-        )
+        env, plain = self._step_env(step, stage)
         lookup = _mapper(env)
 
         # Innermost first: a value written in the step, then its stage's and the pipeline's
@@ -188,13 +183,11 @@ class _Compiler:
         ruleset = self._subst_ruleset(step.ruleset, lookup, where, texts)
         # The server substitutes the step, environment included, before it purges; eval
         # rules read that environment.
-        values = "\0".join(env.values())
-        if "$" not in values and "\\" not in values:
-            environment = dict(env)  # nothing to substitute (the usual case): no look at each
-        else:
-            environment = {
-                k: sub(v, "environment") if "$" in v or "\\" in v else v for k, v in env.items()
-            }
+        environment = (
+            plain
+            if plain is not None
+            else {k: sub(v, "environment") if "$" in v or "\\" in v else v for k, v in env.items()}
+        )
         verdict = self._verdict(ruleset, where, environment)
         stage_name = stage.name if stage is not None else None
         if verdict is None:
@@ -228,6 +221,32 @@ class _Compiler:
             origin=step.origin,
             artifacts=tuple(sub(a, "artifacts") for a in step.artifacts),
         )
+
+    def _step_env(
+        self, step: Step, stage: Stage | None
+    ) -> tuple[Mapping[str, str], dict[str, str] | None]:
+        """The step's merged environment, and the same as its plan's environment when nothing
+        in it is to be substituted (the usual case: no look at each value). Steps with no
+        environment or parameters of their own share one such mapping per stage (and
+        ``detach``): it is never changed, and the plan's JSON writes it once."""
+        key = (id(stage), step.detach) if not step.environment and not step.parameters else None
+        if key is not None and (shared := self._plain_envs.get(key)) is not None:
+            return shared, shared
+        glob = self.p.environment if "steps" in self.p.metadata.environment else {}
+        env = merge(
+            glob,
+            stage.environment if stage is not None else {},
+            step.environment,
+            self.defaults,
+            {} if step.detach else self.options.extra_env,
+            parameter_env(step.parameters),
+        )
+        values = "\0".join(env.values())
+        if "$" in values or "\\" in values:
+            return env, None
+        if key is not None:
+            self._plain_envs[key] = env
+        return env, env
 
     def _image(self, written: str, image: str, where: str, key_pos: Mapping[str, Pos]) -> str:
         """An image substitution made into one no engine can parse: an error where written

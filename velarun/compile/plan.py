@@ -51,14 +51,14 @@ class PlannedStep:
     def label(self) -> str:
         return f"{self.stage}/{self.name}" if self.stage is not None else self.name
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, envs: SortedEnvs | None = None) -> dict[str, Any]:
         out = {
             "name": self.name,
             "image": self.image,
             "pull": self.pull,
             "commands": list(self.commands),
             "entrypoint": list(self.entrypoint),
-            "environment": dict(sorted(self.environment.items())),
+            "environment": sorted_env(self.environment, envs),
             "ruleset": ruleset_json(self.ruleset),
             "detach": self.detach,
         }
@@ -78,12 +78,12 @@ class PlannedStage:
     implicit: bool = False
     """The one stage that holds a steps pipeline's steps (their ``stage`` is None)."""
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, envs: SortedEnvs | None = None) -> dict[str, Any]:
         return {
             "name": self.name,
             "needs": list(self.needs),
             "independent": self.independent,
-            "steps": [s.to_json() for s in self.steps],
+            "steps": [s.to_json(envs) for s in self.steps],
         }
 
 
@@ -158,12 +158,16 @@ class Plan:
     def all_steps(self) -> tuple[PlannedStep, ...]:
         return tuple(step for stage in self.stages for step in stage.steps)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, share: bool = False) -> dict[str, Any]:
+        """The plan as JSON data. ``share``: steps with the same environment mapping (the
+        compiler shares one between steps with none of their own) get the same sorted
+        mapping, sorted once: for a caller that only writes the data, never changes it."""
+        envs: SortedEnvs | None = {} if share else None
         out: dict[str, Any] = {"ruledata": self.ruledata.to_json()}
         if self.implicit:
-            out["steps"] = [s.to_json() for s in self.all_steps()]
+            out["steps"] = [s.to_json(envs) for s in self.all_steps()]
         else:
-            out["stages"] = [s.to_json() for s in self.stages]
+            out["stages"] = [s.to_json(envs) for s in self.stages]
         out["services"] = [s.to_json() for s in self.services]
         out["pruned"] = {
             "stages": [{"name": p.name, "reason": p.reason} for p in self.pruned_of("stage")],
@@ -180,6 +184,22 @@ class Plan:
 
     def pruned_of(self, kind: str) -> tuple[Pruned, ...]:
         return tuple(p for p in self.pruned if p.kind == kind)
+
+
+SortedEnvs = dict[int, tuple[Mapping[str, str], dict[str, str]]]
+"""An environment mapping (by id, kept alive beside its sorted copy) -> its sorted copy."""
+
+
+def sorted_env(environment: Mapping[str, str], envs: SortedEnvs | None) -> dict[str, str]:
+    """``environment`` sorted by name; the same copy again for the same mapping in ``envs``."""
+    if envs is None:
+        return dict(sorted(environment.items()))
+    seen = envs.get(id(environment))
+    if seen is not None and seen[0] is environment:
+        return seen[1]
+    done = dict(sorted(environment.items()))
+    envs[id(environment)] = (environment, done)
+    return done
 
 
 def rules_json(rules: Rules) -> dict[str, Any]:
