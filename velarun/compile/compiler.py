@@ -128,9 +128,10 @@ class _Compiler:
     def _subst_rules(
         self, rules: Rules, lookup: Callable[[str], str], where: str, texts: Texts
     ) -> Rules:
+        if rules.empty():
+            return rules
         changes: dict[str, object] = {}
-        for key in RULE_KEYS:
-            values = rules.values(key)
+        for key, values in zip(RULE_KEYS, rules.all_values(), strict=True):
             if values:
                 pos = rules.key_pos.get(key, Pos(1, 1))
                 done = tuple(self._subst(v, lookup, where, pos, texts) for v in values)

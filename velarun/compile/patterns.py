@@ -18,8 +18,8 @@ def pattern_errors(rules: Rules, where: str, *, as_written: bool = False) -> lis
     """One error for each pattern of ``rules`` that its matcher rejects. ``as_written``: the
     patterns are not substituted yet, so one holding a `${VAR}` is left to ``plan``."""
     out: list[Diagnostic] = []
-    for key in RULE_KEYS:
-        for pattern in rules.values(key):
+    for key, patterns in zip(RULE_KEYS, rules.all_values(), strict=True):
+        for pattern in patterns:
             if as_written and "${" in pattern:
                 continue
             try:

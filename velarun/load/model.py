@@ -81,8 +81,25 @@ class Rules:
             or self.instance
         )  # every one of RULE_KEYS (test_model checks the list), without a lookup by name
 
+    def all_values(self) -> tuple[tuple[str, ...], ...]:
+        """Each rule type's values in RULE_KEYS order (empty when not written), read without a
+        lookup by name: ``zip(RULE_KEYS, rules.all_values())``."""
+        return (
+            self.branch,
+            self.comment,
+            self.event,
+            self.path,
+            self.repo,
+            self.sender,
+            self.status,
+            self.tag,
+            self.target,
+            self.label,
+            self.instance,
+        )
+
     def written(self) -> dict[str, tuple[str, ...]]:
-        return {k: v for k in RULE_KEYS if (v := self.values(k))}
+        return {k: v for k, v in zip(RULE_KEYS, self.all_values(), strict=True) if v}
 
 
 @dataclass(frozen=True, slots=True)

@@ -217,3 +217,9 @@ def test_services_and_secret_blocks() -> None:
 def test_rules_with_any_one_rule_are_not_empty(key: str) -> None:
     value = "x" if key == "eval" else ("x",)
     assert (Rules().empty(), Rules(**{key: value}).empty()) == (True, False)  # type: ignore[arg-type]
+
+
+def test_all_values_are_the_rule_keys_in_order() -> None:
+    rules = Rules(**{key: (key, str(i)) for i, key in enumerate(RULE_KEYS)})  # type: ignore[arg-type]
+    assert rules.all_values() == tuple((key, str(i)) for i, key in enumerate(RULE_KEYS))
+    assert tuple(rules.written()) == RULE_KEYS
