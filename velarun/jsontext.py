@@ -89,7 +89,7 @@ class _Writer:
             if not o:
                 return "[]"
             inner = self.newline(level + 1)
-            items = [self.value(v, level + 1) for v in o]
+            items = [_escape(v) if type(v) is str else self.value(v, level + 1) for v in o]
             return "[" + inner + ("," + inner).join(items) + self.newline(level) + "]"
         if o is None:
             return "null"
@@ -108,7 +108,12 @@ class _Writer:
             return "{}"
         if len(o) <= _SMALL:
             inner = self.newline(level + 1)
-            parts = [_key(k) + ": " + self.value(v, level + 1) for k, v in o.items()]
+            parts = [
+                (_escape(k) if type(k) is str else _key(k))
+                + ": "
+                + (_escape(v) if type(v) is str else self.value(v, level + 1))
+                for k, v in o.items()
+            ]  # text written here: most keys and values are (no call for each)
             return "{" + inner + ("," + inner).join(parts) + self.newline(level) + "}"
         seen = self.written.get((id(o), level))
         if seen is not None and seen[0] is o:
