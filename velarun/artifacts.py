@@ -17,7 +17,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from velarun.runtime.layout import WORKSPACE
+from velarun.workdir import WORKSPACE
 
 FILE_LIMIT = 100 * 1024 * 1024
 """The worker's ``--storage.file-size-limit`` default: 100 MB a file."""

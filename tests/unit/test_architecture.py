@@ -15,7 +15,7 @@ PACKAGE = ROOT / "velarun"
 LAYERS = [
     # lowest first; a module may import from its own layer and the layers below it
     ("velarun", "velarun.errors", "velarun.diagnostics", "velarun.output", "velarun.dotenv",
-     "velarun.gcpause", "velarun.log", "velarun.jsontext"),
+     "velarun.gcpause", "velarun.log", "velarun.jsontext", "velarun.workdir"),
     ("velarun.runtime", "velarun.artifacts"),
     ("velarun.load",),
     ("velarun.template",),

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from velarun.compile.ruledata import RuleData
-from velarun.runtime.layout import WORKSPACE
+from velarun.workdir import WORKSPACE
 
 SERVER_ONLY = "TODO"
 """What `vela exec` puts in variables only a Vela server knows."""

@@ -8,7 +8,8 @@ the files steps write their outputs to.
 from __future__ import annotations
 
 VELA = "/vela"
-WORKSPACE = f"{VELA}/src"
+from velarun.workdir import WORKSPACE as WORKSPACE  # noqa: E402, I001 (compile reads it too)
+
 OUTPUTS_DIR = f"{VELA}/outputs"
 OUTPUTS_FILE = ".env"
 """``$VELA_OUTPUTS``, in ``OUTPUTS_DIR``: KEY=VALUE lines later steps receive."""

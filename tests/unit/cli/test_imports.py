@@ -26,6 +26,7 @@ WATCHED = (
     "argparse",
     "tempfile",
     "velarun.schedule",
+    "velarun.runtime",
     "velarun.runtime.docker",
     "velarun.report",
     "velarun.workspace",
@@ -103,6 +104,7 @@ def test_exec_loads_the_run_s_machinery_only_when_it_runs() -> None:
         "tempfile",
         "velarun.cli.exec",
         "velarun.compile.render",
+        "velarun.runtime",
         "velarun.schedule",
         "velarun.workspace",
     ]
