@@ -24,7 +24,7 @@ from velarun.compile.plan import (
 from velarun.compile.ruledata import RuleData
 from velarun.compile.rules import Verdict, runtime_rules
 from velarun.compile.script import go_quote
-from velarun.compile.verdict import verdict
+from velarun.compile.verdict import VerdictKey, verdict, verdict_key
 from velarun.diagnostics import START, Diagnostic, Pos, error, has_errors, sort_diagnostics
 from velarun.errors import VelarunError
 from velarun.gcpause import gc_paused
@@ -85,6 +85,8 @@ class _Compiler:
         self.number = 0
         self._reported: set[tuple[Pos, str]] = set()
         self._name_pos: dict[int, Pos] = {}
+        self._verdicts: dict[VerdictKey, Verdict] = {}
+        """A verdict reached with no diagnostic, by what it was reached from (verdict_key)."""
         self._plain_envs: dict[tuple[int, bool], dict[str, str]] = {}
         """A stage's (by id; it outlives the compile) merged environment for its steps with
         none of their own, by ``detach``: see _step_env."""
@@ -159,7 +161,14 @@ class _Compiler:
     def _verdict(
         self, ruleset: Ruleset, where: str, env: Mapping[str, str] | None = None
     ) -> Verdict | None:
-        return verdict(ruleset, self.data, where, self.diags, env)
+        key = verdict_key(ruleset)
+        if key is not None and (known := self._verdicts.get(key)) is not None:
+            return known  # the same rules as an earlier container's: checked and decided there
+        before = len(self.diags)
+        found = verdict(ruleset, self.data, where, self.diags, env)
+        if key is not None and found is not None and len(self.diags) == before:
+            self._verdicts[key] = found
+        return found
 
     # -- steps -------------------------------------------------------------------------------
 

@@ -61,3 +61,23 @@ def verdict(
     except PatternError as exc:  # unreachable after check_rules; kept as a guard
         diags.append(error(ruleset.pos or Pos(1, 1), f"{where}: {exc}"))
         return None
+
+
+VerdictKey = tuple[object, ...]
+
+
+def verdict_key(ruleset: Ruleset) -> VerdictKey | None:
+    """What :func:`evaluate` reads of ``ruleset`` (its values, matchers and operators; no
+    position), for rulesets with no ``eval`` rule (those read the environment too): two
+    rulesets with the same key get the same verdict for the same rule data. None with eval."""
+    if_, unless = ruleset.if_, ruleset.unless
+    if if_.eval or unless.eval:
+        return None
+    return (
+        if_.all_values(),
+        if_.matcher,
+        if_.operator,
+        unless.all_values(),
+        unless.matcher,
+        unless.operator,
+    )

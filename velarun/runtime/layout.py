@@ -8,7 +8,7 @@ the files steps write their outputs to.
 from __future__ import annotations
 
 VELA = "/vela"
-from velarun.workdir import WORKSPACE as WORKSPACE  # noqa: E402, I001 (compile reads it too)
+from velarun.workdir import WORKSPACE as WORKSPACE  # noqa: E402 (compile reads it too)
 
 OUTPUTS_DIR = f"{VELA}/outputs"
 OUTPUTS_FILE = ".env"
