@@ -3,6 +3,7 @@ no engine could parse (``BusyBox``, a space, ``alpine:3:4``) as a pipeline error
 
 from __future__ import annotations
 
+import functools
 import re
 
 _COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
@@ -15,9 +16,11 @@ REFERENCE = re.compile(rf"({_NAME})(?::{_TAG})?(?:@{_DIGEST})?")
 NAME_TOTAL_LENGTH_MAX = 255
 
 
+@functools.lru_cache(maxsize=1024)
 def image_problem(image: str) -> str | None:
     """Why ``image`` is not a valid reference, in Docker's words, or None. An image that
-    substitution or a template still fills in (``$``, ``{{``) is not judged here."""
+    substitution or a template still fills in (``$``, ``{{``) is not judged here. Remembered
+    by image: a big pipeline names the same few images in each of its steps."""
     if not image or "$" in image or "{{" in image:
         return None
     if any(c.isspace() for c in image):
