@@ -67,15 +67,17 @@ def texts_at(node: YNode | None) -> dict[str, Pos]:
     backslash) is first written; a `KEY=VALUE` item also gives its value's position."""
     out: dict[str, Pos] = {}
     stack: list[YNode] = [] if node is None else [node]
+    pop, push = stack.pop, stack.extend
     while stack:
-        n = stack.pop()
+        n = pop()
         if isinstance(n, YScalar):
-            if "$" in n.value or "\\" in n.value:
-                out.setdefault(n.value, n.pos)
-                if "=" in n.value:
-                    out.setdefault(n.value.partition("=")[2], n.pos)
+            value = n.value
+            if "$" in value or "\\" in value:
+                out.setdefault(value, n.pos)
+                if "=" in value:
+                    out.setdefault(value.partition("=")[2], n.pos)
         elif isinstance(n, YSeq):
-            stack.extend(reversed(n.items))
-        else:
-            stack.extend(value for _, value in reversed(n.items))
+            push(n.items[::-1])
+        else:  # a mapping: its values (keys are never substituted)
+            push([value for _, value in n.items[::-1]])
     return out
