@@ -7,13 +7,12 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from velarun.artifacts import leaves_workspace
-from velarun.load._rulesets import ruleset
+from velarun.load._rulesets import NO_RULESET, ruleset
 from velarun.load._scalars import texts_at
 from velarun.load._shapes import Reader
 from velarun.load._yaml import YMap, YNode, YScalar
 from velarun.load.model import (
     PULL_POLICIES,
-    Ruleset,
     SecretOrigin,
     Service,
     Step,
@@ -118,7 +117,7 @@ def step(r: Reader, node: YNode, stage: str | None) -> Step | None:
         environment=get("environment", r.as_env, {}),
         parameters=parameters,
         secrets=_step_secrets(r, f["secrets"][1], where) if "secrets" in f else (),
-        ruleset=ruleset(r, f["ruleset"][1], where) if "ruleset" in f else Ruleset(),
+        ruleset=ruleset(r, f["ruleset"][1], where) if "ruleset" in f else NO_RULESET,
         template=template,
         detach=get("detach", r.as_bool, False),
         privileged=get("privileged", r.as_bool, False),
@@ -152,7 +151,7 @@ def service(r: Reader, node: YNode, _index: int) -> Service | None:
         ports=r.as_str_list(f["ports"][1], "`ports`") if "ports" in f else (),
         ulimits=_ulimits(r, f["ulimits"][1], where) if "ulimits" in f else (),
         user=r.as_str(f["user"][1], "`user`") if "user" in f else "",
-        ruleset=ruleset(r, f["ruleset"][1], where) if "ruleset" in f else Ruleset(),
+        ruleset=ruleset(r, f["ruleset"][1], where) if "ruleset" in f else NO_RULESET,
         pos=m.pos,
         key_pos={k: v.pos for k, (_, v) in f.items()},
         text_pos=texts_at(m),
@@ -177,7 +176,7 @@ def secret_origin(r: Reader, m: YMap) -> SecretOrigin:
         else {},
         parameters=parameters,
         secrets=_step_secrets(r, f["secrets"][1], where) if "secrets" in f else (),
-        ruleset=ruleset(r, f["ruleset"][1], where) if "ruleset" in f else Ruleset(),
+        ruleset=ruleset(r, f["ruleset"][1], where) if "ruleset" in f else NO_RULESET,
         pos=m.pos,
     )
 

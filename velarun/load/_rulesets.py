@@ -12,6 +12,11 @@ from velarun.load._yaml import YNode, YScalar
 from velarun.load.model import RULE_KEYS, Rules, Ruleset
 
 RULES_KEYS = (*RULE_KEYS, "eval", "matcher", "operator")
+_RULE_TYPES = frozenset(RULE_KEYS)
+_SIMPLE_KEYS = frozenset((*RULE_KEYS, "eval"))
+NO_RULES = Rules()
+NO_RULESET = Ruleset(NO_RULES, NO_RULES)
+"""What a container with no ``ruleset`` (or no ``unless``) has: one of each, shared (frozen)."""
 RULESET_KEYS = (*RULES_KEYS, "if", "unless", "continue")
 
 EVENT_EXPANSION = {
@@ -40,10 +45,10 @@ def ruleset(r: Reader, node: YNode, where: str) -> Ruleset:
     f = r.fields(m, f"the ruleset of {where}", RULESET_KEYS)
     matcher = _matcher(r, f["matcher"][1]) if "matcher" in f else "filepath"
     operator = _operator(r, f["operator"][1]) if "operator" in f else "and"
-    simple = {k: v for k, v in f.items() if k in RULE_KEYS or k == "eval"}
+    simple = {k: v for k, v in f.items() if k in _SIMPLE_KEYS}
     if_block = f["if"][1] if "if" in f else None
     if_rules = _rules(r, if_block, simple, matcher, operator, f"`if` of {where}")
-    unless_rules = Rules()
+    unless_rules = NO_RULES
     if "unless" in f:
         unless_rules = _rules(r, f["unless"][1], {}, matcher, operator, f"`unless` of {where}")
     cont = r.as_bool(f["continue"][1], "`continue`") if "continue" in f else False
@@ -68,7 +73,7 @@ def _rules(
     # Simple-form keys are appended to the `if` block's own values, as Vela does.
     for source in (f, extra):
         for key, (_, value) in source.items():
-            if key in RULE_KEYS:
+            if key in _RULE_TYPES:
                 written = r.as_str_list_at(value, f"rule `{key}`")
                 values[key] = values.get(key, ()) + tuple(v for v, _ in written)
                 key_pos.setdefault(key, value.pos)
