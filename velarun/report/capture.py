@@ -20,8 +20,39 @@ class CaptureReporter:
 
     def __init__(self, inner: RunReporter) -> None:
         self.inner = inner
-        self.lines: dict[str, deque[str]] = {}
+        self._batches: dict[str, deque[tuple[Sequence[str], int]]] = {}
+        """Per step, the batches of lines as they came, with their sizes: whole batches are
+        dropped from the front while the rest still holds ``MAX_BYTES`` (no work per line on
+        a flood), and the exact tail is cut when asked for (``lines``)."""
         self._sizes: dict[str, int] = {}
+
+    @property
+    def lines(self) -> dict[str, list[str]]:
+        """Per step, the longest tail of its lines within ``MAX_BYTES`` (one newline counted
+        per line), at least its last line; a line longer than that keeps its end."""
+        out: dict[str, list[str]] = {}
+        for label, batches in self._batches.items():
+            kept = [line for batch, _ in batches for line in batch]
+            size, first = sum(batches_size for _, batches_size in batches), 0
+            while size > self.MAX_BYTES and len(kept) - first > 1:
+                size -= len(kept[first]) + 1
+                first += 1
+            out[label] = kept[first:]
+        return out
+
+    def log(self, spec: ContainerSpec, lines: Sequence[str]) -> None:
+        limit = self.MAX_BYTES
+        kept = lines
+        if lines and max(map(len, lines)) > limit:
+            kept = [line if len(line) <= limit else "[...] " + line[-limit:] for line in lines]
+        batches = self._batches.setdefault(spec.label, deque())
+        size = sum(map(len, kept)) + len(kept)
+        batches.append((kept, size))
+        total = self._sizes.get(spec.label, 0) + size
+        while len(batches) > 1 and total - batches[0][1] >= limit:
+            total -= batches.popleft()[1]
+        self._sizes[spec.label] = total
+        self.inner.log(spec, lines)
 
     def plan_ready(self, plan: dict[str, Any]) -> None:
         self.inner.plan_ready(plan)
@@ -31,18 +62,6 @@ class CaptureReporter:
 
     def step_started(self, spec: ContainerSpec) -> None:
         self.inner.step_started(spec)
-
-    def log(self, spec: ContainerSpec, lines: Sequence[str]) -> None:
-        kept = self.lines.setdefault(spec.label, deque())
-        size = self._sizes.get(spec.label, 0)
-        for line in lines:
-            text = line if len(line) <= self.MAX_BYTES else "[...] " + line[-self.MAX_BYTES :]
-            kept.append(text)
-            size += len(text) + 1
-            while size > self.MAX_BYTES and len(kept) > 1:
-                size -= len(kept.popleft()) + 1
-        self._sizes[spec.label] = size
-        self.inner.log(spec, lines)
 
     def step_finished(self, outcome: StepOutcome) -> None:
         self.inner.step_finished(outcome)

@@ -53,7 +53,8 @@ class ConsoleReporter:
     def log(self, spec: ContainerSpec, lines: Sequence[str]) -> None:
         head = self._prefix(spec)
         # A batch at a time, flushed: prompt even through a pipe, not a write per line.
-        self._put("".join(f"{head} {line}\n" for line in lines))
+        joint = f"\n{head} "
+        self._put(f"{head} {joint.join(lines)}\n" if lines else "")
 
     def step_finished(self, outcome: StepOutcome) -> None:
         self._put("")  # stdout first: the step's last lines come before what is said of it

@@ -6,7 +6,8 @@ unblocks the abandoned thread. Log readers and waiters use their own capacity li
 parallel steps cannot use up anyio's default 40 threads. Every call passes the error boundary
 of :mod:`velarun.runtime.docker_errors`, told what the call acts on.
 
-Per run: a bridge network (each container reachable by its step or service name), a volume at
+Per run: a bridge network (each container reachable by its step or service name; a stage's
+steps in one sandbox's network namespace, see :mod:`velarun.runtime.docker_pods`), a volume at
 ``/vela``, the working directory bind-mounted at ``/vela/src``, and a host directory at
 ``/vela/outputs`` for ``$VELA_OUTPUTS``, all labelled as :mod:`velarun.runtime.docker_labels`
 says. A container's output is read from an attach socket opened before it starts (as `docker

@@ -139,6 +139,9 @@ class LineAssembler:
         self._pieces.append(first)
         lines = ["".join(self._pieces), *middle]
         self._pieces = [last] if last else []
+        if "\r" not in text:  # only the first line, begun in an earlier chunk, may end in one
+            lines[0] = lines[0].removesuffix("\r")
+            return lines
         return [line.removesuffix("\r") for line in lines]
 
     def close(self) -> list[str]:

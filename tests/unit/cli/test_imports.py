@@ -108,3 +108,37 @@ def test_exec_loads_the_run_s_machinery_only_when_it_runs() -> None:
         "velarun.schedule",
         "velarun.workspace",
     ]
+
+
+@pytest.mark.parametrize(("log_format", "structlog"), [("console", False), ("json", True)])
+def test_exec_says_its_lines_without_structlog_unless_json(
+    tmp_path: object, log_format: str, structlog: bool
+) -> None:
+    """The console's `velarun:` lines need no logging library; `--log-format json` loads it.
+    (No engine answers here: the run stops at the engine, after its rule-data lines.)"""
+    code = (
+        "import sys\n"
+        "from velarun.cli import main\n"
+        "sys.argv = ['velarun', *sys.argv[1:]]\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print('structlog' in sys.modules, file=sys.stderr)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, "--log-format", log_format, "exec", "-f", SMALL, "--no-git"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "DOCKER_HOST": "unix:///nonexistent.sock"},
+        cwd=str(tmp_path),
+        check=False,
+    )
+    lines = out.stderr.splitlines()
+    assert lines[-1] == str(structlog), out.stderr
+    if log_format == "console":
+        said = [line for line in lines if line.startswith("velarun: rule data: event")]
+        assert said == ["velarun: rule data: event   push  (default)"]
+    else:
+        said = [json.loads(line) for line in lines if '"rule_data"' in line]
+        assert (said[0]["datum"], said[0]["value"], said[0]["level"]) == ("event", "push", "info")

@@ -38,3 +38,20 @@ def test_capture_keeps_a_bounded_tail_per_step() -> None:
     assert sum(len(x) + 1 for x in kept) <= CaptureReporter.MAX_BYTES
     capture.log(s, ["y" * 3_000_000])
     assert list(capture.lines[s.label]) == ["[...] " + "y" * 1_000_000]
+
+
+def test_capture_keeps_the_same_tail_whatever_the_batches() -> None:
+    # The tail is cut when asked for: batches of any size give the line-by-line answer.
+    lines = [f"{i:05d}" + "x" * (i % 97) for i in range(40_000)]
+    expected: list[str] = []
+    size = 0
+    for line in lines:
+        expected.append(line)
+        size += len(line) + 1
+        while size > CaptureReporter.MAX_BYTES and len(expected) > 1:
+            size -= len(expected.pop(0)) + 1
+    for batch in (1, 7, 1000, 40_000):
+        capture = CaptureReporter(ConsoleReporter(out=io.StringIO(), err=io.StringIO()))
+        for i in range(0, len(lines), batch):
+            capture.log(spec(), lines[i : i + batch])
+        assert capture.lines[spec().label] == expected, batch

@@ -115,3 +115,33 @@ def test_ctrl_c_removes_a_container_made_ahead() -> None:
     assert outcome.status.value == "canceled"
     assert fake.created == ["two"]
     assert fake.discarded == ["two"]
+
+
+SERVICES = """\
+version: "1"
+services:
+  - {name: db, image: postgres}
+  - {name: cache, image: redis}
+  - {name: queue, image: rabbitmq}
+steps:
+  - {name: one, image: alpine, commands: ["true"]}
+"""
+
+
+def test_services_start_side_by_side_and_are_reported_in_the_files_order() -> None:
+    fake = FakeRuntime()
+    outcome = run(compile_text(SERVICES), fake)
+    assert fake.started() == ["db", "cache", "queue", "one"]  # every service before a step
+    assert [s.name for s in outcome.services] == ["db", "cache", "queue"]
+
+
+def test_a_service_that_cannot_start_stops_the_build_and_the_others_are_stopped() -> None:
+    fake = FakeRuntime({"cache": FakeStep(start_error="cache: no such port")})
+    outcome = run(compile_text(SERVICES), fake)  # `run` checks nothing is left
+    assert outcome.status.value == "error"
+    assert outcome.error == "cache: no such port"
+    assert [(s.name, s.reason) for s in outcome.services] == [
+        ("db", "service: stopped at the end of the build"),
+        ("queue", "service: stopped at the end of the build"),
+    ]
+    assert "one" not in fake.started()
