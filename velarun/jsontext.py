@@ -106,6 +106,9 @@ class _Writer:
     def mapping(self, o: dict[Any, Any], level: int) -> str:
         if not o:
             return "{}"
+        seen = self.written.get((id(o), level))
+        if seen is not None and seen[0] is o:
+            return seen[1]
         if len(o) <= _SMALL:
             inner = self.newline(level + 1)
             parts = [
@@ -114,11 +117,9 @@ class _Writer:
                 + (_escape(v) if type(v) is str else self.value(v, level + 1))
                 for k, v in o.items()
             ]  # text written here: most keys and values are (no call for each)
-            return "{" + inner + ("," + inner).join(parts) + self.newline(level) + "}"
-        seen = self.written.get((id(o), level))
-        if seen is not None and seen[0] is o:
-            return seen[1]
-        text = self._big_mapping(o, level)
+            text = "{" + inner + ("," + inner).join(parts) + self.newline(level) + "}"
+        else:
+            text = self._big_mapping(o, level)
         self.written[id(o), level] = (o, text)
         return text
 

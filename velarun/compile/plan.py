@@ -51,15 +51,17 @@ class PlannedStep:
     def label(self) -> str:
         return f"{self.stage}/{self.name}" if self.stage is not None else self.name
 
-    def to_json(self, envs: SortedEnvs | None = None) -> dict[str, Any]:
+    def to_json(self, share: Shared | None = None) -> dict[str, Any]:
         out = {
             "name": self.name,
             "image": self.image,
             "pull": self.pull,
             "commands": list(self.commands),
             "entrypoint": list(self.entrypoint),
-            "environment": sorted_env(self.environment, envs),
-            "ruleset": ruleset_json(self.ruleset),
+            "environment": share.env(self.environment)
+            if share
+            else dict(sorted(self.environment.items())),
+            "ruleset": share.ruleset(self.ruleset) if share else ruleset_json(self.ruleset),
             "detach": self.detach,
         }
         if self.artifacts:  # the server's pipeline carries them (omitted when empty, as there)
@@ -78,12 +80,12 @@ class PlannedStage:
     implicit: bool = False
     """The one stage that holds a steps pipeline's steps (their ``stage`` is None)."""
 
-    def to_json(self, envs: SortedEnvs | None = None) -> dict[str, Any]:
+    def to_json(self, share: Shared | None = None) -> dict[str, Any]:
         return {
             "name": self.name,
             "needs": list(self.needs),
             "independent": self.independent,
-            "steps": [s.to_json(envs) for s in self.steps],
+            "steps": [s.to_json(share) for s in self.steps],
         }
 
 
@@ -159,15 +161,14 @@ class Plan:
         return tuple(step for stage in self.stages for step in stage.steps)
 
     def to_json(self, share: bool = False) -> dict[str, Any]:
-        """The plan as JSON data. ``share``: steps with the same environment mapping (the
-        compiler shares one between steps with none of their own) get the same sorted
-        mapping, sorted once: for a caller that only writes the data, never changes it."""
-        envs: SortedEnvs | None = {} if share else None
+        """The plan as JSON data. ``share``: what steps have in common is made once and given
+        to each (see Shared): for a caller that only writes the data, never changes it."""
+        shared = Shared() if share else None
         out: dict[str, Any] = {"ruledata": self.ruledata.to_json()}
         if self.implicit:
-            out["steps"] = [s.to_json(envs) for s in self.all_steps()]
+            out["steps"] = [s.to_json(shared) for s in self.all_steps()]
         else:
-            out["stages"] = [s.to_json(envs) for s in self.stages]
+            out["stages"] = [s.to_json(shared) for s in self.stages]
         out["services"] = [s.to_json() for s in self.services]
         out["pruned"] = {
             "stages": [{"name": p.name, "reason": p.reason} for p in self.pruned_of("stage")],
@@ -186,20 +187,43 @@ class Plan:
         return tuple(p for p in self.pruned if p.kind == kind)
 
 
-SortedEnvs = dict[int, tuple[Mapping[str, str], dict[str, str]]]
-"""An environment mapping (by id, kept alive beside its sorted copy) -> its sorted copy."""
+class Shared:
+    """What steps have in common, made once for the plan's JSON and given to each: the
+    sorted copy of an environment mapping (by identity: the compiler shares one between
+    steps with none of their own) and the JSON of a ruleset (by what it is written from)."""
 
+    __slots__ = ("envs", "rulesets")
 
-def sorted_env(environment: Mapping[str, str], envs: SortedEnvs | None) -> dict[str, str]:
-    """``environment`` sorted by name; the same copy again for the same mapping in ``envs``."""
-    if envs is None:
-        return dict(sorted(environment.items()))
-    seen = envs.get(id(environment))
-    if seen is not None and seen[0] is environment:
-        return seen[1]
-    done = dict(sorted(environment.items()))
-    envs[id(environment)] = (environment, done)
-    return done
+    def __init__(self) -> None:
+        self.envs: dict[int, tuple[Mapping[str, str], dict[str, str]]] = {}
+        """A mapping's id -> the mapping (kept alive, so the id stays its own), its copy."""
+        self.rulesets: dict[tuple[object, ...], dict[str, Any]] = {}
+
+    def env(self, environment: Mapping[str, str]) -> dict[str, str]:
+        seen = self.envs.get(id(environment))
+        if seen is not None and seen[0] is environment:
+            return seen[1]
+        done = dict(sorted(environment.items()))
+        self.envs[id(environment)] = (environment, done)
+        return done
+
+    def ruleset(self, ruleset: Ruleset) -> dict[str, Any]:
+        if_, unless = ruleset.if_, ruleset.unless
+        key = (
+            if_.all_values(),
+            if_.eval,
+            if_.matcher,
+            if_.operator,
+            unless.all_values(),
+            unless.eval,
+            unless.matcher,
+            unless.operator,
+            ruleset.continue_,
+        )  # everything ruleset_json reads
+        done = self.rulesets.get(key)
+        if done is None:
+            done = self.rulesets[key] = ruleset_json(ruleset)
+        return done
 
 
 def rules_json(rules: Rules) -> dict[str, Any]:

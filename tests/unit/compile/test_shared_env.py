@@ -8,7 +8,7 @@ import json
 import pytest
 
 from velarun.compile.compiler import compile_pipeline
-from velarun.compile.plan import Plan, SortedEnvs, sorted_env
+from velarun.compile.plan import Plan, Shared
 from velarun.compile.ruledata import build_ruledata
 from velarun.jsontext import dumps_indented
 from velarun.load import load_bytes
@@ -85,13 +85,37 @@ def test_shared_json_is_the_same_text(text: str) -> None:
     assert dumps_indented(plan.to_json(share=True)) == json.dumps(plan.to_json(), indent=2)
 
 
-def test_sorted_env_once_per_mapping() -> None:
+def test_an_environment_sorted_once_per_mapping() -> None:
     env = {"B": "2", "A": "1"}
-    envs: SortedEnvs = {}
-    first = sorted_env(env, envs)
+    shared = Shared()
+    first = shared.env(env)
     assert (
         list(first.items()),
-        sorted_env(env, envs) is first,
-        sorted_env({"B": "2", "A": "1"}, envs) is first,
-        sorted_env(env, None) is first,
-    ) == ([("A", "1"), ("B", "2")], True, False, False)
+        shared.env(env) is first,
+        shared.env({"B": "2", "A": "1"}) is first,
+    ) == ([("A", "1"), ("B", "2")], True, False)
+
+
+RULESETS = """\
+version: "1"
+steps:
+  - {name: a, image: alpine, commands: [x], ruleset: {branch: main}}
+  - {name: b, image: alpine, commands: [x], ruleset: {branch: [main]}}
+  - {name: c, image: alpine, commands: [x], ruleset: {branch: main, continue: true}}
+  - {name: d, image: alpine, commands: [x], ruleset: {branch: main, matcher: regexp}}
+  - {name: e, image: alpine, commands: [x], ruleset: {if: {branch: main}, unless: {tag: v1}}}
+  - {name: f, image: alpine, commands: [x], ruleset: {branch: main, eval: 'true'}}
+  - {name: g, image: alpine, commands: [x], ruleset: {unless: {tag: v1}, if: {branch: main}}}
+  - {name: h, image: alpine, commands: [x]}
+  - {name: i, image: alpine, commands: [x]}
+"""
+
+
+def test_which_steps_share_their_ruleset_json() -> None:
+    plan = compiled(RULESETS)
+    steps = plan.to_json(share=True)["steps"]
+    first = {id(s["ruleset"]): s["name"] for s in reversed(steps)}
+    assert " ".join(f"{s['name']}={first[id(s['ruleset'])]}" for s in steps) == (
+        "a=a b=a c=c d=d e=e f=f g=e h=h i=h"
+    )
+    assert dumps_indented(plan.to_json(share=True)) == json.dumps(plan.to_json(), indent=2)
