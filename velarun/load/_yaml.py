@@ -280,10 +280,22 @@ class _Frame:
         self.diags: dict[int, list[Diagnostic]] = {}
 
     def close(self) -> tuple[YNode, list[Diagnostic]]:
+        found = [d for i in sorted(self.diags) for d in self.diags[i]] if self.diags else []
         if not self.is_map:
-            return YSeq(tuple(self.items), self.pos), [
-                d for i in sorted(self.diags) for d in self.diags[i]
-            ]
+            return YSeq(tuple(self.items), self.pos), found
+        keys = self.items[0::2]
+        try:  # scalar keys (a collection has no value or tag: the full path takes it)
+            names = {k.value for k in keys}  # type: ignore[union-attr]
+            tags = {k.tag for k in keys}  # type: ignore[union-attr]
+        except AttributeError:
+            raise _Bail from None
+        if MERGE_TAG in tags:
+            raise _Bail
+        if len(names) == len(keys):  # no key written twice (nearly every mapping)
+            return YMap(tuple(zip(keys, self.items[1::2], strict=True)), self.pos), found  # type: ignore[arg-type]
+        return self._close_duplicates()
+
+    def _close_duplicates(self) -> tuple[YNode, list[Diagnostic]]:
         pairs: list[tuple[YScalar, YNode]] = []
         diags: list[Diagnostic] = []
         seen: dict[str, YScalar] = {}
