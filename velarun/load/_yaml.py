@@ -329,7 +329,8 @@ def _one_pass(text: str, origin: str) -> tuple[YNode | None, list[Diagnostic]]:
     assert _FastParser is not None
     parser = _FastParser(text)
     get_event = parser.get_event
-    scalar = _Scalars(origin)
+    scalars = _Scalars(origin)
+    scalar = scalars.__call__  # a bound method: no look-up of __call__ at each scalar
     stack: list[_Frame] = []
     root: tuple[YNode, list[Diagnostic]] | None = None
     try:
@@ -341,7 +342,9 @@ def _one_pass(text: str, origin: str) -> tuple[YNode | None, list[Diagnostic]]:
                 else:
                     root = scalar(event, 0), []
             elif kind is _MAP_START or kind is _SEQ_START:
-                frame = _Frame(kind is _MAP_START, scalar.pos(event, len(stack)), _is_stages(stack))
+                frame = _Frame(
+                    kind is _MAP_START, scalars.pos(event, len(stack)), _is_stages(stack)
+                )
                 stack.append(frame)
             elif kind is _MAP_END or kind is _SEQ_END:
                 node, diags = stack.pop().close()
