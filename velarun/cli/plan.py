@@ -45,7 +45,7 @@ def plan(args: Args) -> None:
 
     Needs no Docker. Exit 0 with a plan, 2 if the pipeline or the rule data is invalid.
     """
-    from velarun.prepare import prepare
+    from velarun.gcpause import gc_paused
 
     request = prepare_request(args)
     output_format = args.text("output_format")
@@ -53,6 +53,18 @@ def plan(args: Args) -> None:
     events = args.maybe_text("events")
     if output_format not in ("text", "json"):
         raise UsageError(f"--format `{output_format}` is not text or json")
+    # No collection from the first object to the last line (the load's and the compile's
+    # own pauses end, and a collection would scan everything they made, still alive); all
+    # of it is freed, in _show, before the collector is back.
+    with gc_paused():
+        _show(request, output_format, explain_name, events)
+
+
+def _show(
+    request: PrepareRequest, output_format: str, explain_name: str | None, events: str | None
+) -> None:
+    from velarun.prepare import prepare
+
     prepared = prepare(request)
     for warning in prepared.warnings:
         echo(f"warning: {warning}", err=True)
