@@ -10,6 +10,8 @@ import pytest
 from tests.clirunner import CliRunner
 from tests.conftest import FIXTURES
 from velarun.cli import app
+from velarun.inputs import PrepareRequest
+from velarun.prepare import Prepared
 
 runner = CliRunner()
 
@@ -484,3 +486,32 @@ def test_render_inline_without_templates_is_the_file_itself(tmp_path: Path) -> N
     result = runner.invoke(app, ["plan", str(f), "--no-git", "--format", "json"])
     assert result.exit_code == 0, result.stderr
     assert [s["name"] for s in json.loads(result.stdout)["steps"]] == ["a"]
+
+
+@pytest.mark.parametrize(
+    ("args", "exit_code", "enabled_in_prepare"),
+    [
+        ([], 0, [False]),
+        (["--format", "json"], 0, [False]),
+        (["--explain", "sleep for 10"], 0, [False]),
+        (["--bad"], 2, []),  # refused by the parser: prepare never runs
+    ],
+)
+def test_the_collector_is_paused_for_the_command_and_back_after(
+    args: list[str], exit_code: int, enabled_in_prepare: list[bool], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gc
+
+    import velarun.prepare
+
+    seen: list[bool] = []
+    real = velarun.prepare.prepare
+
+    def watched(request: PrepareRequest) -> Prepared:
+        seen.append(gc.isenabled())
+        return real(request)
+
+    monkeypatch.setattr(velarun.prepare, "prepare", watched)
+    assert gc.isenabled()
+    result = runner.invoke(app, ["plan", str(FIXTURES / "seed/stage-needs.vela.yml"), *args])
+    assert (result.exit_code, seen, gc.isenabled()) == (exit_code, enabled_in_prepare, True)
