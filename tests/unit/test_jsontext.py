@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 
 from velarun.jsontext import dumps_indented
 
-BIG = {f"K{i}": f"v{i}" for i in range(12)}
+BIG: dict[object, object] = {f"K{i}": f"v{i}" for i in range(12)}
+MIXED_KEYS: dict[object, object] = {**BIG, 1: "v1"}
 """Bigger than the writer's small mappings: its caches are used."""
 
 
@@ -69,7 +70,7 @@ class Name(str):
         {"s": [{"E": "x", "F": "y"}, {"E": "x", "F": "y"}], "t": {"E": "x", "F": "y"}},
         [{Name("a"): "b"}, {"a": Name("b")}, {"a": "b"}],
         [BIG, {**BIG, "K0": 1}, {**BIG, "K0": True}, BIG, [BIG, {"x": BIG}], {**BIG, "K0": None}],
-        [{**BIG, "K1": 1.0}, {**BIG, "K1": 1}, {**BIG, "K1": "1"}, {**BIG, 1: "v1"}, BIG],
+        [{**BIG, "K1": 1.0}, {**BIG, "K1": 1}, {**BIG, "K1": "1"}, MIXED_KEYS, BIG],
         [{**BIG, "K2": [1]}, {**BIG, "K2": {"a": "b"}}, {**BIG, "K2": ("t",)}, BIG],
         [WITH_LIST, WITH_LIST, {"x": WITH_LIST}, [[WITH_LIST]], {**WITH_LIST}],
         {"a": NESTED, "b": [NESTED, BIG], "c": NESTED},
