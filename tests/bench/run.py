@@ -22,11 +22,9 @@ from pathlib import Path
 import anyio
 
 from tests.conftest import ROOT, TEST_IMAGE
+from tests.unit.helpers import compile_text
 from velarun.bench import host_line, run_bench
-from velarun.compile.compiler import compile_pipeline
 from velarun.compile.plan import Plan
-from velarun.compile.ruledata import build_ruledata
-from velarun.load import load_bytes
 from velarun.runtime.docker import DockerRuntime
 from velarun.runtime.docker_bench import engine_version
 from velarun.schedule.reporter import RecordingReporter
@@ -40,14 +38,6 @@ ENV = {**os.environ, "PYTHONPATH": str(ROOT), "VELARUN_NO_GIT": "1"}
 
 def median_of(runs: int, fn: Callable[[], float]) -> float:
     return statistics.median(fn() for _ in range(runs))
-
-
-def compile_text(text: str) -> Plan:
-    loaded = load_bytes(text.encode(), "bench.yml")
-    assert loaded.pipeline is not None, loaded.diagnostics
-    result = compile_pipeline(loaded.pipeline, build_ruledata())
-    assert result.plan is not None, result.diagnostics
-    return result.plan
 
 
 def run_in_process(plan: Plan, workspace: Path) -> tuple[float, float]:

@@ -33,7 +33,7 @@ class CaptureReporter:
         out: dict[str, list[str]] = {}
         for label, batches in self._batches.items():
             kept = [line for batch, _ in batches for line in batch]
-            size, first = sum(batches_size for _, batches_size in batches), 0
+            size, first = self._sizes[label], 0
             while size > self.MAX_BYTES and len(kept) - first > 1:
                 size -= len(kept[first]) + 1
                 first += 1

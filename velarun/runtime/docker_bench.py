@@ -19,7 +19,7 @@ from velarun.runtime import ContainerSpec, EngineError, PhaseObserver
 from velarun.runtime.docker_clean import clean
 from velarun.runtime.docker_errors import connect, engine_errors
 from velarun.runtime.docker_labels import create_kwargs, labels, owner_token
-from velarun.runtime.docker_pods import pause_image
+from velarun.runtime.docker_pods import create_sandbox, pause_image
 from velarun.runtime.layout import WORKSPACE
 
 
@@ -59,13 +59,8 @@ class Floor:
                 image = pause_image(self._client)
                 if image is None:
                     raise EngineError("this engine's architecture has no sandbox program")
-                self._sandbox = self._client.containers.create(
-                    image,
-                    name=f"velarun-{self.run_id}-pod",
-                    labels=lab,
-                    network=self.network_name,
-                    detach=True,
-                )
+                name = f"velarun-{self.run_id}-pod"
+                self._sandbox = create_sandbox(self._client, image, name, lab, self.network_name)
                 self._sandbox.start()
         self._since("run set-up", started)
 

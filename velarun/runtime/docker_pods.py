@@ -94,42 +94,24 @@ class Pods:
         """In a thread: the sandbox's container, created and started; its id, or None when
         the engine's architecture has no program."""
         with counted:
-            self._make_counted(stage, name, steps, made)
-
-    def _make_counted(
-        self,
-        stage: str | None,
-        name: str,
-        steps: tuple[str, ...],
-        made: concurrent.futures.Future[str | None],
-    ) -> None:
-        try:
-            if self._network_made is not None:
-                self._network_made.result()
-            image = self._pause_image()
-            found: str | None = None
-            if image is not None and not self._shut:
-                found = self._start(stage, name, steps, image)
-        except BaseException as exc:  # handed to the stage's first step, in ``join``
-            made.set_exception(exc)
-        else:
-            made.set_result(found)
+            try:
+                if self._network_made is not None:
+                    self._network_made.result()
+                image = self._pause_image()
+                found: str | None = None
+                if image is not None and not self._shut:
+                    found = self._start(stage, name, steps, image)
+            except BaseException as exc:  # handed to the stage's first step, in ``join``
+                made.set_exception(exc)
+            else:
+                made.set_result(found)
 
     def _start(self, stage: str | None, name: str, steps: tuple[str, ...], image: str) -> str:
-        client = self._client()
-        config = client.api.create_endpoint_config(aliases=list(steps))
         pod_labels = labels(self._run_id, owner=self._owner)
         pod_labels["io.velarun.kind"] = "pod"
         if stage is not None:
             pod_labels["io.velarun.stage"] = stage
-        container = client.containers.create(
-            image,
-            name=name,
-            labels=pod_labels,
-            network=self._network,
-            networking_config={self._network: config},
-            detach=True,
-        )
+        container = create_sandbox(self._client(), image, name, pod_labels, self._network, steps)
         try:
             if self._shut:  # the run is being torn down: this sandbox is not wanted
                 raise EngineError("the run ended while its network sandbox was made")
@@ -202,3 +184,24 @@ def pause_image(client: Any) -> str | None:
             image_tar(arch), repository=repository, tag=version, changes=image_changes()
         )
     return tag
+
+
+def create_sandbox(
+    client: Any,
+    image: str,
+    name: str,
+    sandbox_labels: dict[str, str],
+    network: str,
+    aliases: Sequence[str] = (),
+) -> Any:
+    """Blocking: a sandbox container of the pause ``image`` on ``network`` (reachable there by
+    ``aliases``), created and not started."""
+    config = client.api.create_endpoint_config(aliases=list(aliases))
+    return client.containers.create(
+        image,
+        name=name,
+        labels=sandbox_labels,
+        network=network,
+        networking_config={network: config},
+        detach=True,
+    )

@@ -15,24 +15,14 @@ import anyio
 import pytest
 
 from tests.conftest import FIXTURES
-from velarun.compile.compiler import compile_pipeline
+from tests.unit.helpers import compile_text
 from velarun.compile.plan import Plan
-from velarun.compile.ruledata import build_ruledata
-from velarun.load import load_bytes
 from velarun.runtime.fake import FakeRuntime, FakeStep
 from velarun.schedule.containers import RunOptions
 from velarun.schedule.debug import DebugOptions
 from velarun.schedule.outcome import RunOutcome
 from velarun.schedule.reporter import RecordingReporter
 from velarun.schedule.scheduler import run_plan
-
-
-def compile_text(text: str, **data: Any) -> Plan:
-    loaded = load_bytes(text.encode(), "p.yml")
-    assert loaded.ok and loaded.pipeline is not None, loaded.diagnostics
-    result = compile_pipeline(loaded.pipeline, build_ruledata(**data))
-    assert result.plan is not None, result.diagnostics
-    return result.plan
 
 
 def compile_file(path: Path, **data: Any) -> Plan:
