@@ -18,9 +18,11 @@ import pytest
 from tests.conftest import GIT_IMAGE, ROOT, TEST_IMAGE
 from tests.integration.dockerproxy import DockerProxy
 from velarun.runtime.docker_clean import clean
+from velarun.runtime.docker_podman import is_podman
 
 LABEL = "io.velarun.run-id"
-ENGINE_SOCKET = "/var/run/docker.sock"
+ENGINE_SOCKET = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock").removeprefix("unix://")
+"""The engine's socket: Docker's, or the one DOCKER_HOST names (Podman's, in the podman pass)."""
 
 
 @pytest.fixture(scope="session")
@@ -38,6 +40,12 @@ def engine() -> Iterator[Any]:
         )
     yield client
     client.close()
+
+
+@pytest.fixture(scope="session")
+def on_podman(engine: Any) -> bool:
+    """Whether the engine is Podman's service (the podman pass), for what differs there."""
+    return is_podman(engine.version())
 
 
 STUCK: set[str] = set()

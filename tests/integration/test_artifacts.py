@@ -41,6 +41,7 @@ def repo(path: Path) -> None:
     git(path, "commit", "-q", "-m", "first commit")
 
 
+@pytest.mark.podman
 @pytest.mark.parametrize("mode", ["live", "copy"])
 def test_artifacts_land_on_the_host(workspace: Path, mode: str) -> None:
     report, junit = workspace / "report.json", workspace / "junit.xml"

@@ -57,6 +57,7 @@ def step_statuses(rep: dict[str, Any]) -> dict[str, str]:
 IMG = TEST_IMAGE
 
 
+@pytest.mark.podman
 def test_steps_run_in_order_with_logs_env_and_workspace(workspace: Path) -> None:
     pipeline = f"""version: "1"
 environment:
@@ -89,6 +90,7 @@ steps:
     assert rep["steps"][0]["started_at"].endswith("Z")
 
 
+@pytest.mark.podman
 def test_stages_failure_handlers_independent_and_continue(workspace: Path) -> None:
     pipeline = f"""version: "1"
 stages:
@@ -132,6 +134,7 @@ stages:
     assert (build["exit_code"], build["reason"]) == (3, "exited with code 3")
 
 
+@pytest.mark.podman
 def test_services_by_name_detached_steps_and_outputs(workspace: Path) -> None:
     pipeline = f"""version: "1"
 services:
@@ -166,6 +169,7 @@ steps:
     assert step_statuses(rep) == {"side": "success", "fetch": "success", "use": "success"}
 
 
+@pytest.mark.podman
 def test_a_service_and_a_detached_step_that_exit_on_their_own(workspace: Path) -> None:
     pipeline = f"""version: "1"
 services:
@@ -191,6 +195,7 @@ steps:
     assert rep["steps"][0]["exit_code"] == 0
 
 
+@pytest.mark.podman
 def test_missing_image_under_pull_never_stops_before_any_step(workspace: Path) -> None:
     pipeline = """version: "1"
 steps:
@@ -214,6 +219,7 @@ steps:
     assert "started" not in proc.stdout
 
 
+@pytest.mark.podman
 def test_a_mistyped_image_is_not_here_nor_to_be_had_and_the_closest_is_suggested(
     workspace: Path,
 ) -> None:
@@ -278,6 +284,7 @@ steps:
     assert "[step: first]" not in proc.stdout
 
 
+@pytest.mark.podman
 def test_sigint_in_the_middle_of_a_step(workspace: Path, engine: Any) -> None:
     pipeline = f"""version: "1"
 steps:
@@ -334,6 +341,7 @@ def seed(name: str, sleeps: dict[str, str] | None = None) -> str:
     return "\n".join(lines) + "\n"
 
 
+@pytest.mark.podman
 def test_seed_needs_pipeline_y_stage_starts_at_once(workspace: Path) -> None:
     # Verbatim, the seed's run-first step ends with `echo "done""`: an unterminated quote, so
     # /bin/sh exits 2, as it would on a Vela worker. That makes the page's example a failing
@@ -363,6 +371,7 @@ def test_seed_needs_pipeline_y_stage_starts_at_once(workspace: Path) -> None:
     )
 
 
+@pytest.mark.podman
 def test_seed_rulesets_pipeline_notify_runs_its_failure_step(workspace: Path) -> None:
     # On the test image `go build` is not found (exit 127): the build fails, and notify,
     # which needed the pruned deploy stage, runs its `status: failure` plugin step.

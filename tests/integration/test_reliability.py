@@ -62,6 +62,7 @@ def test_unprivileged_without_the_image_flag_no_host_socket_no_host_env(workspac
     assert "[step: probe] host=[]" in plain.stdout
 
 
+@pytest.mark.podman
 def test_a_killed_velarun_leaves_resources_that_clean_removes(workspace: Path, engine: Any) -> None:
     (workspace / ".vela.yml").write_text(
         f'version: "1"\nsteps:\n  - {{name: long, image: {IMG}, pull: never,'
@@ -85,6 +86,7 @@ def running_run_id(engine: Any) -> str:
     return run_id
 
 
+@pytest.mark.podman
 def test_clean_leaves_a_run_in_progress_alone(workspace: Path, engine: Any) -> None:
     # `velarun clean` in another terminal must not break a build that is still going.
     (workspace / ".vela.yml").write_text(
@@ -104,6 +106,7 @@ def test_clean_leaves_a_run_in_progress_alone(workspace: Path, engine: Any) -> N
     assert proc.returncode == 0 and "[step: long] end" in out
 
 
+@pytest.mark.podman
 def test_clean_include_running_removes_a_run_in_progress(workspace: Path, engine: Any) -> None:
     (workspace / ".vela.yml").write_text(
         f'version: "1"\nsteps:\n  - {{name: long, image: {IMG}, pull: never,'
@@ -197,6 +200,7 @@ OUTSIDE = {
 }
 
 
+@pytest.mark.podman
 @pytest.mark.parametrize(("act", "long_outcomes"), OUTSIDE.values(), ids=OUTSIDE.keys())
 def test_a_container_killed_or_removed_from_outside_mid_step(
     workspace: Path,

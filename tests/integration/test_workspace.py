@@ -107,6 +107,7 @@ def test_an_untracked_file_is_seen_live_not_in_commit_and_live_warns(workspace: 
     }
 
 
+@pytest.mark.podman
 def test_a_step_that_writes_in_copy_mode_leaves_the_users_tree_untouched(
     workspace: Path,
 ) -> None:
@@ -153,6 +154,7 @@ FIND_IN_PACKS = "od -An -tx1 -v .git/objects/pack/*.idx | tr -d ' \\n' | grep -o
 copied as one pack)."""
 
 
+@pytest.mark.podman
 def test_a_commit_workspace_has_a_git_whose_head_is_the_commit(workspace: Path) -> None:
     first = make_repo(
         workspace,

@@ -53,6 +53,7 @@ from velarun.runtime.docker_labels import (
     owner_token,
 )
 from velarun.runtime.docker_logs import LineHandoff, read_attached
+from velarun.runtime.docker_podman import exit_status, local_image_names, not_running, pull
 from velarun.runtime.docker_pods import Pods
 from velarun.runtime.docker_shell import (
     committed_image,
@@ -218,14 +219,11 @@ class DockerRuntime:
 
     def _local_images(self) -> list[str]:
         """The engine's local image names (``repo:tag``); none when it cannot list them."""
-        try:
-            return [tag for img in self.client.images.list() for tag in img.tags]
-        except (docker.errors.DockerException, OSError):
-            return []
+        return local_image_names(self.client)
 
     def _pull(self, image: str, who: str) -> None:
         with engine_errors(Call(Op.PULL, who, image)):
-            self.client.images.pull(image)
+            pull(self.client, image)
 
     def _resolve(self, image: str, policy: str, who: str) -> None:
         if policy == "always":
@@ -438,10 +436,11 @@ class DockerRuntime:
         if handle.container is None:
             return 1
         started = self._clock.now()
-        result = await self._call(handle.container.wait, call=handle.call)
+        container = handle.container
+        code = await self._call(lambda: exit_status(container.wait()), call=handle.call)
         handle.waited = self._clock.since("wait", started)
         self._log_drain(handle)
-        return int(result.get("StatusCode", 1))
+        return code
 
     async def kill(self, handle: Handle) -> None:
         assert isinstance(handle, DockerHandle)
@@ -455,7 +454,7 @@ class DockerRuntime:
             except docker.errors.NotFound:
                 pass  # gone already
             except docker.errors.APIError as exc:
-                if exc.status_code != 409:  # 409: not running
+                if not not_running(exc):
                     raise
 
         await self._call(kill, call=handle.call)

@@ -20,7 +20,7 @@ import docker
 import docker.errors
 
 from velarun.runtime.docker_errors import engine_errors, explain
-from velarun.runtime.docker_labels import LABEL, OWNER_LABEL, still_running
+from velarun.runtime.docker_labels import KIND_LABEL, LABEL, OWNER_LABEL, still_running
 
 
 class NetworkStuckError(Exception):
@@ -87,17 +87,38 @@ def remove_network(client: Any, network: Any, attempts: int = 50) -> None:
             time.sleep(0.2)
 
 
-def _remove_container(client: Any, container: Mapping[str, Any], problems: list[str]) -> bool:
-    try:
-        client.api.remove_container(container["Id"], force=True, v=True)
-        return True
-    except docker.errors.NotFound:
-        return False
-    except docker.errors.APIError as exc:
-        if exc.status_code != 409:  # 409: a removal already in progress
-            name = (container.get("Names") or [container["Id"][:12]])[0].lstrip("/")
-            problems.append(f"container {name}: {explain(exc)}")
-        return False
+def sandboxes_last(containers: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """The containers in the order they can be removed: those that may join a network
+    sandbox's namespace first, the sandboxes (``io.velarun.kind=pod``) last. Podman refuses
+    to remove a container others depend on; Docker removes it and leaves them without one."""
+    return sorted(containers, key=lambda c: (c.get("Labels") or {}).get(KIND_LABEL) == "pod")
+
+
+def _remove_container(
+    client: Any, container: Mapping[str, Any], problems: list[str], attempts: int = 10
+) -> bool:
+    for attempt in range(attempts):
+        try:
+            client.api.remove_container(container["Id"], force=True, v=True)
+            return True
+        except docker.errors.NotFound:
+            return False
+        except docker.errors.APIError as exc:
+            if "dependent containers" in explain(exc) and attempt < attempts - 1:
+                time.sleep(0.2)  # Podman: a step in its namespace is being removed elsewhere
+                continue
+            if exc.status_code != 409:  # 409: a removal already in progress
+                name = (container.get("Names") or [container["Id"][:12]])[0].lstrip("/")
+                problems.append(f"container {name}: {explain(exc)}")
+            return False
+    return False
+
+
+def remove_sandbox(client: Any, container_id: str, attempts: int = 25) -> None:
+    """Blocking: remove a stage's network sandbox once the containers in its namespace are
+    gone (Podman refuses before; they are being removed meanwhile); quietly, as the teardown's
+    sweep removes whatever is left."""
+    _remove_container(client, {"Id": container_id}, [], attempts)
 
 
 def _remove_image(client: Any, image: Any, problems: list[str]) -> bool:
@@ -169,7 +190,9 @@ def remove_labelled(
     problems: list[str] = []
     stuck: list[str] = []
     containers_removed = sum(
-        _remove_container(client, c, problems) for c in containers if leftover(c.get("Labels"))
+        _remove_container(client, c, problems)
+        for c in sandboxes_last(containers)
+        if leftover(c.get("Labels"))
     )
     images_removed = sum(_remove_image(client, i, problems) for i in images if leftover(i.labels))
 

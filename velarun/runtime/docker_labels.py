@@ -24,6 +24,8 @@ LABEL = "io.velarun.run-id"
 OWNER_LABEL = "io.velarun.owner"
 """``<host>:<pid>:<process start time>`` of the velarun that created the resource, so that
 ``clean`` can leave a run that is still going alone (a pid alone could have been reused)."""
+KIND_LABEL = "io.velarun.kind"
+"""What a container is for: ``step``, ``service``, ``pod`` (a stage's network sandbox), ..."""
 _NAME_OK = re.compile(r"[^a-zA-Z0-9_.-]+")
 
 

@@ -29,8 +29,10 @@ import anyio.to_thread
 import docker.errors
 
 from velarun.runtime import EngineError
+from velarun.runtime.docker_clean import remove_sandbox
 from velarun.runtime.docker_errors import Call, Op, engine_errors
-from velarun.runtime.docker_labels import labels, pod_name
+from velarun.runtime.docker_labels import KIND_LABEL, labels, pod_name
+from velarun.runtime.docker_podman import import_reference, is_podman
 from velarun.runtime.pause import architecture, image_changes, image_tag, image_tar
 
 
@@ -108,7 +110,7 @@ class Pods:
 
     def _start(self, stage: str | None, name: str, steps: tuple[str, ...], image: str) -> str:
         pod_labels = labels(self._run_id, owner=self._owner)
-        pod_labels["io.velarun.kind"] = "pod"
+        pod_labels[KIND_LABEL] = "pod"
         if stage is not None:
             pod_labels["io.velarun.stage"] = stage
         container = create_sandbox(self._client(), image, name, pod_labels, self._network, steps)
@@ -166,22 +168,23 @@ class Pods:
         if found is None:
             return
         with contextlib.suppress(docker.errors.DockerException, OSError):
-            self._client().api.remove_container(found, force=True, v=True)
+            remove_sandbox(self._client(), found)
 
 
 def pause_image(client: Any) -> str | None:
     """Blocking: the sandbox image on the engine of ``client``, imported if missing; None on
     an engine of an architecture with no program."""
-    arch = architecture(str(client.version().get("Arch", "")))
+    version = client.version()
+    arch = architecture(str(version.get("Arch", "")))
     if arch is None:
         return None
     tag = image_tag(arch)
     try:
         client.images.get(tag)
     except docker.errors.ImageNotFound:
-        repository, _, version = tag.partition(":")
+        stored = import_reference(tag, is_podman(version))  # Podman: localhost/velarun/pause
         client.api.import_image_from_data(
-            image_tar(arch), repository=repository, tag=version, changes=image_changes()
+            image_tar(arch), repository=stored, changes=image_changes()
         )
     return tag
 

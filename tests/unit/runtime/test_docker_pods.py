@@ -32,8 +32,8 @@ class FakeContainer:
 
 
 class FakeClient:
-    def __init__(self, arch: str = "amd64", has_image: bool = True) -> None:
-        self.arch, self.has_image = arch, has_image
+    def __init__(self, arch: str = "amd64", has_image: bool = True, product: str = "") -> None:
+        self.arch, self.has_image, self.product = arch, has_image, product
         self.calls: list[str] = []
         self.start_error = False
         self.created: list[dict[str, Any]] = []
@@ -41,15 +41,16 @@ class FakeClient:
         self.images = self
         self.containers = self
 
-    def version(self) -> dict[str, str]:
-        return {"Arch": self.arch}
+    def version(self) -> dict[str, Any]:
+        parts = [{"Name": self.product, "Version": "4.3.1"}] if self.product else []
+        return {"Arch": self.arch, "Components": parts}
 
     def get(self, tag: str) -> None:  # images.get
         if not self.has_image:
             raise docker.errors.ImageNotFound(tag)
 
     def import_image_from_data(self, data: bytes, **kw: Any) -> None:
-        self.calls.append(f"import {kw['repository']}:{kw['tag']} {len(data)} bytes")
+        self.calls.append(f"import {kw['repository']} tag={kw.get('tag')} {len(data)} bytes")
 
     def create_endpoint_config(self, aliases: list[str]) -> dict[str, Any]:
         return {"Aliases": aliases}
@@ -145,7 +146,12 @@ def test_the_pause_image_is_imported_once_and_only_for_known_architectures() -> 
     client = FakeClient(has_image=False)
     assert pause_image(client) == image_tag("amd64")
     tag = image_tag("amd64").split(":")[1]
-    assert client.calls == [f"import velarun/pause:{tag} 10240 bytes"]
+    # the whole reference as the repository: Podman ignores an import's tag
+    assert client.calls == [f"import velarun/pause:{tag} tag=None 10240 bytes"]
     present = FakeClient()
     assert pause_image(present) == image_tag("amd64") and present.calls == []
     assert pause_image(FakeClient(arch="s390x")) is None
+    # Podman names it under localhost/, as its own imports, and finds it by the short name
+    podman = FakeClient(has_image=False, product="Podman Engine")
+    assert pause_image(podman) == image_tag("amd64")
+    assert podman.calls == [f"import localhost/velarun/pause:{tag} tag=None 10240 bytes"]

@@ -321,12 +321,13 @@ class NoSuchImage:
         self.calls: list[str] = []
         self.images = self
         self.containers = self
+        self.api = self
 
     def get(self, image: str) -> None:
         self.calls.append(f"get {image}")
         raise docker.errors.ImageNotFound(f"No such image: {image}")
 
-    def pull(self, image: str) -> None:
+    def pull(self, image: str, **kw: Any) -> None:
         self.calls.append(f"pull {image}")
         raise docker.errors.ImageNotFound(f"pull access denied for {image}")
 
