@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install engine test lint typecheck unit demo bench clean-venv
+.PHONY: install engine test test-podman lint typecheck unit demo bench clean-venv
 
 install: $(STAMP)
 
@@ -29,7 +29,14 @@ typecheck: install
 unit: install
 	$(BIN)/pytest -q
 
-test: install engine lint typecheck unit
+test: install engine lint typecheck unit test-podman
+
+# The second pass: the real-engine tests marked `podman`, on Podman's Docker-compatible service
+# (installed, started and given the test images by .ci/ensure-podman), chosen by DOCKER_HOST.
+PODMAN_HOST := unix:///run/podman/podman.sock
+test-podman: install
+	bash .ci/ensure-podman
+	DOCKER_HOST=$(PODMAN_HOST) $(BIN)/pytest -q -m podman tests/integration
 
 # The most complete thing velarun does: exec of a fixture on the locally built test image.
 demo: install engine
