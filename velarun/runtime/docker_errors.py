@@ -28,6 +28,7 @@ from velarun.runtime import (
     EngineUnavailableError,
     ImageUnavailableError,
 )
+from velarun.runtime.docker_podman import served_by_podman
 
 
 class Op(enum.Enum):
@@ -97,13 +98,24 @@ def _pull_failed(exc: BaseException, call: Call) -> EngineError:
 
 
 def _unreachable(_exc: BaseException, call: Call) -> EngineError:
+    where = docker_host_description()
+    if served_by_podman(where):
+        if call.op is Op.CONNECT:
+            return EngineUnavailableError(
+                f"cannot reach the Podman service at {where}",
+                "start it (`podman system service --time=0 unix://...`) and retry",
+            )
+        return EngineUnavailableError(
+            f"the Podman service at {where} stopped answering",
+            "check that `podman system service` is running there",
+        )
     if call.op is Op.CONNECT:
         return EngineUnavailableError(
-            f"cannot reach the Docker Engine at {docker_host_description()}",
+            f"cannot reach the Docker Engine at {where}",
             "start Docker and retry; `docker info` must answer",
         )
     return EngineUnavailableError(
-        f"the Docker Engine at {docker_host_description()} stopped answering",
+        f"the Docker Engine at {where} stopped answering",
         "check that dockerd is running (`docker info`)",
     )
 

@@ -20,6 +20,7 @@ Podman (``podman system service``) answers the Docker API, with differences vela
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import PurePosixPath
 from typing import Any
 
 import docker.errors
@@ -88,3 +89,13 @@ def exit_status(result: Mapping[str, Any]) -> int:
     if message and code == 0:
         raise docker.errors.NotFound(str(message), explanation=str(message))
     return code
+
+
+def served_by_podman(url: str) -> bool:
+    """Whether an engine's address is a Podman socket (``/run/podman/podman.sock``,
+    ``$XDG_RUNTIME_DIR/podman/podman.sock``, any socket so named), for messages that must
+    name the engine when it cannot be asked."""
+    if not url.startswith("unix://"):
+        return False
+    path = PurePosixPath(url.removeprefix("unix://"))
+    return "podman" in path.name or "podman" in path.parent.name
