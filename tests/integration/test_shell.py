@@ -9,6 +9,7 @@ or volume is left, and each test that no labelled (committed) image is.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -174,6 +175,11 @@ def test_no_terminal_is_refused_in_one_line(workspace: Path) -> None:
     ]
 
 
+def engine_host() -> dict[str, str]:
+    """The engine the tests use, for a command run with a bare environment."""
+    return {"DOCKER_HOST": os.environ["DOCKER_HOST"]} if "DOCKER_HOST" in os.environ else {}
+
+
 def test_a_killed_velarun_in_a_shell_leaves_what_clean_removes(
     workspace: Path, engine: Any, terminals: list[Terminal]
 ) -> None:
@@ -192,7 +198,7 @@ def test_a_killed_velarun_in_a_shell_leaves_what_clean_removes(
         cwd=workspace,
         capture_output=True,
         text=True,
-        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), **engine_host()},
         check=False,
     )
     assert done.returncode == 0, done.stderr
