@@ -78,14 +78,16 @@ def _refused(exc: BaseException) -> EngineError:
 
 def _cannot_connect(exc: BaseException) -> EngineError:
     text = str(exc)
+    where = docker_host_description()
     hint = "start Docker (`sudo systemctl start docker` or Docker Desktop) and retry"
     if "Permission denied" in text or "PermissionError" in text:
         hint = "add yourself to the `docker` group, or run with access to the socket"
+    elif served_by_podman(where):
+        hint = f"start it (`podman system service --time=0 {where}`), or check DOCKER_HOST"
     elif os.environ.get("DOCKER_HOST"):
         hint = "check DOCKER_HOST, or unset it to use the local socket"
-    return EngineUnavailableError(
-        f"cannot reach the Docker Engine at {docker_host_description()}", hint
-    )
+    engine = "the Podman service" if served_by_podman(where) else "the Docker Engine"
+    return EngineUnavailableError(f"cannot reach {engine} at {where}", hint)
 
 
 def _pull_failed(exc: BaseException, call: Call) -> EngineError:
@@ -103,7 +105,7 @@ def _unreachable(_exc: BaseException, call: Call) -> EngineError:
         if call.op is Op.CONNECT:
             return EngineUnavailableError(
                 f"cannot reach the Podman service at {where}",
-                "start it (`podman system service --time=0 unix://...`) and retry",
+                f"start it (`podman system service --time=0 {where}`) and retry",
             )
         return EngineUnavailableError(
             f"the Podman service at {where} stopped answering",

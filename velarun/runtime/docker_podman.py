@@ -93,9 +93,9 @@ def exit_status(result: Mapping[str, Any]) -> int:
 
 def served_by_podman(url: str) -> bool:
     """Whether an engine's address is a Podman socket (``/run/podman/podman.sock``,
-    ``$XDG_RUNTIME_DIR/podman/podman.sock``, any socket so named), for messages that must
-    name the engine when it cannot be asked."""
+    ``$XDG_RUNTIME_DIR/podman/podman.sock``: a socket named ``podman.sock`` or in a directory
+    named ``podman``), for messages that must name the engine when it cannot be asked."""
     if not url.startswith("unix://"):
         return False
     path = PurePosixPath(url.removeprefix("unix://"))
-    return "podman" in path.name or "podman" in path.parent.name
+    return path.name == "podman.sock" or path.parent.name == "podman"

@@ -7,8 +7,10 @@ from typing import Any
 
 import docker.errors
 import pytest
+import requests.exceptions
 
 from velarun.runtime import docker_clean
+from velarun.runtime.docker_errors import Call, Op, map_error
 from velarun.runtime.docker_podman import (
     exit_status,
     import_reference,
@@ -16,6 +18,7 @@ from velarun.runtime.docker_podman import (
     local_image_names,
     not_running,
     pull,
+    served_by_podman,
     written_name,
 )
 
@@ -225,3 +228,55 @@ def test_a_sandbox_is_removed_once_its_dependents_are_gone(monkeypatch: pytest.M
 
     docker_clean.remove_sandbox(Client(), "pod-1")
     assert removed == ["pod-1"]
+
+
+@pytest.mark.parametrize(
+    ("url", "podman"),
+    [
+        ("unix:///run/podman/podman.sock", True),
+        ("unix:///run/user/1000/podman/podman.sock", True),
+        ("unix:///tmp/velarun-podman-x1/podman.sock", True),
+        ("unix:///var/run/docker.sock", False),
+        ("unix:///run/podman/other.sock", True),
+        ("unix:///home/podman-fan/docker.sock", False),
+        ("tcp://podman.example:2375", False),  # not a socket here: it cannot be told by name
+        ("ssh://podman@build-box", False),
+    ],
+)
+def test_served_by_podman(url: str, podman: bool) -> None:
+    assert served_by_podman(url) is podman
+
+
+SOCK = "unix:///run/podman/podman.sock"
+
+
+@pytest.mark.parametrize(
+    ("exc", "op", "said"),
+    [
+        (
+            docker.errors.DockerException("Error while fetching server API version"),
+            Op.CONNECT,
+            f"cannot reach the Podman service at {SOCK}\n"
+            f"  hint: start it (`podman system service --time=0 {SOCK}`), or check DOCKER_HOST",
+        ),
+        (
+            requests.exceptions.ConnectionError("refused"),
+            Op.CONNECT,
+            f"cannot reach the Podman service at {SOCK}\n"
+            f"  hint: start it (`podman system service --time=0 {SOCK}`) and retry",
+        ),
+        (
+            requests.exceptions.ConnectionError("reset"),
+            Op.CONTAINER,
+            f"the Podman service at {SOCK} stopped answering\n"
+            "  hint: check that `podman system service` is running there",
+        ),
+    ],
+)
+def test_a_podman_socket_is_named_as_podman_s_service(
+    exc: BaseException, op: Op, said: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DOCKER_HOST", SOCK)
+    mapped = map_error(exc, Call(op, "step `a`"))
+    assert mapped is not None
+    assert f"{mapped.message}\n  hint: {mapped.hint}" == said
