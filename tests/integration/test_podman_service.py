@@ -4,15 +4,14 @@ test's own (as tests/integration/test_daemon.py kills a second dockerd).
 The second service shares nothing with the first: its own storage (``--root``, ``--runroot``),
 state, volumes and network configuration under a temporary directory, file locks instead of
 Podman's shared-memory ones (a lock held by a killed process there could block the first
-service's containers for good), and its own network namespace, kept by name so that the
-restarted service finds the bridges its containers use. The run must end promptly with status
+service's containers for good), no DNS server (see ``SecondPodman``), and its own network
+namespace, kept by name so that the restarted service finds the bridges its containers use. The run must end promptly with status
 ``error``, exit 3, one clear sentence and the report written; with the service back, ``velarun
 clean`` must remove everything the run left there.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import shutil
@@ -40,6 +39,7 @@ default_ulimits = []
 [engine]
 lock_type = "file"
 tmp_dir = "{where}/tmp"
+helper_binaries_dir = ["{where}/helpers"]
 """
 
 
@@ -51,6 +51,11 @@ class SecondPodman:
         self.netns = f"velarun-{where.name}"
         self.proc: subprocess.Popen[bytes] | None = None
         (where / "containers.conf").write_text(CONF.format(where=where))
+        # netavark and no aardvark-dns: rootful Podman 4.3 keeps every aardvark-dns's state in
+        # one fixed directory (/run/containers/networks), and a network of this service there
+        # would break the first service's DNS. This test resolves no names.
+        (where / "helpers").mkdir()
+        (where / "helpers" / "netavark").symlink_to("/usr/lib/podman/netavark")
         self.cli = where / "podman"
         """The podman command line on this service's storage (what build-test-image runs)."""
         flags = " ".join(self.flags())
@@ -124,9 +129,6 @@ class SecondPodman:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(timeout=30)
-        for pidfile in self.where.glob("run/**/aardvark.pid"):  # its DNS server, if still up
-            with contextlib.suppress(ValueError, ProcessLookupError):
-                os.kill(int(pidfile.read_text().strip()), signal.SIGKILL)
         mounts = [
             line.split()[1]
             for line in Path("/proc/mounts").read_text().splitlines()
