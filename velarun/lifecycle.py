@@ -26,7 +26,7 @@ from velarun.errors import ExitCode, UsageError, VelarunError
 from velarun.inputs import PrepareRequest
 from velarun.output import OutputGone, write_to
 from velarun.prepare import InvalidPipelineError, Prepared, prepare
-from velarun.runtime import EngineError, Mount, Runtime
+from velarun.runtime import EngineError, EngineInfo, Mount, Runtime
 from velarun.schedule.artifacts import ArtifactStore
 from velarun.schedule.containers import RunOptions
 from velarun.schedule.outcome import BuildStatus, RunOutcome, not_started
@@ -34,6 +34,7 @@ from velarun.secrets import Masker, all_values, describe_missing, resolve_secret
 from velarun.workspace import (
     Workspace,
     WorkspaceChoice,
+    copied,
     parse_workspace,
     resolve_workspace,
     workspace_root,
@@ -53,7 +54,10 @@ class MissingSecretsError(UsageError):
 
 
 class Engine(Runtime, Protocol):
-    """A runtime to connect to first (blocking; raises EngineError) and close at the end."""
+    """A runtime to connect to first (blocking; raises EngineError) and close at the end;
+    once connected, ``engine`` says what it is."""
+
+    engine: EngineInfo
 
     def connect(self) -> None: ...
 
@@ -154,7 +158,10 @@ def execute(
             parallel=request.parallel,
             pull=request.pull,
         )
-        outcome = _run(plan, open_runtime(run_id), reporter, options, gone, stops, request.debug)
+        runtime = open_runtime(run_id)
+        outcome, workspace = _run(
+            plan, runtime, reporter, options, gone, stops, request.debug, workspace
+        )
     except KeyboardInterrupt:
         write_to(err, "velarun: interrupted before any container was created\n")
         if request.report is not None:
@@ -313,16 +320,37 @@ def _run(
     options: RunOptions,
     gone: OutputGone,
     stops: tuple[signal.Signals, ...],
-    debug: DebugOptions | None = None,
-) -> RunOutcome:
-    """Connect, run under signals, close. An engine that cannot be reached is an outcome."""
+    debug: DebugOptions | None,
+    workspace: Workspace,
+) -> tuple[RunOutcome, Workspace]:
+    """Connect, say which engine, run under signals, close. An engine that cannot be reached
+    is an outcome; so is one that cannot see this machine's files when the run mounts host
+    paths. Returns the workspace the run had (a live one is copied to a remote engine)."""
     from velarun import interrupts
     from velarun.schedule.scheduler import run_plan
 
     try:
         runtime.connect()
     except EngineError as exc:
-        return not_started(plan, exc.message, exc.hint or "")
+        return not_started(plan, exc.message, exc.hint or ""), workspace
+    engine = runtime.engine
+    reporter.notice("engine", description=engine.describe())
+    if not engine.shares_files:
+        refused = host_mounts(plan, options.volumes)
+        if refused:
+            runtime.close()
+            message = (
+                f"{', '.join(refused)}: no host path can be mounted: the engine at"
+                f" {engine.url} does not see this machine's files"
+            )
+            hint = "put what the steps need in the repository (it is copied), or use a local engine"
+            outcome = not_started(plan, message, hint)
+            return replace(outcome, code=ExitCode.INVALID), workspace
+        if workspace.mode == "live":
+            workspace = copied(workspace)
+            options = replace(options, workspace=workspace.source(prefetch=True))
+            reporter.notice("workspace", description=workspace.describe())
+            reporter.notice("warning", message=REMOTE_COPY)
     outcome, stopped = interrupts.run_until_stopped(
         lambda scope: run_plan(plan, runtime, reporter, options, cancel_scope=scope, debug=debug),
         stops,
@@ -332,7 +360,21 @@ def _run(
     runtime.close()
     if stopped.by and outcome.status != BuildStatus.CANCELED:
         outcome = replace(outcome, status=BuildStatus.CANCELED)
-    return outcome
+    return outcome, workspace
+
+
+REMOTE_COPY = (
+    "the engine does not share this machine's files: the workspace is copied into the run's"
+    " volume, and what steps write there stays on the engine"
+)
+
+
+def host_mounts(plan: Plan, volumes: Iterable[Mount]) -> list[str]:
+    """What would bind-mount a host path: ``--volume`` and the steps' ``volumes``, named."""
+    named = [f"--volume {v.source}" for v in volumes]
+    for step in plan.all_steps():
+        named += [f"step `{step.label}` volume {v.source}" for v in step.volumes]
+    return named
 
 
 def _write_results(

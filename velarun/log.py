@@ -32,6 +32,7 @@ class _StderrLogger:
 SENTENCES = {
     "rule_data": "rule data: {datum:<7} {value}  ({source})",
     "workspace": "workspace: {description}",
+    "engine": "engine: {description}",
     "warning": "warning: {message}",
     "pruned": "pruned {kind} {name}: {reason}",
     "needs_changed": "needs: {hazard}",

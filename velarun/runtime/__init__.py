@@ -51,6 +51,28 @@ class ContainerGoneError(EngineError):
 
 
 @dataclass(frozen=True, slots=True)
+class EngineInfo:
+    """The engine a run talks to, as the run's header names it."""
+
+    product: str = "docker"
+    """``docker`` or ``podman``."""
+    version: str = ""
+    url: str = ""
+    source: str = ""
+    """Where velarun found it (``DOCKER_HOST``, ``context `x```, ``Podman's socket``...)."""
+    shares_files: bool = True
+    """False when the engine cannot see this machine's files (a remote host): no bind mount
+    of the workspace, of the outputs directory or of ``--volume`` paths can work there."""
+
+    def describe(self) -> str:
+        """The header's ``engine:`` line, without the prefix."""
+        where = f" at {self.url}" if self.url else ""
+        told = f" ({self.source})" if self.source.startswith("context") else ""
+        remote = "; it does not share this machine's files" if not self.shares_files else ""
+        return f"{self.product} {self.version}{where}{told}{remote}".replace("  ", " ")
+
+
+@dataclass(frozen=True, slots=True)
 class Mount:
     """A host path bind-mounted into a container."""
 

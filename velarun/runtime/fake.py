@@ -19,6 +19,7 @@ from velarun.runtime import (
     ContainerGoneError,
     ContainerSpec,
     EngineError,
+    EngineInfo,
     EngineUnavailableError,
     FilePicker,
     ImageUnavailableError,
@@ -76,6 +77,7 @@ class FakeRuntime:
         missing_image: str | None = None,
         connect_error: str | None = None,
         run_id: str = "fake",
+        engine: EngineInfo | None = None,
     ) -> None:
         self.behaviours = behaviours or {}
         self.image_error = image_error
@@ -83,6 +85,8 @@ class FakeRuntime:
         """An image that cannot be had: ``prepare_images`` fails on its first user."""
         self.connect_error = connect_error
         self.run_id = run_id
+        self.engine = engine or EngineInfo("fake", "1", "fake://")
+        """What ``connect`` reports (the header's ``engine:`` line)."""
         self.events: list[tuple[str, str]] = []
         self.handles: list[FakeHandle] = []
         self.outputs: dict[str, str] = {}
