@@ -169,19 +169,19 @@ class Pods:
             self._client().api.remove_container(found, force=True, v=True)
 
 
-def pause_image(client: Any) -> str | None:
+def pause_image(client: Any, version: dict[str, Any] | None = None) -> str | None:
     """Blocking: the sandbox image on the engine of ``client``, imported if missing; None on
-    an engine of an architecture with no program."""
-    arch = architecture(str(client.version().get("Arch", "")))
+    an engine of an architecture with no program. ``version``: the engine's, if known."""
+    arch = architecture(str((version or client.version()).get("Arch", "")))
     if arch is None:
         return None
     tag = image_tag(arch)
     try:
         client.images.get(tag)
     except docker.errors.ImageNotFound:
-        repository, _, version = tag.partition(":")
+        repository, _, name = tag.partition(":")
         client.api.import_image_from_data(
-            image_tar(arch), repository=repository, tag=version, changes=image_changes()
+            image_tar(arch), repository=repository, tag=name, changes=image_changes()
         )
     return tag
 

@@ -17,6 +17,7 @@ import contextlib
 import json
 import os
 import re
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -96,8 +97,13 @@ def shares_files(client: Any, root: Path, image: str, name: str, labels: dict[st
             return True  # the engine has the path and will not say more: take it as ours
         return same_directory(found, before) or same_directory(found, root.stat())
     finally:
-        with contextlib.suppress(docker.errors.DockerException, OSError):
-            client.api.remove_container(made["Id"], force=True, v=True)
+        # Off the critical path: the run's teardown sweeps it if it is still there.
+        threading.Thread(target=_remove, args=(client, made["Id"]), daemon=True).start()
+
+
+def _remove(client: Any, container: str) -> None:
+    with contextlib.suppress(docker.errors.DockerException, OSError):
+        client.api.remove_container(container, force=True, v=True)
 
 
 def inspect_engine(
@@ -105,14 +111,15 @@ def inspect_engine(
 ) -> EngineInfo:
     """Blocking: what the engine is, and whether it sees ``root`` (None: not asked, taken as
     shared)."""
-    product, version = describe_engine(client.version())
-    shares = root is None or shares_files(client, root, probe_image(client), name, labels)
+    about = client.version()
+    product, version = describe_engine(about)
+    shares = root is None or shares_files(client, root, probe_image(client, about), name, labels)
     return EngineInfo(product, version, address.url, address.source, shares)
 
 
-def probe_image(client: Any) -> str:
+def probe_image(client: Any, version: dict[str, Any]) -> str:
     """An image on the engine for the probe (never started): the sandbox's, else any."""
-    image = pause_image(client)
+    image = pause_image(client, version)
     if image is not None:
         return image
     for found in client.api.images(quiet=True):

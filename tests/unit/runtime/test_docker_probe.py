@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import time
 from datetime import UTC
 from pathlib import Path
 from typing import Any
@@ -84,6 +85,9 @@ def _stat_of(path: Path) -> dict[str, Any]:
 def test_the_same_directory_is_shared(tmp_path: Path) -> None:
     api = Api(None, _stat_of(tmp_path))
     assert shares_files(Client(api), tmp_path, "img", "velarun-r-probe", {}) is True
+    deadline = time.monotonic() + 10  # removed in the background
+    while len(api.calls) < 3 and time.monotonic() < deadline:
+        time.sleep(0.01)
     assert api.calls == [
         f"create img {tmp_path}:/velarun-probe ro=True",
         "head /containers/probe1/archive /velarun-probe",
