@@ -121,11 +121,14 @@ def execute(
     run_id = run_id or uuid.uuid4().hex[:12]
     log.bind_run(run_id)
     stops = interrupts.stop_signals()
-    previous = interrupts.interrupt_on(stops)  # nothing exists yet: a signal is Ctrl-C
+    previous: interrupts.Handlers = {}
     plan: Plan | None = None
     workspace: Workspace | None = None
     try:
-        startsignals.raise_held()  # a stop that came during start-up: canceled, no steps
+        # Nothing exists yet: from here a stop is Ctrl-C. One held since start-up (it came
+        # before this handling) is raised now: canceled, with no steps. None is lost between.
+        previous = interrupts.interrupt_on(stops)
+        startsignals.raise_held()
         check_results(request)
         prepared = prepare(request.prepare)
         plan = prepared.plan
