@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import signal
+import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -57,6 +58,36 @@ def ignore(stops: tuple[signal.Signals, ...]) -> None:
     """The run is over and cleaned up: nothing may interrupt writing its results."""
     for signum in stops:
         signal.signal(signum, signal.SIG_IGN)
+
+
+def finish_or_interrupt(
+    call: Callable[[], None], stops: tuple[signal.Signals, ...], grace: float
+) -> None:
+    """``call()`` (blocking) in a thread, waited for where a stop can interrupt (as Ctrl-C). A
+    stop does not abandon it at once: it may finish for ``grace`` seconds more (so what it was
+    creating exists, and is known, when the caller sweeps), stops then ignored; then the
+    ``KeyboardInterrupt`` goes on. ``call``'s own exception is raised here."""
+    failed: list[BaseException] = []
+    done = threading.Event()  # not Thread.join: one interrupted in 3.11 may think it ended
+
+    def run() -> None:
+        try:
+            call()
+        except BaseException as exc:  # handed to the waiting thread
+            failed.append(exc)
+        finally:
+            done.set()
+
+    threading.Thread(target=run, name="velarun-connect", daemon=True).start()
+    try:
+        while not done.wait(0.1):
+            pass
+    except KeyboardInterrupt:
+        ignore(stops)
+        done.wait(grace)
+        raise
+    if failed:
+        raise failed[0]
 
 
 def still_removing(left: Leftovers, seconds: float) -> str:

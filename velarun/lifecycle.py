@@ -124,6 +124,7 @@ def execute(
     previous: interrupts.Handlers = {}
     plan: Plan | None = None
     workspace: Workspace | None = None
+    runtime: Engine | None = None
     try:
         # Nothing exists yet: from here a stop is Ctrl-C. One held since start-up (it came
         # before this handling) is raised now: canceled, with no steps. None is lost between.
@@ -165,6 +166,8 @@ def execute(
         )
     except KeyboardInterrupt:
         interrupts.ignore(stops)  # nothing was created: nothing may interrupt saying so
+        if runtime is not None:
+            _abandon(runtime)
         write_to(err, "velarun: interrupted before any container was created\n")
         if request.report is not None:
             why = "interrupted" if plan else "interrupted before the pipeline was compiled"
@@ -334,7 +337,7 @@ def _run(
     from velarun.schedule.scheduler import run_plan
 
     try:
-        runtime.connect()
+        interrupts.finish_or_interrupt(runtime.connect, stops, CONNECT_GRACE)
     except EngineError as exc:
         return not_started(plan, exc.message, exc.hint or ""), workspace
     engine = runtime.engine
@@ -369,6 +372,26 @@ def _run(
     if stopped.by and outcome.status != BuildStatus.CANCELED:
         outcome = replace(outcome, status=BuildStatus.CANCELED)
     return outcome, workspace
+
+
+CONNECT_GRACE = 3.0
+"""A stop while connecting lets the connection finish for this long (it may be creating the
+engine's file-sharing probe, a container), before :func:`_abandon` sweeps."""
+ABANDON_SECONDS = 5.0
+
+
+def _abandon(runtime: Engine) -> None:
+    """Interrupted before the run began: whatever connecting made (the engine's file-sharing
+    probe) is swept by the run's label, in a few seconds at most; then the engine is closed."""
+    import anyio
+
+    async def sweep() -> None:
+        with anyio.move_on_after(ABANDON_SECONDS):
+            await runtime.teardown()
+
+    with contextlib.suppress(EngineError):  # left for `velarun clean`; the run never began
+        anyio.run(sweep)
+    runtime.close()
 
 
 REMOTE_COPY = (

@@ -215,3 +215,36 @@ def test_a_second_ctrl_c_says_what_is_still_removed_and_for_how_long(
         f"velarun: SIGINT again: {still}; at most {seconds[1]} s more",
     ]
     assert fakes[0].leftovers() == [] and fakes[0].pending_cleanup().describe() == ""
+
+
+class StoppedWhileConnecting(FakeRuntime):
+    """A stop while connecting (the Docker runtime creates its file-sharing probe then): the
+    signal comes from the connecting thread, as the kernel's would come at any moment."""
+
+    def connect(self) -> None:
+        super().connect()
+        signal.raise_signal(signal.SIGTERM)
+
+
+def test_a_stop_while_connecting_sweeps_what_connecting_made(pipeline: Path) -> None:
+    fakes: list[FakeRuntime] = []
+
+    def open_runtime(run_id: str) -> Engine:
+        fakes.append(StoppedWhileConnecting(run_id=run_id))
+        return fakes[-1]
+
+    result = runner.invoke(
+        app,
+        ["exec", "--no-git", "--report", "r.json"],
+        obj=Deps(open_runtime, run_id="t"),
+    )
+    assert (result.exit_code, result.stderr.splitlines()[-1]) == (
+        130,
+        "velarun: interrupted before any container was created",
+    )
+    assert fakes[0].events == [("connect", ""), ("teardown", ""), ("close", "")]
+    data = json.loads((pipeline.parent / "r.json").read_text())
+    assert (data["status"], [s["reason"] for s in data["steps"]]) == (
+        "canceled",
+        ["not started: interrupted", "not started: interrupted"],
+    )
