@@ -14,6 +14,9 @@ that on a loaded machine). Python says on stderr which modules it has imported
 process never began to import ``velarun.cli.commands`` (the entry point holds the signals just
 before), the signal landed in that window, and the attempt is made again with the signal 20 ms
 later. Any other attempt must end as above.
+
+Then connecting: the proxy holds the creation of the engine's file-sharing probe (a container)
+while the signal comes; the probe the engine makes once released must not be left behind.
 """
 
 from __future__ import annotations
