@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TextIO
 
+from velarun import startsignals
 from velarun.artifacts import DIR_NAME
 from velarun.compile.plan import Plan
 from velarun.compile.render import hazards
@@ -119,16 +120,17 @@ def execute(
     err = err or sys.stderr
     run_id = run_id or uuid.uuid4().hex[:12]
     log.bind_run(run_id)
-    try:
-        check_results(request)
-    except VelarunError as exc:
-        record_refusal(request.report, exc, None, err)
-        raise
     stops = interrupts.stop_signals()
-    previous = interrupts.interrupt_on(stops)  # nothing exists yet: a signal is Ctrl-C
+    previous: interrupts.Handlers = {}
     plan: Plan | None = None
     workspace: Workspace | None = None
+    runtime: Engine | None = None
     try:
+        # Nothing exists yet: from here a stop is Ctrl-C. One held since start-up (it came
+        # before this handling) is raised now: canceled, with no steps. None is lost between.
+        previous = interrupts.interrupt_on(stops)
+        startsignals.raise_held()
+        check_results(request)
         prepared = prepare(request.prepare)
         plan = prepared.plan
         if prepared.ci is not None:
@@ -163,6 +165,9 @@ def execute(
             plan, runtime, reporter, options, gone, stops, request.debug, workspace
         )
     except KeyboardInterrupt:
+        interrupts.ignore(stops)  # nothing was created: nothing may interrupt saying so
+        if runtime is not None:
+            _abandon(runtime)
         write_to(err, "velarun: interrupted before any container was created\n")
         if request.report is not None:
             why = "interrupted" if plan else "interrupted before the pipeline was compiled"
@@ -325,12 +330,14 @@ def _run(
 ) -> tuple[RunOutcome, Workspace]:
     """Connect, say which engine, run under signals, close. An engine that cannot be reached
     is an outcome; so is one that cannot see this machine's files when the run mounts host
-    paths. Returns the workspace the run had (a live one is copied to a remote engine)."""
+    paths. Returns the workspace the run had (a live one is copied to a remote engine). A second
+    stop is told what the runtime still has to remove and the end's time limit."""
     from velarun import interrupts
+    from velarun.schedule.deadline import CleanupLimit
     from velarun.schedule.scheduler import run_plan
 
     try:
-        runtime.connect()
+        interrupts.finish_or_interrupt(runtime.connect, stops, CONNECT_GRACE)
     except EngineError as exc:
         return not_started(plan, exc.message, exc.hint or ""), workspace
     engine = runtime.engine
@@ -351,16 +358,40 @@ def _run(
             options = replace(options, workspace=workspace.source(prefetch=True))
             reporter.notice("workspace", description=workspace.describe())
             reporter.notice("warning", message=REMOTE_COPY)
+    ending = CleanupLimit()
     outcome, stopped = interrupts.run_until_stopped(
-        lambda scope: run_plan(plan, runtime, reporter, options, cancel_scope=scope, debug=debug),
+        lambda scope: run_plan(
+            plan, runtime, reporter, options, cancel_scope=scope, debug=debug, ending=ending
+        ),
         stops,
         gone,
         reporter.notice,
+        lambda: interrupts.still_removing(runtime.pending_cleanup(), ending.seconds_left()),
     )
     runtime.close()
     if stopped.by and outcome.status != BuildStatus.CANCELED:
         outcome = replace(outcome, status=BuildStatus.CANCELED)
     return outcome, workspace
+
+
+CONNECT_GRACE = 3.0
+"""A stop while connecting lets the connection finish for this long (it may be creating the
+engine's file-sharing probe, a container), before :func:`_abandon` sweeps."""
+ABANDON_SECONDS = 5.0
+
+
+def _abandon(runtime: Engine) -> None:
+    """Interrupted before the run began: whatever connecting made (the engine's file-sharing
+    probe) is swept by the run's label, in a few seconds at most; then the engine is closed."""
+    import anyio
+
+    async def sweep() -> None:
+        with anyio.move_on_after(ABANDON_SECONDS):
+            await runtime.teardown()
+
+    with contextlib.suppress(EngineError):  # left for `velarun clean`; the run never began
+        anyio.run(sweep)
+    runtime.close()
 
 
 REMOTE_COPY = (

@@ -47,7 +47,7 @@ SENTENCES = {
     "held_output_dropped": "{count} log lines of other steps were dropped while the shell was open"
     " (only the first {limit} are kept)",
     "stopping": "{signal}: stopping the build, killing containers, cleaning up",
-    "stopping_again": "{signal} again: cleanup is already bounded; removing what it can",
+    "stopping_again": "{signal} again: {still}",
     "artifacts": "{where} artifacts: {count} in {dir}",
     "artifacts_missing": "{where} artifacts: no file matches `{path}` (not a failure, as in Vela)",
     "artifacts_skipped": "{where} artifacts: left out {path}: {why}",

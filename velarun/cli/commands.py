@@ -97,8 +97,10 @@ class App:
 
             sys.stdout.write(command_help(wanted.command))
             raise SystemExit(ExitCode.OK) from None
-        from velarun import log
+        from velarun import log, startsignals
 
+        if not cmd.takes_held_signals:
+            startsignals.release()  # a stop held since start-up ends the command here (130)
         log.configure(log_format)
         cmd.run(args)
         raise SystemExit(ExitCode.OK)

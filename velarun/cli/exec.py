@@ -277,4 +277,4 @@ def check_terminal(debug: DebugOptions, terminal: Callable[[], bool]) -> None:
         )
 
 
-COMMAND = Command("exec", exec_.__doc__ or "", OPTIONS, exec_)
+COMMAND = Command("exec", exec_.__doc__ or "", OPTIONS, exec_, takes_held_signals=True)

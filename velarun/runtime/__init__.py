@@ -126,6 +126,26 @@ class WorkspaceSource:
     archive: Callable[[], Iterable[bytes]] | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Leftovers:
+    """What a run still has on the engine, for its cleanup to remove."""
+
+    containers: int = 0
+    networks: int = 0
+    volumes: int = 0
+    images: int = 0
+
+    def describe(self) -> str:
+        """``3 containers, 1 network, 1 volume``; empty when nothing is left."""
+        counts = (
+            (self.containers, "container"),
+            (self.networks, "network"),
+            (self.volumes, "volume"),
+            (self.images, "image"),
+        )
+        return ", ".join(f"{n} {what}{'s' if n != 1 else ''}" for n, what in counts if n)
+
+
 class Handle(Protocol):
     spec: ContainerSpec
 
@@ -230,3 +250,10 @@ class Runtime(Protocol):
         ...
 
     async def teardown(self) -> None: ...
+
+    def pending_cleanup(self) -> Leftovers:
+        """What the run still has on the engine, as the runtime knows it without asking the
+        engine (containers it made and has not removed, its network and volume until
+        ``teardown`` removed them): told to the user who presses Ctrl-C again during cleanup.
+        Non-blocking; callable at any time, from the event loop."""
+        ...

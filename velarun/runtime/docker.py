@@ -33,6 +33,7 @@ from velarun.runtime import (
     EngineInfo,
     FilePicker,
     Handle,
+    Leftovers,
     LogSink,
     PhaseObserver,
     ShellRequest,
@@ -97,6 +98,8 @@ class DockerRuntime:
         self._streams = anyio.CapacityLimiter(_STREAM_LIMITER_SIZE)
         self._lock = threading.Lock()
         self._in_flight = 0
+        self._live: set[str] = set()  # containers of handles, made and not removed yet
+        self._swept = False
         self._clock = Clock(observer)
         self._network_made: concurrent.futures.Future[None] | None = None
         """The run's network, created in a thread while the workspace loads (see ``setup``)."""
@@ -333,6 +336,7 @@ class DockerRuntime:
         started = self._clock.now()
         with self._creating(), engine_errors(Call(Op.CREATE, f"step `{spec.label}`", spec.image)):
             container = self.client.containers.create(**kwargs)
+        self._live.add(handle.name)
         handle.container = container
         with engine_errors(Call(Op.START, f"{spec.kind} `{spec.label}`")):
             output = self.client.api.attach_socket(
@@ -467,6 +471,7 @@ class DockerRuntime:
             started = self._clock.now()
             if remove_container(container):
                 self._clock.since("remove", started)
+            self._live.discard(handle.name)
 
         await self._call(remove, call=handle.call)
 
@@ -564,8 +569,16 @@ class DockerRuntime:
                         while self._in_flight > 0:
                             await anyio.sleep(0.05)
                     await self._call(self._sweep)  # whatever an abandoned call created meanwhile
+                self._swept = True
         finally:
             self._outputs.remove()
+
+    def pending_cleanup(self) -> Leftovers:
+        if self._swept:
+            return Leftovers()
+        made = int(self._network_made is not None)  # set-up made the volume, then the network
+        helpers = self._pods.alive() + (self._reader is not None)
+        return Leftovers(len(self._live) + helpers, made, made)
 
     def close(self) -> None:
         if self._client is not None:

@@ -23,6 +23,7 @@ from velarun.runtime import (
     EngineUnavailableError,
     FilePicker,
     ImageUnavailableError,
+    Leftovers,
     LogSink,
     ShellRequest,
     WorkspaceSource,
@@ -78,6 +79,7 @@ class FakeRuntime:
         connect_error: str | None = None,
         run_id: str = "fake",
         engine: EngineInfo | None = None,
+        teardown_delay: float = 0.0,
     ) -> None:
         self.behaviours = behaviours or {}
         self.image_error = image_error
@@ -87,6 +89,8 @@ class FakeRuntime:
         self.run_id = run_id
         self.engine = engine or EngineInfo("fake", "1", "fake://")
         """What ``connect`` reports (the header's ``engine:`` line)."""
+        self.teardown_delay = teardown_delay
+        """Seconds the teardown takes (fake time via anyio sleep)."""
         self.events: list[tuple[str, str]] = []
         self.handles: list[FakeHandle] = []
         self.outputs: dict[str, str] = {}
@@ -115,6 +119,7 @@ class FakeRuntime:
         self._setup = False
         self._ready = False
         self._torn_down = False
+        self._swept = False
 
     def _event(self, kind: str, label: str = "") -> None:
         self.events.append((kind, label))
@@ -329,6 +334,17 @@ class FakeRuntime:
         assert not self._torn_down, "teardown called twice"
         self._torn_down = True
         self._event("teardown")
+        if self.teardown_delay:
+            await anyio.sleep(self.teardown_delay)
+        self._swept = True
+
+    def pending_cleanup(self) -> Leftovers:
+        """Containers not removed; the run's network and volume from setup to the end of
+        teardown."""
+        if self._swept:
+            return Leftovers()
+        made = int(self._setup)
+        return Leftovers(sum(not h.removed for h in self.handles), made, made)
 
     def started(self) -> list[str]:
         return [label for kind, label in self.events if kind == "start"]
