@@ -142,8 +142,12 @@ def _print_graph(prepared: Prepared, output_format: str) -> None:
         echo(line, err=True)
     if prepared.compiled.diagnostics:
         echo(render_all(prepared.compiled.diagnostics, prepared.loaded.path), err=True)
-    written = {stage.name: stage.needs for stage in _pipeline(prepared).stages}
-    graph = stage_graph(prepared.plan, written)
+    stages = _pipeline(prepared).stages
+    graph = stage_graph(
+        prepared.plan,
+        {stage.name: stage.needs for stage in stages},
+        [stage.name for stage in stages if stage.independent],
+    )
     if output_format == "mermaid":
         from velarun.compile.graph_mermaid import render_mermaid
 

@@ -21,7 +21,7 @@ What it shows:
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 from velarun.compile.plan import IMPLICIT_STAGE, Plan, PlannedStage, PlannedStep, Pruned
@@ -139,16 +139,22 @@ def _ruledata_comment(plan: Plan) -> str:
     return "velarun plan, rule data: " + " ".join(parts)
 
 
-def stage_graph(plan: Plan, written_needs: Mapping[str, tuple[str, ...]] | None = None) -> Graph:
+def stage_graph(
+    plan: Plan,
+    written_needs: Mapping[str, tuple[str, ...]] | None = None,
+    written_independent: Collection[str] = (),
+) -> Graph:
     """The graph of ``plan``. ``written_needs``: each stage's ``needs`` as the file writes
     them, in the file's order (``Pipeline.stages``); with it, pruned stages take their place
-    in the file's order and keep their own ``needs`` (dashed), else they come last with none."""
+    in the file's order and keep their own ``needs`` (dashed), else they come last with none.
+    ``written_independent``: the stages written ``independent: true``, so a pruned one is
+    marked too (the plan knows it of the stages it keeps)."""
     written = dict(written_needs or {})
     ids = Ids()
     boxes: list[Box] = []
     if plan.services or plan.pruned_of("service"):
         boxes.append(_services_box(plan, ids))
-    stage_boxes = _stage_boxes(plan, written, ids)
+    stage_boxes = _stage_boxes(plan, written, frozenset(written_independent), ids)
     boxes.extend(stage_boxes.values())
     missing: dict[str, Node] = {}
     edges = _edges(plan, written, stage_boxes, missing, ids)
@@ -162,17 +168,18 @@ def _services_box(plan: Plan, ids: Ids) -> Box:
     return Box(box_id, "services", ("services", "in the background"), tuple(nodes), services=True)
 
 
-def _stage_boxes(plan: Plan, written: dict[str, tuple[str, ...]], ids: Ids) -> dict[str, Box]:
+def _stage_boxes(
+    plan: Plan, written: dict[str, tuple[str, ...]], independent: frozenset[str], ids: Ids
+) -> dict[str, Box]:
     """Each stage's box by name, kept and pruned, in the file's order."""
     kept = {st.name: st for st in plan.stages}
     pruned = {p.name: p for p in plan.pruned_of("stage")}
     pruned_steps: dict[str, list[Pruned]] = {}
     for p in plan.pruned_of("step"):
         pruned_steps.setdefault(p.stage or IMPLICIT_STAGE, []).append(p)
-    order = [n for n in written if n in kept or n in pruned]
-    order += [n for n in (*kept, *pruned, *pruned_steps) if n not in order]
+    known = (*(n for n in written if n in kept or n in pruned), *kept, *pruned, *pruned_steps)
     out: dict[str, Box] = {}
-    for name in order:
+    for name in dict.fromkeys(known):
         stage = kept.get(name)
         box_id = ids.make("stage", name)
         step_nodes = _step_nodes(stage, pruned_steps.get(name, []), box_id, ids)
@@ -181,7 +188,9 @@ def _stage_boxes(plan: Plan, written: dict[str, tuple[str, ...]], ids: Ids) -> d
             out[name] = Box(box_id, name, title, step_nodes, independent=stage.independent)
         else:
             why = pruned[name].reason if name in pruned else "every step was pruned"
-            out[name] = Box(box_id, name, (name, f"pruned: {why}"), step_nodes, pruned=True)
+            marks = ("independent",) if name in independent else ()
+            title = (name, *marks, f"pruned: {why}")
+            out[name] = Box(box_id, name, title, step_nodes, pruned=True, independent=bool(marks))
     return out
 
 
