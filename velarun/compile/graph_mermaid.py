@@ -9,10 +9,14 @@ own beyond a grey for what was pruned, so it reads on light and dark pages alike
 Every label is a quoted string in which the characters mermaid would read are written as its
 entity codes (``#34;``): quotes, ``#`` (else ``#1;`` in a name would be an entity), ``<`` ``>``
 ``&`` (labels are HTML), ``|`` (edge labels), ``%`` (``%%{`` starts a directive anywhere),
-and a backtick (a label opening with one is markdown). Control characters become spaces.
+a backtick (a label opening with one is markdown), and the space after ``direction`` (the
+lexer takes ``direction TB`` anywhere in a line for the statement). Control characters become
+spaces.
 """
 
 from __future__ import annotations
+
+import re
 
 from velarun.compile.graph import Box, Edge, Graph, Node, one_line
 
@@ -20,9 +24,14 @@ _ENTITIES = {ch: f"#{ord(ch)};" for ch in '"#<>&|%`'}
 _BREAK = "<br>"
 
 
+# mermaid's lexer reads `direction TB` (BT, RL, LR, TD) anywhere in a line, labels included.
+_DIRECTION = re.compile(r"(direction)\s", re.IGNORECASE)
+
+
 def escape(text: str) -> str:
     """``text`` as it may stand inside a mermaid quoted label and read as written."""
-    return "".join(_ENTITIES.get(ch, ch) for ch in one_line(text))
+    escaped = "".join(_ENTITIES.get(ch, ch) for ch in one_line(text))
+    return _DIRECTION.sub(r"\1#32;", escaped)
 
 
 def label(lines: tuple[str, ...]) -> str:

@@ -29,6 +29,10 @@ MERMAID_ESCAPES = [
     ("line separators", "a\u2028b\u2029c\x85d\x7fe", "a b c d e"),
     ("backslash", "back\\slash", "back\\slash"),
     ("semicolon and arrows", "a; b --> c", "a; b --#62; c"),
+    ("direction: else read as the statement", "direction TB now", "direction#32;TB now"),
+    ("direction in any case and spacing", "Direction\tlr", "Direction#32;lr"),
+    ("keywords", "end style class subgraph", "end style class subgraph"),
+    ("at sign and colons", "e1@{ shape: rect } a:::b", "e1@{ shape: rect } a:::b"),
     ("empty", "", ""),
 ]
 
