@@ -35,6 +35,9 @@ WATCHED = (
     "velarun.cli.helptext",
     "velarun.compile.render",
     "velarun.compile.truth",
+    "velarun.compile.graph",
+    "velarun.compile.graph_mermaid",
+    "velarun.compile.graph_dot",
     "velarun.compile.expr",
     "velarun.report.console",
     "velarun.report.jsonl",
@@ -65,10 +68,18 @@ SMALL = str(ROOT / "fixtures" / "seed" / "stage-needs.vela.yml")
         (["--version"], []),
         (["plan", SMALL], ["velarun.compile.render"]),
         (["plan", SMALL, "--format", "json"], []),
+        (
+            ["plan", SMALL, "--format", "mermaid"],
+            ["velarun.compile.graph", "velarun.compile.graph_mermaid"],
+        ),
+        (
+            ["plan", SMALL, "--format", "dot"],
+            ["velarun.compile.graph", "velarun.compile.graph_dot"],
+        ),
         (["validate", SMALL], []),
         (["plan", "--help"], ["velarun.cli.helptext"]),
     ],
-    ids=["version", "plan", "plan-json", "validate", "plan-help"],
+    ids=["version", "plan", "plan-json", "plan-mermaid", "plan-dot", "validate", "plan-help"],
 )
 def test_a_command_imports_only_what_it_uses(argv: list[str], loaded: list[str]) -> None:
     out = subprocess.run(
