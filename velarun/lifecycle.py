@@ -270,11 +270,13 @@ def record_refusal(
     command's exit code, the plan's steps not started, the message or the diagnostics), so a
     script that always reads the report finds one; and its ``--html`` page. A report that
     cannot be written is left alone: that is the error."""
-    if html is not None:
-        _refusal_page(html, exc, plan, err)
-    if report is None or exc.recorded:
+    if exc.recorded or (report is None and html is None):
         return
     exc.recorded = True
+    if html is not None:
+        _refusal_page(html, exc, plan, err)
+    if report is None:
+        return
     outcome = _refused(exc, plan)
     from velarun.report.document import write_report
 

@@ -39,7 +39,14 @@ def stages_of(report: Report) -> list[Mapping[str, Any]]:
     if isinstance(report.get("stages"), list):
         return [st for st in report["stages"] if isinstance(st, Mapping)]
     steps = report.get("steps")
-    return [{"name": "", "steps": steps if isinstance(steps, list) else []}]
+    return [
+        {
+            "name": "",
+            "started_at": report.get("started_at"),
+            "finished_at": report.get("finished_at"),
+            "steps": steps if isinstance(steps, list) else [],
+        }
+    ]
 
 
 def steps_of(stage: Mapping[str, Any]) -> list[Mapping[str, Any]]:
