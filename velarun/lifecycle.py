@@ -217,14 +217,16 @@ def run_details(plan: Plan, capture: CaptureReporter | None, masker: Masker) -> 
         logs = capture.lines
         if not masker.empty:
             logs = {label: [masker.mask(x) for x in lines] for label, lines in logs.items()}
-    ruledata = masker.mask_json(plan.ruledata.to_json())
-    assert isinstance(ruledata, dict)
+    masked = masker.mask_json(plan.to_json(share=True))
+    assert isinstance(masked, dict)
     return RunDetails(
         needs={st.name: st.needs for st in plan.stages if not st.implicit},
         detached=frozenset(step.label for step in plan.all_steps() if step.detach),
-        ruledata=ruledata,
+        ruledata=masked["ruledata"],
         logs=logs,
         log_counts=dict(capture.counts) if capture is not None else {},
+        pruned=masked["pruned"],
+        dropped_needs=masked["dropped_needs"],
     )
 
 

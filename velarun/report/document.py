@@ -38,6 +38,11 @@ class RunDetails:
     """Per label (``stage/step``, a service's name), the tail of its output: ``log``."""
     log_counts: Mapping[str, int] = field(default_factory=dict)
     """Per label, how many lines it wrote in all: ``log_omitted`` says how many are not kept."""
+    pruned: Mapping[str, object] | None = None
+    """What the rulesets removed before the run, as ``plan --format json`` says it: ``pruned``."""
+    dropped_needs: Sequence[Mapping[str, str]] = ()
+    """The ``needs`` edges pruning dropped, as ``plan --format json`` says them:
+    ``dropped_needs``."""
 
 
 def log_tail(lines: Sequence[str], total: int | None = None) -> tuple[list[str], int]:
@@ -125,8 +130,18 @@ def report_json(
         out["workspace"] = dict(workspace)
     if ci_build is not None:
         out["ci_build"] = dict(ci_build)
-    if details is not None and details.ruledata is not None:
+    if details is not None:
+        out.update(_plan_fields(details))
+    return out
+
+
+def _plan_fields(details: RunDetails) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if details.ruledata is not None:
         out["ruledata"] = dict(details.ruledata)
+    if details.pruned is not None:
+        out["pruned"] = dict(details.pruned)
+        out["dropped_needs"] = [dict(d) for d in details.dropped_needs]
     return out
 
 

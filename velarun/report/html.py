@@ -99,6 +99,30 @@ def _ruledata(report: Report) -> str:
     return _table(shown, "ruledata") if shown else '<p class="note">No rule data was set.</p>'
 
 
+def _pruned(report: Report) -> str:
+    """What the rulesets removed before the run, and the ``needs`` edges that went with it."""
+    pruned = report.get("pruned")
+    pruned = pruned if isinstance(pruned, Mapping) else {}
+    items = []
+    for kind in ("stages", "steps", "services"):
+        found = pruned.get(kind)
+        for p in found if isinstance(found, list) else []:
+            if isinstance(p, Mapping):
+                where = f"{p['stage']}/{p.get('name')}" if p.get("stage") else p.get("name")
+                items.append(f"{kind[:-1]} <b>{_e(where)}</b>: {_e(p.get('reason'))}")
+    dropped = report.get("dropped_needs")
+    for d in dropped if isinstance(dropped, list) else []:
+        if isinstance(d, Mapping):
+            items.append(
+                f"<b>{_e(d.get('stage'))}</b> no longer waits for {_e(d.get('need'))}"
+                " (pruned or unknown)"
+            )
+    if not items:
+        return ""
+    body = "".join(f"<li>{item}</li>" for item in items)
+    return f'<p class="note">Pruned before the run:</p><ul class="pruned note">{body}</ul>'
+
+
 def _diagnostics(report: Report) -> str:
     found = report.get("diagnostics")
     if not isinstance(found, list) or not found:
@@ -258,7 +282,7 @@ def render_page(report: Report) -> str:
         f'<h2>Stages</h2><div class="scroll">{graph}</div>'
         if graph
         else '<h2>Stages</h2><p class="note">A steps pipeline: no stages.</p>'
-    )
+    ) + _pruned(report)
     path_note = f'<p class="note">Critical path: {_e(" → ".join(chain))}.</p>' if any(chain) else ""
     return (
         "<!DOCTYPE html>\n"

@@ -534,3 +534,18 @@ def test_a_refused_run_still_writes_its_page(tmp_path: Path, monkeypatch) -> Non
     assert result.exit_code == 2
     page = (tmp_path / "run.html").read_text()
     assert "secrets are missing" in page and len(bars(page)) == 5
+
+
+def test_the_page_lists_what_was_pruned_and_the_needs_dropped() -> None:
+    report = staged(stage("y", 0, 1, [], step("x", 0, 1)))
+    report["pruned"] = {
+        "stages": [{"name": "gone", "reason": "every step was pruned"}],
+        "steps": [{"stage": "gone", "name": "s", "reason": "branch `main` does not match `x`"}],
+    }
+    report["dropped_needs"] = [{"stage": "y", "need": "gone"}]
+    assert (
+        '<p class="note">Pruned before the run:</p><ul class="pruned note">'
+        "<li>stage <b>gone</b>: every step was pruned</li>"
+        "<li>step <b>gone/s</b>: branch `main` does not match `x`</li>"
+        "<li><b>y</b> no longer waits for gone (pruned or unknown)</li></ul>"
+    ) in render_page(report)
