@@ -20,7 +20,12 @@ from velarun.schedule.outcome import RunOutcome, StageOutcome, StepOutcome
 LOG_TAIL_LINES = 1000
 """At most this many of a step's last log lines are kept in the report (``log``)."""
 LOG_TAIL_CHARS = 64_000
-"""... and at most this many characters of them (one newline counted per line)."""
+"""... and at most this many characters of them (one newline counted per line)..."""
+LOG_TOTAL_CHARS = 1_000_000
+"""... shared by all the steps that logged, so a run of hundreds of noisy steps keeps a report
+(and a page) of a few megabytes at most ..."""
+LOG_MIN_CHARS = 2_000
+"""... but never fewer than this many per step."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +40,8 @@ class RunDetails:
     ruledata: Mapping[str, object] | None = None
     """The rule data the plan was compiled with: ``ruledata``."""
     logs: Mapping[str, Sequence[str]] = field(default_factory=dict)
-    """Per label (``stage/step``, a service's name), the tail of its output: ``log``."""
+    """Per label (``stage/step``, a service's name), the tail of its output: ``log`` (its
+    end, within ``LOG_TAIL_LINES`` and :func:`log_chars`)."""
     log_counts: Mapping[str, int] = field(default_factory=dict)
     """Per label, how many lines it wrote in all: ``log_omitted`` says how many are not kept."""
     pruned: Mapping[str, object] | None = None
@@ -45,18 +51,25 @@ class RunDetails:
     ``dropped_needs``."""
 
 
-def log_tail(lines: Sequence[str], total: int | None = None) -> tuple[list[str], int]:
-    """The last lines within ``LOG_TAIL_LINES`` and ``LOG_TAIL_CHARS`` (at least the last line,
-    its end when it is longer than that), and how many earlier lines were left out of
-    ``total`` (default: ``len(lines)``)."""
+def log_chars(logged: int) -> int:
+    """The characters kept of each step's log when ``logged`` steps wrote some."""
+    return min(LOG_TAIL_CHARS, max(LOG_MIN_CHARS, LOG_TOTAL_CHARS // max(logged, 1)))
+
+
+def log_tail(
+    lines: Sequence[str], total: int | None = None, chars: int = LOG_TAIL_CHARS
+) -> tuple[list[str], int]:
+    """The last lines within ``LOG_TAIL_LINES`` and ``chars`` (at least the last line, its end
+    when it is longer than that), and how many earlier lines were left out of ``total``
+    (default: ``len(lines)``)."""
     total = len(lines) if total is None else max(total, len(lines))
     kept: list[str] = []
     size = 0
     for line in reversed(lines[-LOG_TAIL_LINES:]):
         size += len(line) + 1
-        if size > LOG_TAIL_CHARS and kept:
+        if size > chars and kept:
             break
-        kept.append(line if len(line) < LOG_TAIL_CHARS else "[...] " + line[-LOG_TAIL_CHARS:])
+        kept.append(line if len(line) < chars else "[...] " + line[-chars:])
     kept.reverse()
     return kept, total - len(kept)
 
@@ -65,7 +78,8 @@ def _log_fields(label: str, details: RunDetails) -> dict[str, Any]:
     lines = details.logs.get(label)
     if not lines:
         return {}
-    kept, omitted = log_tail(lines, details.log_counts.get(label))
+    chars = log_chars(sum(1 for logged in details.logs.values() if logged))
+    kept, omitted = log_tail(lines, details.log_counts.get(label), chars)
     out: dict[str, Any] = {"log": kept}
     if omitted:
         out["log_omitted"] = omitted

@@ -549,3 +549,48 @@ def test_the_page_lists_what_was_pruned_and_the_needs_dropped() -> None:
         "<li>step <b>gone/s</b>: branch `main` does not match `x`</li>"
         "<li><b>y</b> no longer waits for gone (pruned or unknown)</li></ul>"
     ) in render_page(report)
+
+
+def test_a_200_step_run_with_noisy_logs_keeps_its_page_under_2_mb() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from velarun.report.document import RunDetails, log_chars, report_json
+    from velarun.schedule.outcome import (
+        BuildStatus,
+        RunOutcome,
+        StageOutcome,
+        StepOutcome,
+        StepStatus,
+    )
+
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+    def ok(name: str, stage: str | None, s: float) -> StepOutcome:
+        begin = t0 + timedelta(seconds=s)
+        return StepOutcome(
+            name, stage, StepStatus.SUCCESS, 0, "", begin, begin + timedelta(seconds=1)
+        )
+
+    stages = tuple(
+        StageOutcome(
+            f"s{s}",
+            StepStatus.SUCCESS,
+            t0 + timedelta(seconds=s * 10),
+            t0 + timedelta(seconds=s * 10 + 10),
+            tuple(ok(f"step {i}", f"s{s}", s * 10 + i) for i in range(10)),
+        )
+        for s in range(20)
+    )
+    outcome = RunOutcome(BuildStatus.SUCCESS, t0, t0 + timedelta(seconds=200), stages)
+    line = "\x1b[32mok\x1b[0m <tag> & " + "x" * 90
+    labels = [f"s{s}/step {i}" for s in range(20) for i in range(10)]
+    details = RunDetails(
+        logs={k: [line] * 3000 for k in labels}, log_counts=dict.fromkeys(labels, 5000)
+    )
+    report = json.loads(json.dumps(report_json(outcome, details=details)))
+    first = report["stages"][0]["steps"][0]
+    kept = log_chars(200) // (len(line) + 1)
+    assert (log_chars(200), len(first["log"]), first["log_omitted"]) == (5000, kept, 5000 - kept)
+    page = render_page(report)
+    assert len(bars(page)) == 200
+    assert len(page.encode()) < 2_000_000
