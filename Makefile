@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install engine test lint typecheck unit demo bench clean-venv
+.PHONY: install engine chromium test lint typecheck unit demo bench clean-venv
 
 install: $(STAMP)
 
@@ -19,6 +19,10 @@ engine:
 	bash .ci/ensure-docker
 	bash .ci/build-test-image
 
+# Headless Chromium, for the HTML report's integration test (never skipped).
+chromium:
+	bash .ci/ensure-chromium
+
 lint: install
 	$(BIN)/ruff check velarun tests
 	$(BIN)/ruff format --check velarun tests
@@ -29,7 +33,7 @@ typecheck: install
 unit: install
 	$(BIN)/pytest -q
 
-test: install engine lint typecheck unit
+test: install engine chromium lint typecheck unit
 
 # The most complete thing velarun does: exec of a fixture on the locally built test image.
 demo: install engine

@@ -43,6 +43,8 @@ from velarun.workspace import (
 
 if TYPE_CHECKING:
     from velarun.cibuild.server import Reproduced
+    from velarun.report.capture import CaptureReporter
+    from velarun.report.document import RunDetails
     from velarun.report.live import RunReporter
     from velarun.schedule.debug import DebugOptions
 
@@ -76,6 +78,8 @@ class ExecRequest:
     privileged_images: tuple[str, ...] = ()
     report: Path | None = None
     junit: Path | None = None
+    html: Path | None = None
+    """``--html``: the run as one self-contained page, written when ``report`` is."""
     output: str = "text"
     """``text`` (prefixed logs) or ``jsonl`` (one JSON event per line)."""
     workspace: WorkspaceChoice | None = None
@@ -93,10 +97,15 @@ class ExecRequest:
 
 
 def check_results(request: ExecRequest) -> None:
-    """``--report``/``--junit`` that could never be written are refused before the run."""
+    """``--report``/``--junit``/``--html`` that could never be written are refused before
+    the run."""
     from velarun.report.document import cannot_write
 
-    for flag, path in (("--report", request.report), ("--junit", request.junit)):
+    for flag, path in (
+        ("--report", request.report),
+        ("--junit", request.junit),
+        ("--html", request.html),
+    ):
         if path is not None and (problem := cannot_write(path)) is not None:
             exc = UsageError(
                 f"{flag} {path}: {problem}", "choose a file in a directory you can write"
@@ -169,24 +178,56 @@ def execute(
         if runtime is not None:
             _abandon(runtime)
         write_to(err, "velarun: interrupted before any container was created\n")
-        if request.report is not None:
+        if request.report is not None or request.html is not None:
             why = "interrupted" if plan else "interrupted before the pipeline was compiled"
             canceled = not_started(plan, why, status=BuildStatus.CANCELED)
-            _write_results(request, canceled, {}, err, workspace)
+            details = run_details(plan, None, Masker()) if plan is not None else None
+            _write_results(request, canceled, {}, err, workspace, details=details)
         return ExitCode.INTERRUPTED
     except VelarunError as exc:  # a user's mistake, found before anything ran
         interrupts.restore(previous)
-        record_refusal(request.report, exc, plan, err)
+        record_refusal(request.report, exc, plan, err, html=request.html)
         raise
     interrupts.ignore(stops)  # the run is over and cleaned up: finish writing the results
     reporter.build_finished(outcome)
     for value in outcome.masked:
         masker.add(value)
     ci_build = _verdict(prepared.ci, outcome, err) if prepared.ci is not None else None
+    details = run_details(plan, capture, masker)
     written = _write_results(
-        request, mask_outcome(outcome, masker), capture.lines, err, workspace, ci_build=ci_build
+        request,
+        mask_outcome(outcome, masker),
+        details.logs,
+        err,
+        workspace,
+        ci_build=ci_build,
+        details=details,
     )
     return outcome.exit_code if written else ExitCode.ENVIRONMENT
+
+
+def run_details(plan: Plan, capture: CaptureReporter | None, masker: Masker) -> RunDetails:
+    """What the report holds for the HTML page, masked with every value known at the end
+    (a value a step wrote to ``$VELA_MASKED_OUTPUTS`` may have been printed before it was
+    known: the kept lines are masked again)."""
+    from velarun.report.document import RunDetails
+
+    logs: dict[str, list[str]] = {}
+    if capture is not None:
+        logs = capture.lines
+        if not masker.empty:
+            logs = {label: [masker.mask(x) for x in lines] for label, lines in logs.items()}
+    masked = masker.mask_json(plan.to_json(share=True))
+    assert isinstance(masked, dict)
+    return RunDetails(
+        needs={st.name: st.needs for st in plan.stages if not st.implicit},
+        detached=frozenset(step.label for step in plan.all_steps() if step.detach),
+        ruledata=masked["ruledata"],
+        logs=logs,
+        log_counts=dict(capture.counts) if capture is not None else {},
+        pruned=masked["pruned"],
+        dropped_needs=masked["dropped_needs"],
+    )
 
 
 def artifact_store(
@@ -220,22 +261,25 @@ def artifact_store(
 
 
 def record_refusal(
-    report: Path | None, exc: VelarunError, plan: Plan | None, err: TextIO | None = None
+    report: Path | None,
+    exc: VelarunError,
+    plan: Plan | None,
+    err: TextIO | None = None,
+    *,
+    html: Path | None = None,
 ) -> None:
     """A run that stops before it starts still writes its ``--report`` (status ``error``, the
     command's exit code, the plan's steps not started, the message or the diagnostics), so a
-    script that always reads the report finds one. A report that cannot be written is left
-    alone: that is the error."""
-    if report is None or exc.recorded:
+    script that always reads the report finds one; and its ``--html`` page. A report that
+    cannot be written is left alone: that is the error."""
+    if exc.recorded or (report is None and html is None):
         return
     exc.recorded = True
-    if isinstance(exc, InvalidPipelineError):
-        error = f"the pipeline has errors ({sum(d.is_error for d in exc.diagnostics)})"
-        diagnostics = tuple(d.to_json() for d in exc.diagnostics)
-    else:
-        error, diagnostics = exc.message, ()
-    outcome = not_started(plan, error, exc.hint or "", reason="not started: the run was refused")
-    outcome = replace(outcome, code=exc.exit_code, diagnostics=diagnostics)
+    if html is not None:
+        _refusal_page(html, exc, plan, err)
+    if report is None:
+        return
+    outcome = _refused(exc, plan)
     from velarun.report.document import write_report
 
     try:
@@ -243,6 +287,50 @@ def record_refusal(
     except OSError as exc_:
         why = exc_.strerror or exc_
         write_to(err or sys.stderr, f"velarun: --report: could not write `{report}`: {why}\n")
+
+
+def _refused(exc: VelarunError, plan: Plan | None) -> RunOutcome:
+    """The outcome of a run refused before it started."""
+    if isinstance(exc, InvalidPipelineError):
+        error = f"the pipeline has errors ({sum(d.is_error for d in exc.diagnostics)})"
+        diagnostics = tuple(d.to_json() for d in exc.diagnostics)
+    else:
+        error, diagnostics = exc.message, ()
+    outcome = not_started(plan, error, exc.hint or "", reason="not started: the run was refused")
+    return replace(outcome, code=exc.exit_code, diagnostics=diagnostics)
+
+
+def _refusal_page(html: Path, exc: VelarunError, plan: Plan | None, err: TextIO | None) -> None:
+    """The ``--html`` page of a refused run, unless ``--html`` itself is what was refused."""
+    from velarun.report.document import cannot_write
+
+    if cannot_write(html) is not None:
+        return
+    details = run_details(plan, None, Masker()) if plan is not None else None
+    write_html(html, _refused(exc, plan), details=details, err=err or sys.stderr)
+
+
+def write_html(
+    path: Path,
+    outcome: RunOutcome,
+    *,
+    details: RunDetails | None,
+    err: TextIO,
+    workspace: Mapping[str, object] | None = None,
+    ci_build: Mapping[str, object] | None = None,
+) -> bool:
+    """The ``--html`` page, from the report JSON it renders (as ``velarun report`` does); a
+    write that fails is one line on ``err``."""
+    from velarun.report.document import report_json, write_text
+    from velarun.report.html import render_page
+
+    report = report_json(outcome, workspace=workspace, ci_build=ci_build, details=details)
+    try:
+        write_text(path, render_page(report), ".velarun-html-")
+    except OSError as exc:
+        write_to(err, f"velarun: --html: could not write `{path}`: {exc.strerror or exc}\n")
+        return False
+    return True
 
 
 def _verdict(ci: Reproduced, outcome: RunOutcome, err: TextIO) -> dict[str, object]:
@@ -416,9 +504,10 @@ def _write_results(
     workspace: Workspace | None = None,
     *,
     ci_build: Mapping[str, object] | None = None,
+    details: RunDetails | None = None,
 ) -> bool:
-    """Write ``--report`` and ``--junit``; a failure (the disk filled up, the directory went
-    away) is one line on ``err``, not a traceback, and the run then exits 3."""
+    """Write ``--report``, ``--junit`` and ``--html``; a failure (the disk filled up, the
+    directory went away) is one line on ``err``, not a traceback, and the run then exits 3."""
     from velarun.report.document import write_report
     from velarun.report.junit import write_junit
 
@@ -431,13 +520,17 @@ def _write_results(
         return True
 
     written = True
+    about = workspace.to_json() if workspace is not None else None
     if request.report is not None:
-        about = workspace.to_json() if workspace is not None else None
         written &= attempt(
             "--report",
             request.report,
-            lambda p: write_report(p, outcome, workspace=about, ci_build=ci_build),
+            lambda p: write_report(p, outcome, workspace=about, ci_build=ci_build, details=details),
         )
     if request.junit is not None:
         written &= attempt("--junit", request.junit, lambda p: write_junit(p, outcome, lines))
+    if request.html is not None:
+        written &= write_html(
+            request.html, outcome, details=details, err=err, workspace=about, ci_build=ci_build
+        )
     return written

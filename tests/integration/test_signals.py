@@ -113,7 +113,7 @@ def test_a_signal_in_every_phase(
     if phase.hold is not None:
         proxy.hold(*phase.hold)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "velarun", "exec", "--report", "report.json"],
+        [sys.executable, "-m", "velarun", "exec", "--report", "report.json", "--html", "r.html"],
         cwd=workspace,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -158,6 +158,8 @@ def test_a_signal_in_every_phase(
     rep = json.loads((workspace / "report.json").read_text())
     assert (rep["status"], rep["exit_code"]) == ("canceled", 130)
     assert {s["name"]: s["status"] for s in rep["steps"]} == phase.steps
+    page = (workspace / "r.html").read_text()  # the page too, on every outcome
+    assert '<h1>velarun: build <span class="badge s-canceled">canceled</span></h1>' in page
     first = signal.Signals(signals[0]).name
     assert f"velarun: {first}: stopping the build, killing containers, cleaning up" in out + stderr
     # A second signal during cleanup is told what is left and for how long at most (one that

@@ -21,6 +21,7 @@ MODULES = {
     "exec": "velarun.cli.exec",
     "bench": "velarun.cli.bench",
     "clean": "velarun.cli.clean",
+    "report": "velarun.cli.report",
 }
 """Each command's module; it holds the command as ``COMMAND``."""
 
