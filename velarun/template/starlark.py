@@ -16,15 +16,16 @@ from __future__ import annotations
 
 import math
 import re
-import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from velarun.template.gotemplate.errors import TemplateError
 from velarun.template.gotemplate.gofmt import Spec, fmt_float
+from velarun.template.gotemplate.limits import MAX_TEXT
 from velarun.template.gotemplate.quote import go_quote
 from velarun.template.sprig.gojson import marshal
+from velarun.template.starlark_worker import StarlarkLimitError, too_large
 
 if TYPE_CHECKING:
     import starlark_go
@@ -111,12 +112,37 @@ def _render(
     environment: Mapping[str, str],
     variables: Mapping[str, Any],
 ) -> str:
+    """Render in the bounded child process (:mod:`starlark_worker`)."""
+    from velarun.template import starlark_worker
+
+    request = {
+        "source": source,
+        "filename": filename,
+        "label": label,
+        "platform_name": platform_name,
+        "environment": dict(environment),
+        "variables": dict(variables),
+    }
+    return starlark_worker.render(render_here, request)
+
+
+def render_here(
+    source: str,
+    *,
+    filename: str,
+    label: str,
+    platform_name: str,
+    environment: Mapping[str, str],
+    variables: Mapping[str, Any],
+    print: Callable[[str], None],
+) -> str:
+    """Render in this process (the child's work); ``print`` is Starlark's ``print``."""
     import starlark_go
 
     starlark_go.configure_starlark(
         allow_set=False, allow_global_reassign=False, allow_recursion=False
     )  # syntax.LegacyFileOptions() with the resolver's defaults, as the server runs
-    interpreter = starlark_go.Starlark(print=_print)
+    interpreter = starlark_go.Starlark(print=print)
     with _translated(filename):
         interpreter.exec(_PRELUDE, filename=_OWN)
         interpreter.exec(source, filename=filename)
@@ -135,15 +161,13 @@ def _render(
     kind = interpreter.eval(f"type({_RESULT})")
     if kind not in ("list", "dict"):
         raise StarlarkError(f"invalid pipeline return in template: {kind}")
+    size = interpreter.eval(f"len(str({_RESULT}))")  # before Python holds a copy of it
+    if size > MAX_TEXT:
+        raise StarlarkLimitError(too_large(size))
     documents = _written(interpreter, kind)
     _check_first_document(interpreter, kind)
     # The server writes a document for each item of a list; yaml.Unmarshal reads the first.
     return "---\n" + documents[0] + ("\n" if kind == "list" else "")
-
-
-def _print(message: str) -> None:
-    """Starlark's ``print``: the server's threads print to standard error."""
-    sys.stderr.write(message + "\n")
 
 
 def _check_first_document(interpreter: starlark_go.Starlark, kind: str) -> None:

@@ -45,7 +45,8 @@ SIZE_HINT = (
 
 
 class LimitError(TemplateError):
-    """A Go template went past one of velarun's limits (Go's message form, with a hint)."""
+    """A template went past one of velarun's limits (for Go, in Go's message form), with a
+    hint."""
 
 
 def mib(size: int) -> str:
