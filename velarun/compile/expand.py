@@ -242,7 +242,10 @@ class Expander:
                     variables=variables,
                 )
         except TemplateError as exc:
-            self.diags.append(template_error(exc, got.label, f"step `{step.name}`", tmpl.name))
+            call = step.key_pos.get("template", step.pos)
+            self.diags.append(
+                template_error(exc, got.label, f"step `{step.name}`", tmpl.name, call=call)
+            )
             return None
         self.diags.append(
             error(
@@ -278,17 +281,26 @@ def template_error(
     *,
     what: str = "",
     hint: str = "fix the template, or pass a local copy with --template-file NAME:PATH",
+    call: Pos | None = None,
 ) -> Diagnostic:
     """A template that failed to parse or execute, at its own line and column; ``what`` names
-    it in the message (default: template ``name`` for ``used_by``)."""
+    it in the message (default: template ``name`` for ``used_by``). A template stopped at one
+    of velarun's limits where no place in it is known (a Starlark template is stopped from
+    outside) is reported at ``call``, where the pipeline uses it, with the limit's hint."""
+    from velarun.template.gotemplate.limits import LimitError
+
     line = getattr(exc, "line", None) or 1
     col = getattr(exc, "col", None) or 1
     message = getattr(exc, "message", None) or str(exc)
     for where in (f"{label}:{line}:{col}: ", f"{label}:{line}: "):
         message = message.removeprefix(where)  # Starlark's own position, said once
-    return error(
-        Pos(line, col, label), f"{what or f'template `{name}` for {used_by}'}: {message}", hint
-    )
+    at = Pos(line, col, label)
+    what = what or f"template `{name}` for {used_by}"
+    if isinstance(exc, LimitError):
+        hint = exc.hint or hint
+        if exc.line is None and call is not None:
+            at, what = call, f"{what} ({label})"
+    return error(at, f"{what}: {message}", hint)
 
 
 def _steps_env(environment: dict[str, str], metadata: tuple[str, ...]) -> Mapping[str, str]:

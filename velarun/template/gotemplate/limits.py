@@ -205,18 +205,19 @@ def _measure(value: Any) -> tuple[int, int]:
     keep: list[Any] = []  # ids stay valid while their objects live
 
     def measure(v: Any, depth: int) -> tuple[int, int]:
+        """The items inside ``v`` (none for a scalar) and the characters in it."""
         if isinstance(v, str):
-            return 1, len(v)
+            return 0, len(v)
         inner = getattr(v, "value", v)  # an Iface
         if not isinstance(inner, list | tuple | dict) or depth > 200:
-            return 1, 0
+            return 0, 0
         known = sizes.get(id(inner))
         if known is not None:
             return known
-        items, text = 1, 0
+        items, text = 0, 0
         for child in inner.values() if isinstance(inner, dict) else inner:
             got = measure(child, depth + 1)
-            items, text = items + got[0], text + got[1]
+            items, text = items + 1 + got[0], text + got[1]
             if items > MAX_ITEMS or text > MAX_TEXT:
                 break
         keep.append(inner)
