@@ -45,7 +45,7 @@ def test_a_hostile_template_ends_within_bounded_memory(
         capture_output=True,
         text=True,
         timeout=60,
-        preexec_fn=limited,  # noqa: PLW1509 (no threads to fork around)
+        preexec_fn=limited,
         check=False,
     )
     said = done.stdout + done.stderr if command == "validate" else done.stderr
