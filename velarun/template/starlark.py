@@ -20,12 +20,11 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from velarun.template.gotemplate.errors import TemplateError
 from velarun.template.gotemplate.gofmt import Spec, fmt_float
 from velarun.template.gotemplate.limits import MAX_TEXT
 from velarun.template.gotemplate.quote import go_quote
 from velarun.template.sprig.gojson import marshal
-from velarun.template.starlark_worker import StarlarkLimitError, too_large
+from velarun.template.starlark_worker import StarlarkError, StarlarkLimitError, too_large
 
 if TYPE_CHECKING:
     import starlark_go
@@ -47,12 +46,6 @@ _SCALARS = ("NoneType", "bool", "int", "float", "string")
 _SEQUENCES = ("list", "tuple", "range")
 _MAX_DEPTH = 200
 _FRAME = re.compile(r"^  (.*):(\d+):(\d+): in .*$", re.MULTILINE)
-
-
-class StarlarkError(TemplateError):
-    """A Starlark template failed: the server's message, and where in the file when known
-    (``line`` and ``col``, 1-based; syntax and resolve errors, and failures while running,
-    at the innermost call in the file)."""
 
 
 def render_starlark(

@@ -31,9 +31,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from velarun.template.gotemplate.errors import TemplateError
 from velarun.template.gotemplate.limits import MAX_TEXT, LimitError, mib
 
-__all__ = ["MEMORY", "SECONDS", "StarlarkLimitError", "render", "stop"]
+__all__ = ["MEMORY", "SECONDS", "StarlarkError", "StarlarkLimitError", "render", "stop"]
 
 SECONDS = 5.0
 """A real template renders in milliseconds; the server's step limit stops one far sooner."""
@@ -49,6 +50,12 @@ _HEADER = struct.Struct("!Q")
 
 Render = Callable[..., str]
 """The in-process renderer: ``starlark._render`` with its keyword arguments and ``print``."""
+
+
+class StarlarkError(TemplateError):
+    """A Starlark template failed: the server's message, and where in the file when known
+    (``line`` and ``col``, 1-based; syntax and resolve errors, and failures while running,
+    at the innermost call in the file)."""
 
 
 class StarlarkLimitError(LimitError):
@@ -93,8 +100,6 @@ def render(here: Render, request: dict[str, Any]) -> str:
         raise _stopped(None)
     message, line, col = rest
     if kind == "error":
-        from velarun.template.starlark import StarlarkError
-
         raise StarlarkError(message, line=line, col=col)
     raise RuntimeError(f"the Starlark child failed: {message}")
 
@@ -224,8 +229,6 @@ def _serve(here: Render, requests: int, replies: int) -> None:  # pragma: no cov
 
 def _answer(here: Render, request: dict[str, Any], prints: list[str]) -> tuple[Any, ...]:
     """What the child replies: its kind, the messages printed, then what the kind needs."""
-    from velarun.template.starlark import StarlarkError
-
     try:
         text = here(**request, print=prints.append)
     except StarlarkLimitError as error:
