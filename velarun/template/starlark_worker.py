@@ -214,6 +214,7 @@ def _serve(here: Render, requests: int, replies: int) -> None:  # pragma: no cov
     """Answer requests until the parent closes its end (or dies)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops us
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _die_with_parent()
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 2)  # go.starlark.net's "fatal error: out of memory" and its dump
     import starlark_go
@@ -256,6 +257,21 @@ def _read(fd: int) -> Any:
         if want == _HEADER.size and len(data) >= want:
             want += _HEADER.unpack(data[: _HEADER.size])[0]
     return pickle.loads(data[_HEADER.size : want])
+
+
+def _die_with_parent() -> None:
+    """Linux's ``PR_SET_PDEATHSIG``: killed when velarun ends, however it ends (a template
+    looping in Go reads no end of pipe). Elsewhere the parent's :func:`stop` has to do."""
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() == 1:  # the parent ended before the call
+        os._exit(0)
 
 
 def _limit_memory() -> None:
