@@ -7,9 +7,13 @@ returns that text; the caller parses it with velarun's own loader.
 
 :func:`render_starlark` is the server's ``Render`` (a step's ``template:`` with ``format:
 starlark``), :func:`render_starlark_build` its ``RenderBuild`` (a Starlark pipeline file, or
-a template rendered inline). Where velarun cannot do what the server does (see
+a template rendered inline). Both render in a child process (:mod:`starlark_worker`), which
+:func:`render_here` runs in. Where velarun cannot do what the server does (see
 ``docs/architecture.md``): there is no ``struct`` builtin (calling it fails with a clear
-message), and no execution-step limit.
+message), and no execution-step limit: the binding cannot set go.starlark.net's
+``SetMaxExecutionSteps``, so where the server cancels a template after 7500 steps (its
+``--compiler-starlark-exec-limit``), velarun stops it only at the child's limits: 5 s, 512 MiB
+of memory, 32 MiB of returned text.
 """
 
 from __future__ import annotations
