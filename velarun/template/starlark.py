@@ -13,7 +13,7 @@ a template rendered inline). Both render in a child process (:mod:`starlark_work
 message), and no execution-step limit: the binding cannot set go.starlark.net's
 ``SetMaxExecutionSteps``, so where the server cancels a template after 7500 steps (its
 ``--compiler-starlark-exec-limit``), velarun stops it only at the child's limits: 5 s, 512 MiB
-of memory, 32 MiB of returned text.
+of memory, 4 MiB of returned text.
 """
 
 from __future__ import annotations

@@ -31,7 +31,7 @@ def use(name: str, source: str, fmt: str = "go") -> str:
 
 STEPS = "steps:\n  - name: x\n    image: alpine\n    commands:\n"
 GO_SIZE_HINT = (
-    "  hint: render less: velarun caps a Go template's output, and any one value in it, at 32"
+    "  hint: render less: velarun caps a Go template's output, and any one value in it, at 4"
     " MiB of text and 1000000 items (the Vela server has no such cap; no real pipeline comes"
     " near)\n"
 )
@@ -66,13 +66,12 @@ CASES = [
     Case(
         "go range over the integer 100000000",
         {
-            "t.yml": STEPS + "{{- range 100000000 }}\n      - echo {{ . }}\n{{- end }}\n",
+            "t.yml": STEPS + "      - echo\n{{- range $i := 100000000 }}{{ $i }}{{ end }}\n",
             ".vela.yml": use("t", "t.yml"),
         },
-        "t.yml:6:16: error: template `t` for step `build`: template: build:6:16: executing"
-        ' "build" at <{{.}}>: too many steps: velarun stops a Go template after 1000000 steps\n'
-        + GO_STEPS_HINT
-        + ONE,
+        "t.yml:6:10: error: template `t` for step `build`: template: build:6:10: executing"
+        ' "build" at <{{range $i := 100000000}}{{$i}}{{end}}>: too many steps: velarun stops a'
+        " Go template after 1000000 steps\n" + GO_STEPS_HINT + ONE,
         commands=(),
     ),
     Case(
@@ -91,7 +90,7 @@ CASES = [
         {"t.yml": STEPS + '      - {{ repeat 1000000000 "x" }}\n', ".vela.yml": use("t", "t.yml")},
         "t.yml:5:11: error: template `t` for step `build`: template: build:5:11: executing"
         ' "build" at <repeat 1000000000 "x">: error calling repeat: it would make 1000000000'
-        " characters, more than velarun's limit of 32 MiB in one value\n" + GO_SIZE_HINT + ONE,
+        " characters, more than velarun's limit of 4 MiB in one value\n" + GO_SIZE_HINT + ONE,
     ),
     Case(
         "go 1 GB of text",
@@ -100,7 +99,7 @@ CASES = [
             ".vela.yml": use("t", "t.yml"),
         },
         "t.yml:5:35: error: template `t` for step `build`: template: build:5:35: executing"
-        ' "build" at <{{repeat 10000 "x"}}>: the template rendered more than 32 MiB of text\n'
+        ' "build" at <{{repeat 10000 "x"}}>: the template rendered more than 4 MiB of text\n'
         + GO_SIZE_HINT
         + ONE,
     ),

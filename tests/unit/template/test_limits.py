@@ -15,7 +15,7 @@ STEPS_HINT = (
     " stops a Go template after 1000000 steps; Go and the Vela server would run it to its end)"
 )
 SIZE_HINT = (
-    "render less: velarun caps a Go template's output, and any one value in it, at 32 MiB of"
+    "render less: velarun caps a Go template's output, and any one value in it, at 4 MiB of"
     " text and 1000000 items (the Vela server has no such cap; no real pipeline comes near)"
 )
 STARLARK_HINT = (
@@ -53,7 +53,7 @@ def go(text: str) -> str:
         (
             '{{ repeat 1000000000 "x" }}',
             'template: t:1:3: executing "t" at <repeat 1000000000 "x">: error calling repeat:'
-            " it would make 1000000000 characters, more than velarun's limit of 32 MiB in one"
+            " it would make 1000000000 characters, more than velarun's limit of 4 MiB in one"
             " value",
             SIZE_HINT,
         ),
@@ -73,13 +73,13 @@ def go(text: str) -> str:
         (
             '{{ range until 100000 }}{{ repeat 10000 "x" }}{{ end }}',
             'template: t:1:27: executing "t" at <{{repeat 10000 "x"}}>: the template rendered'
-            " more than 32 MiB of text",
+            " more than 4 MiB of text",
             SIZE_HINT,
         ),
         (
             '{{ $s := "0123456789" }}{{ range until 40 }}{{ $s = print $s $s }}{{ end }}',
             'template: t:1:52: executing "t" at <print $s $s>: error calling print: it made'
-            " 41943040 characters, more than velarun's limit of 32 MiB in one value",
+            " 5242880 characters, more than velarun's limit of 4 MiB in one value",
             SIZE_HINT,
         ),
         (
@@ -93,13 +93,13 @@ def go(text: str) -> str:
             '{{ printf (repeat 1000 "%1000000d") }}',
             'template: t:1:3: executing "t" at <printf (repeat 1000 "%1000000d")>: error'
             " calling printf: it would make 1000009000 characters, more than velarun's limit of"
-            " 32 MiB in one value",
+            " 4 MiB in one value",
             SIZE_HINT,
         ),
         (
             '{{ indent 100000000 "a\\nb" }}',
             'template: t:1:3: executing "t" at <indent 100000000 "a\\nb">: error calling'
-            " indent: it would make 200000003 characters, more than velarun's limit of 32 MiB in"
+            " indent: it would make 200000003 characters, more than velarun's limit of 4 MiB in"
             " one value",
             SIZE_HINT,
         ),
@@ -107,19 +107,19 @@ def go(text: str) -> str:
             '{{ replace "" (repeat 10000 "y") (repeat 10000 "x") }}',
             'template: t:1:3: executing "t" at <replace "" (repeat 10000 "y") (repeat 10000'
             ' "x")>: error calling replace: it would make 100020000 characters, more than'
-            " velarun's limit of 32 MiB in one value",
+            " velarun's limit of 4 MiB in one value",
             SIZE_HINT,
         ),
         (
             "{{ randAlpha 100000000 }}",
             'template: t:1:3: executing "t" at <randAlpha 100000000>: error calling randAlpha:'
-            " it would make 100000000 characters, more than velarun's limit of 32 MiB in one"
+            " it would make 100000000 characters, more than velarun's limit of 4 MiB in one"
             " value",
             SIZE_HINT,
         ),
         (  # each repeat is within the caps, but a step is charged for each KiB it makes
-            '{{ range until 100000 }}{{ $x := repeat 30000000 "x" }}{{ end }}',
-            'template: t:1:33: executing "t" at <repeat 30000000 "x">: too many steps: velarun'
+            '{{ range until 100000 }}{{ $x := repeat 4000000 "x" }}{{ end }}',
+            'template: t:1:33: executing "t" at <repeat 4000000 "x">: too many steps: velarun'
             " stops a Go template after 1000000 steps",
             STEPS_HINT,
         ),
@@ -222,7 +222,7 @@ def test_a_starlark_template_that_loops_too_long_is_stopped(
         (
             "def main(ctx):\n  return {'version': '1', 'steps': [{'name': 'x' * 40000000}]}\n",
             "the Starlark template returned 40000041 characters, more than velarun's limit of"
-            " 32 MiB",
+            " 4 MiB",
         ),
     ],
 )

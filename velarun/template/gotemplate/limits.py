@@ -27,8 +27,10 @@ from velarun.template.gotemplate.errors import TemplateError
 
 MAX_STEPS = 1_000_000
 """About one to three seconds of execution; a real template takes a few hundred."""
-MAX_TEXT = 32 * 1024 * 1024
-"""32 MiB: a thousand times the largest real rendered pipeline, and still quick to load."""
+MAX_TEXT = 4 * 1024 * 1024
+"""4 MiB: about 100,000 lines of YAML, ten times a very large rendered pipeline (hundreds of
+steps), and what velarun's YAML loader reads in a few seconds and a hundred-odd MiB at worst
+(dense YAML, a node every few bytes); at 32 MiB that would be a minute and a GiB."""
 MAX_ITEMS = 1_000_000
 """More items than a range can go through within :data:`MAX_STEPS`."""
 KIB = 1024
