@@ -32,7 +32,7 @@ def use(name: str, source: str, fmt: str = "go") -> str:
 STEPS = "steps:\n  - name: x\n    image: alpine\n    commands:\n"
 GO_SIZE_HINT = (
     "  hint: render less: velarun caps a Go template's output, and any one value in it, at 4"
-    " MiB of text and 1000000 items (the Vela server has no such cap; no real pipeline comes"
+    " MiB of text and 100000 items (the Vela server has no such cap; no real pipeline comes"
     " near)\n"
 )
 GO_STEPS_HINT = (
@@ -61,7 +61,7 @@ CASES = [
         },
         "t.yml:5:10: error: template `t` for step `build`: template: build:5:10: executing"
         ' "build" at <until 100000000>: error calling until: it would make 100000000 items,'
-        " more than velarun's limit of 1000000 in one value\n" + GO_SIZE_HINT + ONE,
+        " more than velarun's limit of 100000 in one value\n" + GO_SIZE_HINT + ONE,
     ),
     Case(
         "go range over the integer 100000000",
@@ -108,7 +108,7 @@ CASES = [
         {".vela.yml": 'version: "1"\n{{ range until 1000000000 }}{{ end }}\n'},
         '.vela.yml:2:9: error: the go pipeline: template: :2:9: executing "" at <until'
         " 1000000000>: error calling until: it would make 1000000000 items, more than velarun's"
-        " limit of 1000000 in one value\n" + GO_SIZE_HINT + ONE,
+        " limit of 100000 in one value\n" + GO_SIZE_HINT + ONE,
         args=("--pipeline-type", "go"),
     ),
     Case(

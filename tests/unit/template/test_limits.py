@@ -16,7 +16,7 @@ STEPS_HINT = (
 )
 SIZE_HINT = (
     "render less: velarun caps a Go template's output, and any one value in it, at 4 MiB of"
-    " text and 1000000 items (the Vela server has no such cap; no real pipeline comes near)"
+    " text and 100000 items (the Vela server has no such cap; no real pipeline comes near)"
 )
 STARLARK_HINT = (
     "make the template do less: loop over fewer items, build smaller strings and lists (the"
@@ -35,7 +35,7 @@ def go(text: str) -> str:
         (
             "{{ range until 100000000 }}x{{ end }}",
             'template: t:1:9: executing "t" at <until 100000000>: error calling until: it'
-            " would make 100000000 items, more than velarun's limit of 1000000 in one value",
+            " would make 100000000 items, more than velarun's limit of 100000 in one value",
             SIZE_HINT,
         ),
         (
@@ -60,14 +60,14 @@ def go(text: str) -> str:
         (
             "{{ untilStep 0 1000000000 3 }}",
             'template: t:1:3: executing "t" at <untilStep 0 1000000000 3>: error calling'
-            " untilStep: it would make 333333334 items, more than velarun's limit of 1000000 in"
+            " untilStep: it would make 333333334 items, more than velarun's limit of 100000 in"
             " one value",
             SIZE_HINT,
         ),
         (
             "{{ seq 5 2 100000000 }}",
             'template: t:1:3: executing "t" at <seq 5 2 100000000>: error calling seq: it would'
-            " make 49999998 items, more than velarun's limit of 1000000 in one value",
+            " make 49999998 items, more than velarun's limit of 100000 in one value",
             SIZE_HINT,
         ),
         (
@@ -85,7 +85,7 @@ def go(text: str) -> str:
         (
             "{{ $l := list 1 }}{{ range until 60 }}{{ $l = list $l $l }}{{ end }}{{ toJson $l }}",
             'template: t:1:46: executing "t" at <list $l $l>: error calling list: it made a'
-            " value of more than 1000000 items (counting each time a shared value is reached),"
+            " value of more than 100000 items (counting each time a shared value is reached),"
             " velarun's limit",
             SIZE_HINT,
         ),
@@ -162,8 +162,8 @@ def test_gos_own_errors_come_before_velaruns_limits(text: str, message: str) -> 
 
 
 def test_templates_within_the_limits_render_as_before() -> None:
-    text = '{{ range until 1000 }}{{ repeat 3 "ab" }} {{ end }}{{ len (until 1000000) }}'
-    assert go(text) == "ababab " * 1000 + "1000000"
+    text = '{{ range until 1000 }}{{ repeat 3 "ab" }} {{ end }}{{ len (until 100000) }}'
+    assert go(text) == "ababab " * 1000 + "100000"
     assert go("{{ range 3 }}{{ . }}{{ end }}{{ range 0 }}x{{ else }}none{{ end }}") == "012none"
 
 

@@ -31,8 +31,9 @@ MAX_TEXT = 4 * 1024 * 1024
 """4 MiB: about 100,000 lines of YAML, ten times a very large rendered pipeline (hundreds of
 steps), and what velarun's YAML loader reads in a few seconds and a hundred-odd MiB at worst
 (dense YAML, a node every few bytes); at 32 MiB that would be a minute and a GiB."""
-MAX_ITEMS = 1_000_000
-"""More items than a range can go through within :data:`MAX_STEPS`."""
+MAX_ITEMS = 100_000
+"""A range over as many, with a body of ten nodes, takes :data:`MAX_STEPS`; a list this long
+is a few MiB in memory (real templates range over tens of items)."""
 KIB = 1024
 
 STEPS_HINT = (
@@ -102,10 +103,12 @@ def _printf(fmt: Any, *args: Any) -> int:
     """Go's fmt caps each width and precision at 1e6; a format may have many of them."""
     if not isinstance(fmt, str):
         return 0
-    total = len(fmt) + sum(len(a) for a in args if isinstance(a, str))
+    values = [getattr(a, "value", a) for a in args]  # builtins get interface values
+    total = len(fmt) + sum(len(a) for a in values if isinstance(a, str))
+    star = max((abs(a) for a in values if isinstance(a, int) and abs(a) <= 1_000_000), default=0)
     for spec in _WIDTHS.findall(fmt):
         total += sum(min(int(d), 1_000_000) for d in re.findall(r"\d+", spec))
-        total += spec.count("*") * 1_000_000
+        total += spec.count("*") * star  # a width taken from an argument
     return total
 
 
