@@ -29,6 +29,11 @@ from velarun.load.model import Pipeline, Secret, Service, Stage, Step, Template
 
 MAX_DEPTH = 3
 """The server's default ``max-template-depth``: templates that call templates, three deep."""
+MAX_RENDERS = 2000
+"""Templates rendered for one pipeline: each nested template multiplies them (a template of a
+hundred steps that each use one of a hundred steps...), so velarun stops there."""
+MAX_RENDERED = 8 * 1024 * 1024
+"""Text rendered for one pipeline, all templates together (one may render 4 MiB)."""
 
 GO_FORMATS = ("go", "golang", "")
 
@@ -97,6 +102,31 @@ class Expander:
         self.diags = diags
         self.defaults = default_env(data or build_ruledata())
         self._fetched: dict[str, Fetched] = {}
+        self.renders = 0
+        self.rendered_text = 0
+
+    def count(self, text: str, at: Pos, name: str) -> bool:
+        """Count a render and its text; False (and the error said, at ``at``, where the
+        template is used) past velarun's limits for the whole pipeline."""
+        self.renders += 1
+        self.rendered_text += len(text)
+        if self.renders <= MAX_RENDERS and self.rendered_text <= MAX_RENDERED:
+            return True
+        if self.renders > MAX_RENDERS:
+            what = f"more than {MAX_RENDERS} template renders"
+            hint = "templates that use templates multiply: render fewer steps that use templates"
+        else:
+            what = f"more than {MAX_RENDERED // (1024 * 1024)} MiB of rendered text"
+            hint = "make the templates render less, or use them in fewer steps"
+        self.diags.append(
+            error(
+                at,
+                f"template `{name}`: the pipeline's templates made {what}, velarun's limit for"
+                " one pipeline",
+                f"{hint} (the Vela server has no such limit)",
+            )
+        )
+        return False
 
     def fetched(self, tmpl: Template) -> Fetched:
         """The server caches templates by source for the whole compile."""
@@ -177,7 +207,7 @@ class Expander:
         got = self.fetched(tmpl)
         variables = {**use.vars, "VELA_TEMPLATE_NAME": use.name}
         text = self._render(tmpl, got, step, environment, variables)
-        if text is None:
+        if text is None or not self.count(text, at, use.name):
             return None
         origin = f"template `{use.name}` ({got.where}) of step `{step.name}`"
         sub = self._load(text, got, step, origin)

@@ -174,6 +174,8 @@ def _parse(tmpl: Template, expander: Expander) -> Pipeline | None:
             template_error(exc, got.label, "render_inline", tmpl.name, call=tmpl.pos)
         )
         return None
+    if not expander.count(text, tmpl.pos, tmpl.name):
+        return None
     origin = f"template `{tmpl.name}` ({got.where}), rendered inline"
     loaded = load_bytes(text.encode(), got.label, origin=f"{got.label} (rendered)", fragment=True)
     expander.diags.extend(loaded.diagnostics)

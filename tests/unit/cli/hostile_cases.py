@@ -193,4 +193,35 @@ CASES = [
         "round.yml (rendered):1:27: error: max template depth of 3 exceeded\n"
         "  hint: templates that render inline may nest at most three deep\n" + ONE,
     ),
+    Case(
+        "templates that multiply",
+        {
+            "a.yml": "templates:\n  - {name: b, source: b.yml, type: file}\nsteps:\n"
+            "{{- range until 50 }}\n  - name: a{{ . }}\n    template: {name: b}\n{{- end }}\n",
+            "b.yml": "templates:\n  - {name: c, source: c.yml, type: file}\nsteps:\n"
+            "{{- range until 50 }}\n  - name: b{{ . }}\n    template: {name: c}\n{{- end }}\n",
+            "c.yml": "steps:\n  - {name: c, image: alpine, commands: [echo]}\n",
+            ".vela.yml": use("a", "a.yml"),
+        },
+        "b.yml (rendered):23:15: error: template `c`: the pipeline's templates made more than"
+        " 2000 template renders, velarun's limit for one pipeline\n"
+        "  hint: templates that use templates multiply: render fewer steps that use templates"
+        " (the Vela server has no such limit)\n" + ONE,
+        commands=("plan",),
+    ),
+    Case(
+        "templates rendering more than 8 MiB together",
+        {
+            "t.yml": "steps:\n  - {name: s, image: alpine, commands: [echo]}\n"
+            '# {{ repeat 3000000 "x" }}\n',
+            ".vela.yml": 'version: "1"\n'
+            "templates:\n  - {name: t, source: t.yml, type: file}\nsteps:\n"
+            "  - {name: one, template: {name: t}}\n  - {name: two, template: {name: t}}\n"
+            "  - {name: three, template: {name: t}}\n",
+        },
+        ".vela.yml:7:29: error: template `t`: the pipeline's templates made more than 8 MiB of"
+        " rendered text, velarun's limit for one pipeline\n"
+        "  hint: make the templates render less, or use them in fewer steps (the Vela server"
+        " has no such limit)\n" + ONE,
+    ),
 ]
