@@ -155,10 +155,10 @@ def render_here(
         # The context is written as a literal so that main gets it mutable, as on the server
         # (values given to the interpreter from Python are frozen).
         interpreter.exec(f"{_RESULT} = main({starlark_literal(ctx)})", filename=_OWN)
-    kind = interpreter.eval(f"type({_RESULT})")
+    # its size before Python holds a copy of it (one call: each costs a parse)
+    kind, size = interpreter.eval(f"(type({_RESULT}), len(str({_RESULT})))")
     if kind not in ("list", "dict"):
         raise StarlarkError(f"invalid pipeline return in template: {kind}")
-    size = interpreter.eval(f"len(str({_RESULT}))")  # before Python holds a copy of it
     if size > MAX_TEXT:
         raise StarlarkLimitError(too_large(size))
     documents = _written(interpreter, kind)

@@ -20,6 +20,7 @@ Where ``os.fork`` does not exist, templates render in-process, with no limit.
 from __future__ import annotations
 
 import atexit
+import gc
 import os
 import pickle
 import select
@@ -212,6 +213,7 @@ def _reap(child: _Child) -> int:
 
 def _serve(here: Render, requests: int, replies: int) -> None:  # pragma: no cover
     """Answer requests until the parent closes its end (or dies)."""
+    gc.freeze()  # what the parent made stays shared: no collection touches (copies) it
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops us
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _die_with_parent()
