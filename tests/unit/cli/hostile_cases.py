@@ -224,4 +224,31 @@ CASES = [
         "  hint: make the templates render less, or use them in fewer steps (the Vela server"
         " has no such limit)\n" + ONE,
     ),
+    Case(
+        "starlark loop rendered inline",
+        {
+            "t.star": LOOP_STAR,
+            ".vela.yml": 'version: "1"\nmetadata:\n  render_inline: true\n'
+            "templates:\n  - {name: t, source: t.star, type: file, format: starlark}\n"
+            "stages:\n  own:\n    steps:\n      - {name: own, image: alpine, commands: [ls]}\n",
+        },
+        ".vela.yml:5:5: error: template `t` for render_inline (t.star): the Starlark template"
+        " ran for more than {seconds} s and was stopped (velarun's limit)\n" + STARLARK_HINT + ONE,
+        commands=("plan",),
+        bounded=False,
+    ),
+    Case(
+        "go 1 GB of text rendered inline",
+        {
+            "t.yml": 'stages:\n  s:\n    steps:\n      - {name: x, image: alpine, commands: ["{{'
+            ' range until 100000 }}{{ repeat 10000 "x" }}{{ end }}"]}\n',
+            ".vela.yml": 'version: "1"\nmetadata:\n  render_inline: true\n'
+            "templates:\n  - {name: t, source: t.yml, type: file}\n"
+            "stages:\n  own:\n    steps:\n      - {name: own, image: alpine, commands: [ls]}\n",
+        },
+        't.yml:4:72: error: template `t` for render_inline: template: t:4:72: executing "t" at'
+        ' <{{repeat 10000 "x"}}>: the template rendered more than 4 MiB of text\n'
+        + GO_SIZE_HINT
+        + ONE,
+    ),
 ]
