@@ -42,6 +42,9 @@ SECONDS = 5.0
 MEMORY = 512 * 1024 * 1024
 """Address space the child may take above what it starts with: a real template uses a few MiB."""
 
+START_SECONDS = 60.0
+"""How long the child may take to start (a few milliseconds on an idle machine)."""
+
 LIMIT_HINT = (
     "make the template do less: loop over fewer items, build smaller strings and lists "
     "(the Vela server stops a Starlark template after 7500 execution steps by default, "
@@ -159,11 +162,19 @@ def _child(here: Render) -> _Child:
             os._exit(0)
     os.close(to_child)
     os.close(from_child)
-    if not _CHILD and not _registered:
+    if not _registered:
         atexit.register(stop)
         _registered.append(True)
-    _CHILD.append(_Child(pid, requests, replies))
-    return _CHILD[0]
+    child = _Child(pid, requests, replies)
+    _CHILD.append(child)
+    # the time limit is the template's: the child's start (the import, Go's runtime) is not
+    if _receive(child, time.monotonic() + START_SECONDS) != "ready":
+        stop()
+        raise StarlarkError(
+            f"velarun's Starlark interpreter did not start within {START_SECONDS:g} s",
+            hint="is the machine out of memory or processes? Try again",
+        )
+    return child
 
 
 _registered: list[bool] = []
@@ -225,6 +236,7 @@ def _serve(here: Render, requests: int, replies: int) -> None:  # pragma: no cov
     # address space; a first call waits for it, so that the limit is set after it.
     starlark_go.Starlark().eval("1")
     _limit_memory()
+    _send(replies, "ready")
     while (request := _read(requests)) is not None:
         prints: list[str] = []
         _send(replies, _answer(here, request, prints))
