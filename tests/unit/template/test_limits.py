@@ -123,6 +123,12 @@ def go(text: str) -> str:
             " stops a Go template after 1000000 steps",
             STEPS_HINT,
         ),
+        (  # a call that takes far longer than a step costs many more
+            '{{ range until 100 }}{{ $x := bcrypt "secret" }}{{ end }}',
+            'template: t:1:30: executing "t" at <bcrypt "secret">: too many steps: velarun'
+            " stops a Go template after 1000000 steps",
+            STEPS_HINT,
+        ),
     ],
 )
 def test_a_go_template_past_a_limit_stops_where_it_is(text: str, message: str, hint: str) -> None:

@@ -288,9 +288,9 @@ class Evaluator:
         if not builtin:
             argv = [bare(a) for a in argv]
         try:
-            cost = check_call(name, argv)
+            self.charge_call(node, check_call(name, argv))  # before a call that may be long
             result = callee(*argv)
-            cost += check_result(result)
+            cost = check_result(result)
         except FuncLimit as err:
             self.node = node
             hint = SIZE_HINT.format(size=mib(MAX_TEXT))
@@ -300,10 +300,14 @@ class Evaluator:
         except Exception as err:  # Go's safeCall turns a panic into an error too
             self.node = node
             raise self.errorf(f"error calling {name}: {err}") from None
-        if self.steps + cost > MAX_STEPS:
-            self.node = node
-        self.charge(cost)
+        self.charge_call(node, cost)
         return result
+
+    def charge_call(self, node: n.Node, steps: int) -> None:
+        """Count the steps of a call; past the limit, the error is at the call."""
+        if self.steps + steps > MAX_STEPS:
+            self.node = node
+        self.charge(steps)
 
     def call(self, name: str, fn: Any, *args: Any) -> Any:
         """The builtin ``call``: call a function value with the arguments."""

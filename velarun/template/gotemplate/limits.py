@@ -8,7 +8,8 @@ above what a pipeline template does (tens of steps, a few kilobytes of YAML):
 
 - :data:`MAX_STEPS` execution steps: each action, text and control node run (so each range
   iteration), each function call, and one more per KiB of text a function takes or returns
-  (so that a loop over large values is stopped as soon as one over many small ones);
+  (so that a loop over large values is stopped as soon as one over many small ones), and many
+  more for the few functions that take far longer (:data:`CALL_STEPS`);
 - :data:`MAX_TEXT` characters of output, counted as it is written, and of any one value a
   function returns (``repeat``, ``replace``, ``indent``, ``printf``... are refused before they
   build it);
@@ -149,6 +150,21 @@ ITEM_ESTIMATES: dict[str, Callable[..., int]] = {
 }
 """The number of items a function would return."""
 
+CALL_STEPS = {
+    "genPrivateKey": 250_000,  # an RSA key of 4096 bits: about a second
+    "genCA": 100_000,
+    "genSelfSignedCert": 100_000,
+    "genSignedCert": 100_000,
+    "derivePassword": 100_000,  # scrypt: about 0.25 s
+    "bcrypt": 20_000,  # about 70 ms
+    "htpasswd": 20_000,
+    "genCAWithKey": 10_000,
+    "genSelfSignedCertWithKey": 10_000,
+    "genSignedCertWithKey": 10_000,
+}
+"""Steps charged for a call that takes far longer than a step (keys, key derivation), so that
+a range over them is stopped within seconds too."""
+
 GO_REFUSES = ("repeat", "indent", "nindent")
 GO_MAX_ALLOC = 2**40
 """Past this, these functions fail as Go's fail (``makeslice: len out of range``, ...)."""
@@ -171,7 +187,7 @@ def check_call(name: str, argv: Sequence[Any]) -> int:
             f"it would make {size} characters, more than velarun's limit of {mib(MAX_TEXT)}"
             " in one value"
         )
-    return 1 + sum(_text(a) for a in argv) // KIB
+    return 1 + CALL_STEPS.get(name, 0) + sum(_text(a) for a in argv) // KIB
 
 
 class FuncLimit(Exception):
