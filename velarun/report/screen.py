@@ -1,0 +1,234 @@
+"""The live display at the bottom of a terminal (rich): a bar per image being pulled, then
+the status line of the running steps, redrawn in place while the run's lines scroll above.
+
+Imported only when :func:`velarun.report.progress.live_wanted` says so: a piped run never
+loads rich. It is drawn on stderr; every line written while it is shown (the step logs on
+stdout when that is a terminal too, velarun's own lines on stderr, whoever writes them)
+passes through :meth:`LiveScreen.emit`, which blanks the display, writes the line and draws
+the display again below it, under one lock, so the two never mix. Draws are at most about
+every :data:`INTERVAL` seconds, except when a pull starts or ends; a ticker thread redraws
+the elapsed times. When the display stops it leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, TextIO, cast
+
+from rich.console import Console, Group, RenderableType
+from rich.live import Live
+from rich.progress import BarColumn, Progress, TaskID, TextColumn
+from rich.text import Text
+
+from velarun.report.progress import pull_detail, pull_summary, status_text
+from velarun.runtime import PullProgress
+
+INTERVAL = 0.15
+"""Seconds between two draws (about 7 a second at most)."""
+
+
+class Routed:
+    """A text stream whose complete lines go through the screen (a partial line waits for
+    its end, or for the screen to stop)."""
+
+    def __init__(self, screen: LiveScreen, stream: TextIO) -> None:
+        self.screen = screen
+        self.stream = stream
+        self.pending = ""
+
+    def write(self, text: str) -> int:
+        whole, newline, rest = (self.pending + text).rpartition("\n")
+        self.pending = rest
+        if newline:
+            self.screen.emit(self.stream, whole + newline)
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+    def drain(self) -> None:
+        if self.pending:
+            text, self.pending = self.pending, ""
+            self.screen.emit(self.stream, text)
+
+    def isatty(self) -> bool:
+        return self.stream.isatty()
+
+    def fileno(self) -> int:
+        return self.stream.fileno()
+
+    def __getattr__(self, name: str) -> Any:  # encoding, errors...
+        return getattr(self.stream, name)
+
+
+class LiveScreen:
+    """The display: a :class:`velarun.runtime.PullObserver` for the bars, told by the
+    console reporter which steps run. Use it as a context manager around the run."""
+
+    def __init__(
+        self, out: TextIO, err: TextIO, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.out, self.err = out, err
+        self._clock = clock
+        self._lock = threading.RLock()
+        self._console = Console(file=err)
+        self._live = Live(Text(""), console=self._console, auto_refresh=False, transient=True)
+        self._progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.fields[detail]}"),
+            console=self._console,
+            auto_refresh=False,
+        )
+        self._tasks: dict[str, TaskID] = {}
+        """The bars shown, by image; they stay, finished, until every pull has ended."""
+        self._active: set[str] = set()
+        self._pulls_started = 0.0
+        self._pulled: list[int] = []
+        """Sizes of the images pulled since the bars appeared."""
+        self._running: dict[str, float] = {}
+        self._drawn = False
+        self._last_draw = 0.0
+        self._stop = threading.Event()
+        self._ticker = threading.Thread(target=self._tick, name="velarun-screen", daemon=True)
+        self._routed: list[Routed] = []
+        self._saved_stderr: TextIO | None = None
+
+    def __enter__(self) -> LiveScreen:
+        self._live.start()
+        self._saved_stderr = sys.stderr
+        routed = Routed(self, sys.stderr)
+        self._routed.append(routed)
+        sys.stderr = cast(TextIO, routed)
+        self._ticker.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        """Take the display away (idempotent); what was routed goes straight out again."""
+        if self._stop.is_set():
+            return
+        self._stop.set()
+        if self._ticker.is_alive():
+            self._ticker.join()
+        with self._lock:
+            if self._saved_stderr is not None:
+                sys.stderr = self._saved_stderr
+            for routed in self._routed:
+                routed.drain()
+            self._live.update(Text(""), refresh=False)
+            self._live.stop()
+
+    def route(self, stream: TextIO) -> TextIO:
+        """``stream`` (the step logs' stdout) writing through the screen."""
+        routed = Routed(self, stream)
+        self._routed.append(routed)
+        return cast(TextIO, routed)
+
+    def emit(self, stream: TextIO, text: str) -> None:
+        """Write ``text`` (whole lines) above the display; errors of the write pass on."""
+        with self._lock:
+            if self._stop.is_set():
+                stream.write(text)
+                stream.flush()
+                return
+            self._blank()
+            stream.write(text)
+            stream.flush()
+            if self._clock() - self._last_draw >= INTERVAL:
+                self._draw()
+
+    # The running steps (from the console reporter).
+
+    def step_started(self, label: str) -> None:
+        with self._lock:
+            self._running[label] = self._clock()
+
+    def step_finished(self, label: str) -> None:
+        with self._lock:
+            self._running.pop(label, None)
+
+    # PullObserver (from worker threads).
+
+    def pull_started(self, image: str) -> None:
+        with self._lock:
+            if not self._tasks:
+                self._pulls_started, self._pulled = self._clock(), []
+            self._active.add(image)
+            self._tasks[image] = self._progress.add_task(
+                image, total=None, detail=pull_detail(PullProgress(image))
+            )
+            self._draw()
+
+    def pull_progress(self, progress: PullProgress) -> None:
+        with self._lock:
+            self._update(progress)
+
+    def pull_finished(self, progress: PullProgress, ok: bool) -> None:
+        with self._lock:
+            self._update(progress, finished=ok)
+            self._draw()
+            if ok:
+                self._pulled.append(progress.bytes_total)
+            self._active.discard(progress.image)
+            if self._active:
+                return
+            for task in self._tasks.values():
+                self._progress.remove_task(task)
+            self._tasks.clear()
+            if self._pulled:
+                seconds = self._clock() - self._pulls_started
+                said = pull_summary(len(self._pulled), sum(self._pulled), seconds)
+                self.emit(self.err, f"velarun: {said}\n")
+
+    def _update(self, progress: PullProgress, *, finished: bool = False) -> None:
+        task = self._tasks.get(progress.image)
+        if task is None:
+            return
+        total = progress.bytes_total or None
+        done = progress.bytes_done
+        if finished:
+            total = total or 1
+            done = total
+        self._progress.update(task, total=total, completed=done, detail=pull_detail(progress))
+
+    # Drawing (under the lock).
+
+    def _renderable(self) -> RenderableType | None:
+        now = self._clock()
+        running = [(label, now - since) for label, since in self._running.items()]
+        line = status_text(running, self._console.width)
+        parts: list[RenderableType] = []
+        if self._tasks:
+            parts.append(self._progress)
+        if line:
+            parts.append(Text(line, style="dim", no_wrap=True, overflow="ellipsis"))
+        if not parts:
+            return None
+        return Group(*parts)
+
+    def _draw(self) -> None:
+        shown = self._renderable()
+        if shown is None:
+            self._blank()
+            return
+        self._live.update(shown, refresh=True)
+        self._drawn = True
+        self._last_draw = self._clock()
+
+    def _blank(self) -> None:
+        if self._drawn:
+            self._live.update(Text(""), refresh=True)
+            self._drawn = False
+
+    def _tick(self) -> None:
+        while not self._stop.wait(INTERVAL):
+            with self._lock:
+                if self._stop.is_set():
+                    return
+                self._draw()
