@@ -157,7 +157,7 @@ def execute(
             raise MissingSecretsError(describe_missing(missing))
         masker = Masker(all_values(secret_env))
         gone = OutputGone()  # `velarun exec | head`: the reader of the output went away
-        console, screen = _reporter(request, gone)
+        console, screen = _reporter(request, gone, masker.mask)
         capture = CaptureReporter(console)
         reporter = MaskingReporter(capture, masker)
         _announce(prepared, workspace, reporter)
@@ -361,7 +361,9 @@ def _verdict(ci: Reproduced, outcome: RunOutcome, err: TextIO) -> dict[str, obje
     return {"build": label, "status": ci.build.status, "verdict": None, "steps": [], "error": why}
 
 
-def _reporter(request: ExecRequest, gone: OutputGone) -> tuple[RunReporter, LiveScreen | None]:
+def _reporter(
+    request: ExecRequest, gone: OutputGone, mask: Callable[[str], str]
+) -> tuple[RunReporter, LiveScreen | None]:
     """The reporter of ``--output``, and the live display when the run gets one (text on a
     terminal: :func:`velarun.report.progress.live_wanted`); rich is loaded only then."""
     if request.output == "jsonl":
@@ -375,7 +377,7 @@ def _reporter(request: ExecRequest, gone: OutputGone) -> tuple[RunReporter, Live
     if live_wanted(request.output, request.debug is not None, sys.stderr, os.environ):
         from velarun.report.screen import LiveScreen
 
-        screen = LiveScreen(sys.stdout, sys.stderr)
+        screen = LiveScreen(sys.stdout, sys.stderr, mask=mask)
     return ConsoleReporter(on_closed=gone, screen=screen), screen
 
 

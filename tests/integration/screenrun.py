@@ -14,9 +14,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import pyte
-
 from tests.conftest import ROOT
+from tests.screens import replay
 
 
 @dataclass(frozen=True)
@@ -30,13 +29,6 @@ class Screens:
     @property
     def final(self) -> list[str]:
         return self.frames[-1] if self.frames else []
-
-
-def _lines(screen: pyte.Screen) -> list[str]:
-    lines = [line.rstrip() for line in screen.display]
-    while lines and not lines[-1]:
-        lines.pop()
-    return lines
 
 
 def run_on_screen(
@@ -81,15 +73,3 @@ def run_on_screen(
             proc.wait()
         os.close(master)
     return Screens(code, replay(raw, rows, columns), raw)
-
-
-def replay(raw: bytes, rows: int, columns: int) -> list[list[str]]:
-    """The screens a terminal of that size showed for ``raw``, one before each ``\r``."""
-    screen = pyte.Screen(columns, rows)
-    stream = pyte.ByteStream(screen)
-    frames: list[list[str]] = []
-    for piece in raw.split(b"\r"):
-        stream.feed(piece)
-        frames.append(_lines(screen))
-        stream.feed(b"\r")
-    return frames

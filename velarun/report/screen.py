@@ -38,21 +38,24 @@ class Routed:
         self.screen = screen
         self.stream = stream
         self.pending = ""
+        self._lock = threading.Lock()
 
     def write(self, text: str) -> int:
-        whole, newline, rest = (self.pending + text).rpartition("\n")
-        self.pending = rest
-        if newline:
-            self.screen.emit(self.stream, whole + newline)
+        with self._lock:
+            whole, newline, rest = (self.pending + text).rpartition("\n")
+            self.pending = rest
+            if newline:
+                self.screen.emit(self.stream, whole + newline)
         return len(text)
 
     def flush(self) -> None:
         pass
 
     def drain(self) -> None:
-        if self.pending:
+        with self._lock:
             text, self.pending = self.pending, ""
-            self.screen.emit(self.stream, text)
+            if text:
+                self.screen.emit(self.stream, text)
 
     def isatty(self) -> bool:
         return self.stream.isatty()
@@ -69,10 +72,19 @@ class LiveScreen:
     console reporter which steps run. Use it as a context manager around the run."""
 
     def __init__(
-        self, out: TextIO, err: TextIO, clock: Callable[[], float] = time.monotonic
+        self,
+        out: TextIO,
+        err: TextIO,
+        *,
+        mask: Callable[[str], str] = str,
+        clock: Callable[[], float] = time.monotonic,
+        tick: float = INTERVAL,
     ) -> None:
         self.out, self.err = out, err
+        self._mask = mask
+        """Masks secrets out of what the display shows (an image's name)."""
         self._clock = clock
+        self._tick_seconds = tick
         self._lock = threading.RLock()
         self._console = Console(file=err)
         self._live = Live(Text(""), console=self._console, auto_refresh=False, transient=True)
@@ -91,6 +103,9 @@ class LiveScreen:
         """Sizes of the images pulled since the bars appeared."""
         self._running: dict[str, float] = {}
         self._drawn = False
+        self._shown: object = None
+        """What the last draw showed (its texts): the ticker skips a draw that would not
+        change it."""
         self._last_draw = 0.0
         self._stop = threading.Event()
         self._ticker = threading.Thread(target=self._tick, name="velarun-screen", daemon=True)
@@ -161,7 +176,7 @@ class LiveScreen:
                 self._pulls_started, self._pulled = self._clock(), []
             self._active.add(image)
             self._tasks[image] = self._progress.add_task(
-                image, total=None, detail=pull_detail(PullProgress(image))
+                self._mask(image), total=None, detail=pull_detail(PullProgress(image))
             )
             self._draw()
 
@@ -199,26 +214,25 @@ class LiveScreen:
 
     # Drawing (under the lock).
 
-    def _renderable(self) -> RenderableType | None:
+    def _status(self) -> str:
         now = self._clock()
         running = [(label, now - since) for label, since in self._running.items()]
-        line = status_text(running, self._console.width)
-        parts: list[RenderableType] = []
-        if self._tasks:
-            parts.append(self._progress)
-        if line:
-            parts.append(Text(line, style="dim", no_wrap=True, overflow="ellipsis"))
-        if not parts:
-            return None
-        return Group(*parts)
+        return status_text(running, self._console.width)
 
-    def _draw(self) -> None:
-        shown = self._renderable()
-        if shown is None:
+    def _draw(self, *, unless_same: bool = False) -> None:
+        line = self._status()
+        tasks = self._progress.tasks if self._tasks else []
+        shown = (line, [(t.completed, t.total, t.fields.get("detail")) for t in tasks])
+        if unless_same and self._drawn and shown == self._shown:
+            return
+        if not line and not tasks:
             self._blank()
             return
-        self._live.update(shown, refresh=True)
-        self._drawn = True
+        parts: list[RenderableType] = [self._progress] if tasks else []
+        if line:
+            parts.append(Text(line, style="dim", no_wrap=True, overflow="ellipsis"))
+        self._live.update(Group(*parts), refresh=True)
+        self._drawn, self._shown = True, shown
         self._last_draw = self._clock()
 
     def _blank(self) -> None:
@@ -227,8 +241,8 @@ class LiveScreen:
             self._drawn = False
 
     def _tick(self) -> None:
-        while not self._stop.wait(INTERVAL):
+        while not self._stop.wait(self._tick_seconds):
             with self._lock:
                 if self._stop.is_set():
                     return
-                self._draw()
+                self._draw(unless_same=True)
