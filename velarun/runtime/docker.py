@@ -79,8 +79,7 @@ _STREAM_LIMITER_SIZE = 1024
 class DockerRuntime:
     """The :class:`velarun.runtime.Runtime` protocol on the Docker Engine."""
 
-    _pulls: PullObserver | None = None
-    """Told how pulls go (given to ``prepare_images``; ``on_start`` pulls too)."""
+    _pulls: PullObserver | None = None  # given to prepare_images; on_start pulls tell it too
 
     def __init__(
         self,
