@@ -23,6 +23,7 @@ from rich.live import Live
 from rich.progress import BarColumn, Progress, TaskID, TextColumn
 from rich.text import Text
 
+from velarun import log
 from velarun.report.progress import pull_detail, pull_summary, status_text
 from velarun.runtime import PullProgress
 
@@ -32,30 +33,19 @@ INTERVAL = 0.15
 
 class Routed:
     """A text stream whose complete lines go through the screen (a partial line waits for
-    its end, or for the screen to stop)."""
+    its end, or for the screen to stop). One lock, the screen's, guards it and the drawing."""
 
     def __init__(self, screen: LiveScreen, stream: TextIO) -> None:
         self.screen = screen
         self.stream = stream
         self.pending = ""
-        self._lock = threading.Lock()
 
     def write(self, text: str) -> int:
-        with self._lock:
-            whole, newline, rest = (self.pending + text).rpartition("\n")
-            self.pending = rest
-            if newline:
-                self.screen.emit(self.stream, whole + newline)
+        self.screen.write(self, text)
         return len(text)
 
     def flush(self) -> None:
         pass
-
-    def drain(self) -> None:
-        with self._lock:
-            text, self.pending = self.pending, ""
-            if text:
-                self.screen.emit(self.stream, text)
 
     def isatty(self) -> bool:
         return self.stream.isatty()
@@ -87,7 +77,16 @@ class LiveScreen:
         self._tick_seconds = tick
         self._lock = threading.RLock()
         self._console = Console(file=err)
-        self._live = Live(Text(""), console=self._console, auto_refresh=False, transient=True)
+        # Not rich's own redirection of sys.stdout and sys.stderr (it re-renders what is
+        # written): lines pass through ``emit`` unchanged.
+        self._live = Live(
+            Text(""),
+            console=self._console,
+            auto_refresh=False,
+            transient=True,
+            redirect_stdout=False,
+            redirect_stderr=False,
+        )
         self._progress = Progress(
             TextColumn("{task.description}"),
             BarColumn(),
@@ -135,7 +134,8 @@ class LiveScreen:
             if self._saved_stderr is not None:
                 sys.stderr = self._saved_stderr
             for routed in self._routed:
-                routed.drain()
+                text, routed.pending = routed.pending, ""
+                self.emit(routed.stream, text)
             self._live.update(Text(""), refresh=False)
             self._live.stop()
 
@@ -145,8 +145,17 @@ class LiveScreen:
         self._routed.append(routed)
         return cast(TextIO, routed)
 
+    def write(self, routed: Routed, text: str) -> None:
+        """What a routed stream is given: its complete lines now, the rest with the next."""
+        with self._lock:
+            whole, newline, routed.pending = (routed.pending + text).rpartition("\n")
+            if newline:
+                self.emit(routed.stream, whole + newline)
+
     def emit(self, stream: TextIO, text: str) -> None:
         """Write ``text`` (whole lines) above the display; errors of the write pass on."""
+        if not text:
+            return
         with self._lock:
             if self._stop.is_set():
                 stream.write(text)
@@ -199,7 +208,15 @@ class LiveScreen:
             if self._pulled:
                 seconds = self._clock() - self._pulls_started
                 said = pull_summary(len(self._pulled), sum(self._pulled), seconds)
-                self.emit(self.err, f"velarun: {said}\n")
+                # Through the logger (``--log-format json`` gets an event), which writes to
+                # sys.stderr: routed here, under this same lock.
+                log.get().info(
+                    "images_pulled",
+                    summary=said,
+                    images=len(self._pulled),
+                    size=sum(self._pulled),
+                    seconds=round(seconds, 3),
+                )
 
     def _update(self, progress: PullProgress, *, finished: bool = False) -> None:
         task = self._tasks.get(progress.image)

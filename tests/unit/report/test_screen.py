@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import io
 import re
+import sys
+
+import pytest
 
 from tests.screens import replay
 from velarun.report.screen import LiveScreen
@@ -26,8 +29,11 @@ class Clock:
         return self.now
 
 
-def test_lines_go_above_the_display_and_it_leaves_only_them_and_the_summary() -> None:
+def test_lines_go_above_the_display_and_it_leaves_only_them_and_the_summary(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     term, clock = Terminal(), Clock()
+    monkeypatch.setattr(sys, "stderr", term)  # velarun's lines (the pulls' summary)
     mask = lambda text: text.replace("s3cret", "***")  # noqa: E731
     # The clock is the test's; the ticker (redrawing the elapsed times) never comes.
     screen = LiveScreen(term, term, mask=mask, clock=clock, tick=3600)
@@ -41,6 +47,7 @@ def test_lines_go_above_the_display_and_it_leaves_only_them_and_the_summary() ->
         screen.step_started("two/b")
         clock.now += 1.0
         out.write("[stage: one][step: a] hello\n")
+        sys.stderr.write("velarun: a notice, on stderr\n")  # routed while the display is up
         out.write("[stage: two][step: b] half a line")
         clock.now += 1.0
         out.write(", then the rest\n")
@@ -51,8 +58,10 @@ def test_lines_go_above_the_display_and_it_leaves_only_them_and_the_summary() ->
     assert frames[-1] == [
         "velarun: pulled 1 image (3.0 MB) in 2.0s",
         "[stage: one][step: a] hello",
+        "velarun: a notice, on stderr",
         "[stage: two][step: b] half a line, then the rest",
     ]
+    assert sys.stderr is term
     bars = [line for frame in frames for line in frame if line.startswith("registry/")]
     assert [re.sub("━+", "━━━", line) for line in bars] == [
         "registry/***:1 ━━━ waiting for sizes, 0/0 layers",  # started
