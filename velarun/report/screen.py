@@ -96,9 +96,10 @@ class LiveScreen:
         )
         self._tasks: dict[str, TaskID] = {}
         """The bars shown, by image; they stay, finished, until every pull has ended."""
-        self._active: set[str] = set()
+        self._active: dict[str, int] = {}
+        """Pulls going on, by image (two steps may pull one image at their starts)."""
         self._pulls_started = 0.0
-        self._pulled: list[int] = []
+        self._pulled: dict[str, int] = {}
         """Sizes of the images pulled since the bars appeared."""
         self._running: dict[str, float] = {}
         self._drawn = False
@@ -131,13 +132,13 @@ class LiveScreen:
         if self._ticker.is_alive():
             self._ticker.join()
         with self._lock:
-            if self._saved_stderr is not None:
-                sys.stderr = self._saved_stderr
-            for routed in self._routed:
-                text, routed.pending = routed.pending, ""
-                self.emit(routed.stream, text)
             self._live.update(Text(""), refresh=False)
             self._live.stop()
+            if self._saved_stderr is not None:
+                sys.stderr = self._saved_stderr
+            for routed in self._routed:  # a partial line left: out now, below the logs
+                text, routed.pending = routed.pending, ""
+                self.emit(routed.stream, text)
 
     def route(self, stream: TextIO) -> TextIO:
         """``stream`` (the step logs' stdout) writing through the screen."""
@@ -182,11 +183,12 @@ class LiveScreen:
     def pull_started(self, image: str) -> None:
         with self._lock:
             if not self._tasks:
-                self._pulls_started, self._pulled = self._clock(), []
-            self._active.add(image)
-            self._tasks[image] = self._progress.add_task(
-                self._mask(image), total=None, detail=pull_detail(PullProgress(image))
-            )
+                self._pulls_started, self._pulled = self._clock(), {}
+            self._active[image] = self._active.get(image, 0) + 1
+            if image not in self._tasks:
+                self._tasks[image] = self._progress.add_task(
+                    self._mask(image), total=None, detail=pull_detail(PullProgress(image))
+                )
             self._draw()
 
     def pull_progress(self, progress: PullProgress) -> None:
@@ -195,11 +197,15 @@ class LiveScreen:
 
     def pull_finished(self, progress: PullProgress, ok: bool) -> None:
         with self._lock:
+            if self._stop.is_set():  # an abandoned pull, after the run
+                return
             self._update(progress, finished=ok)
             self._draw()
             if ok:
-                self._pulled.append(progress.bytes_total)
-            self._active.discard(progress.image)
+                self._pulled[progress.image] = progress.bytes_total
+            left = self._active.pop(progress.image, 1) - 1
+            if left:
+                self._active[progress.image] = left
             if self._active:
                 return
             for task in self._tasks.values():
@@ -207,14 +213,15 @@ class LiveScreen:
             self._tasks.clear()
             if self._pulled:
                 seconds = self._clock() - self._pulls_started
-                said = pull_summary(len(self._pulled), sum(self._pulled), seconds)
+                size = sum(self._pulled.values())
+                said = pull_summary(len(self._pulled), size, seconds)
                 # Through the logger (``--log-format json`` gets an event), which writes to
                 # sys.stderr: routed here, under this same lock.
                 log.get().info(
                     "images_pulled",
                     summary=said,
                     images=len(self._pulled),
-                    size=sum(self._pulled),
+                    size=size,
                     seconds=round(seconds, 3),
                 )
 
@@ -237,6 +244,8 @@ class LiveScreen:
         return status_text(running, self._console.width)
 
     def _draw(self, *, unless_same: bool = False) -> None:
+        if self._stop.is_set():
+            return
         line = self._status()
         tasks = self._progress.tasks if self._tasks else []
         shown = (line, [(t.completed, t.total, t.fields.get("detail")) for t in tasks])
@@ -253,7 +262,7 @@ class LiveScreen:
         self._last_draw = self._clock()
 
     def _blank(self) -> None:
-        if self._drawn:
+        if self._drawn and not self._stop.is_set():
             self._live.update(Text(""), refresh=True)
             self._drawn = False
 

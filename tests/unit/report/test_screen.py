@@ -73,3 +73,30 @@ def test_lines_go_above_the_display_and_it_leaves_only_them_and_the_summary(
         "[stage: one][step: a] hello",
         "running 2: one/a 1s, two/b 1s",
     ] in frames
+
+
+def test_one_image_pulled_twice_at_once_has_one_bar_and_a_pull_after_the_run_says_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    term, clock = Terminal(), Clock()
+    monkeypatch.setattr(sys, "stderr", term)
+    done = PullProgress("img:1", 1000, 1000, 1, 1)
+    with LiveScreen(term, term, clock=clock, tick=3600) as screen:
+        screen.pull_started("img:1")
+        screen.pull_started("img:1")  # two steps' on_start pulls
+        screen.pull_finished(done, True)
+        sys.stderr.write("velarun: one pull is still on\n")
+        screen.pull_finished(done, True)
+        screen.pull_started("late:1")  # abandoned (the run was canceled): it never ends
+    screen.pull_finished(PullProgress("late:1", 5, 5, 1, 1), True)
+    frames = replay(term.getvalue().replace("\n", "\r\n").encode(), 24, 80)
+    bars = {re.sub("━+", "━━━", line) for frame in frames for line in frame if "layer" in line}
+    assert bars == {
+        "img:1 ━━━ waiting for sizes, 0/0 layers",
+        "img:1 ━━━ 1.0 kB / 1.0 kB, 1/1 layers",
+        "late:1 ━━━ waiting for sizes, 0/0 layers",
+    }
+    assert frames[-1] == [
+        "velarun: one pull is still on",
+        "velarun: pulled 1 image (1.0 kB) in 0.0s",
+    ]
