@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install engine chromium test lint typecheck unit demo bench clean-venv
+.PHONY: install engine chromium registry test lint typecheck unit demo bench clean-venv
 
 install: $(STAMP)
 
@@ -23,6 +23,10 @@ engine:
 chromium:
 	bash .ci/ensure-chromium
 
+# Debian's docker-registry, which the pull-progress tests start on a loopback port.
+registry:
+	bash .ci/ensure-registry
+
 lint: install
 	$(BIN)/ruff check velarun tests
 	$(BIN)/ruff format --check velarun tests
@@ -33,7 +37,7 @@ typecheck: install
 unit: install
 	$(BIN)/pytest -q
 
-test: install engine chromium lint typecheck unit
+test: install engine chromium registry lint typecheck unit
 
 # The most complete thing velarun does: exec of a fixture on the locally built test image.
 demo: install engine

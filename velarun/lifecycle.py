@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from velarun.report.capture import CaptureReporter
     from velarun.report.document import RunDetails
     from velarun.report.live import RunReporter
+    from velarun.report.screen import LiveScreen
     from velarun.schedule.debug import DebugOptions
 
 
@@ -156,7 +157,8 @@ def execute(
             raise MissingSecretsError(describe_missing(missing))
         masker = Masker(all_values(secret_env))
         gone = OutputGone()  # `velarun exec | head`: the reader of the output went away
-        capture = CaptureReporter(_reporter(request.output, gone))
+        console, screen = _reporter(request, gone, masker.mask)
+        capture = CaptureReporter(console)
         reporter = MaskingReporter(capture, masker)
         _announce(prepared, workspace, reporter)
         options = RunOptions(
@@ -168,11 +170,13 @@ def execute(
             timeout=request.timeout,
             parallel=request.parallel,
             pull=request.pull,
+            pulls=screen,
         )
         runtime = open_runtime(run_id)
-        outcome, workspace = _run(
-            plan, runtime, reporter, options, gone, stops, request.debug, workspace
-        )
+        with screen or contextlib.nullcontext():
+            outcome, workspace = _run(
+                plan, runtime, reporter, options, gone, stops, request.debug, workspace
+            )
     except KeyboardInterrupt:
         interrupts.ignore(stops)  # nothing was created: nothing may interrupt saying so
         if runtime is not None:
@@ -357,14 +361,24 @@ def _verdict(ci: Reproduced, outcome: RunOutcome, err: TextIO) -> dict[str, obje
     return {"build": label, "status": ci.build.status, "verdict": None, "steps": [], "error": why}
 
 
-def _reporter(output: str, gone: OutputGone) -> RunReporter:
-    if output == "jsonl":
+def _reporter(
+    request: ExecRequest, gone: OutputGone, mask: Callable[[str], str]
+) -> tuple[RunReporter, LiveScreen | None]:
+    """The reporter of ``--output``, and the live display when the run gets one (text on a
+    terminal: :func:`velarun.report.progress.live_wanted`); rich is loaded only then."""
+    if request.output == "jsonl":
         from velarun.report.jsonl import JsonlReporter
 
-        return JsonlReporter(on_closed=gone)
+        return JsonlReporter(on_closed=gone), None
     from velarun.report.console import ConsoleReporter
+    from velarun.report.progress import live_wanted
 
-    return ConsoleReporter(on_closed=gone)
+    screen = None
+    if live_wanted(request.output, request.debug is not None, sys.stderr, os.environ):
+        from velarun.report.screen import LiveScreen
+
+        screen = LiveScreen(sys.stdout, sys.stderr, mask=mask)
+    return ConsoleReporter(on_closed=gone, screen=screen), screen
 
 
 def _workspace(request: ExecRequest, prepared: Prepared) -> Workspace:

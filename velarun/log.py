@@ -52,6 +52,7 @@ SENTENCES = {
     "artifacts_missing": "{where} artifacts: no file matches `{path}` (not a failure, as in Vela)",
     "artifacts_skipped": "{where} artifacts: left out {path}: {why}",
     "artifacts_failed": "{where} artifacts: not copied: {error}",
+    "images_pulled": "{summary}",
     "output_closed": "the output was closed (broken pipe): stopping the build, killing"
     " containers, cleaning up",
 }

@@ -28,6 +28,30 @@ class PhaseObserver(Protocol):
     def phase(self, name: str, seconds: float) -> None: ...
 
 
+@dataclass(frozen=True, slots=True)
+class PullProgress:
+    """How far the pull of one image has come, from the engine's pull stream: the bytes of
+    the layers it downloads (a layer's size is known once its download begins) and the
+    layers done (pulled, or already here) of those it announced."""
+
+    image: str
+    bytes_done: int = 0
+    bytes_total: int = 0
+    layers_done: int = 0
+    layers_total: int = 0
+
+
+class PullObserver(Protocol):
+    """Told how image pulls go (the console's progress bars on a terminal). Every pull that
+    starts ends with ``pull_finished``, failed or not. May be called from worker threads."""
+
+    def pull_started(self, image: str) -> None: ...
+
+    def pull_progress(self, progress: PullProgress) -> None: ...
+
+    def pull_finished(self, progress: PullProgress, ok: bool) -> None: ...
+
+
 class EngineError(EnvironmentFailureError):
     """Infrastructure failed (exit code 3): the engine, an image, a container."""
 
@@ -184,6 +208,7 @@ class Runtime(Protocol):
       and raises its failure, after ``load_workspace`` and before the first ``start``.
     - ``prepare_images`` resolves pull policies for every spec up front (``on_start`` images
       are pulled by ``start``); it raises :class:`ImageUnavailableError` naming the step and image.
+      ``pulls``, when given, is told how every pull of the run goes (``start``'s too).
     - ``load_workspace``, when called, comes after ``setup`` and ``prepare_images`` and before
       any ``start``: the workspace every container sees at ``/vela/src``; ``image`` is one the
       run has already resolved, for a helper container that is created, never started.
@@ -206,7 +231,9 @@ class Runtime(Protocol):
 
     async def ready(self) -> None: ...
 
-    async def prepare_images(self, specs: list[ContainerSpec]) -> None: ...
+    async def prepare_images(
+        self, specs: list[ContainerSpec], pulls: PullObserver | None = None
+    ) -> None: ...
 
     async def load_workspace(self, source: WorkspaceSource, image: str) -> None: ...
 

@@ -36,6 +36,7 @@ from velarun.runtime import (
     Leftovers,
     LogSink,
     PhaseObserver,
+    PullObserver,
     ShellRequest,
     WorkspaceSource,
 )
@@ -77,6 +78,8 @@ _STREAM_LIMITER_SIZE = 1024
 
 class DockerRuntime:
     """The :class:`velarun.runtime.Runtime` protocol on the Docker Engine."""
+
+    _pulls: PullObserver | None = None  # given to prepare_images; on_start pulls tell it too
 
     def __init__(
         self,
@@ -222,10 +225,13 @@ class DockerRuntime:
         self._pods.close(stage)
 
     def _resolve(self, image: str, policy: str, who: str) -> None:
-        resolve_image(self.client, image, policy, who)
+        resolve_image(self.client, image, policy, who, self._pulls)
 
-    async def prepare_images(self, specs: list[ContainerSpec]) -> None:
+    async def prepare_images(
+        self, specs: list[ContainerSpec], pulls: PullObserver | None = None
+    ) -> None:
         """Resolve every image once, in parallel; the first failure ends the run."""
+        self._pulls = pulls
         wanted: dict[str, tuple[str, str]] = {}
         for spec in specs:
             label = spec.label if spec.kind == "step" else f"service {spec.name}"
@@ -378,7 +384,9 @@ class DockerRuntime:
             self._start_attached(handle)
 
         if spec.pull == "on_start":
-            await self._call(lambda: pull(self.client, spec.image, f"step `{spec.label}`"))
+            await self._call(
+                lambda: pull(self.client, spec.image, f"step `{spec.label}`", self._pulls)
+            )
         if not self._mountpoints_made:
             # The first start makes the mountpoints of /vela/src and /vela/outputs inside the
             # run's new volume; the engine fails a second start that races it to the same

@@ -363,7 +363,7 @@ async def _execute(run: RunState) -> None:
 
     async def images() -> None:
         try:
-            await runtime.prepare_images(specs)
+            await runtime.prepare_images(specs, run.options.pulls)
         except* ImageUnavailableError as group:
             run.image_error = first_image_error(group)
             raise

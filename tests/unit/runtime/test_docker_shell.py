@@ -321,14 +321,15 @@ class NoSuchImage:
         self.calls: list[str] = []
         self.images = self
         self.containers = self
+        self.api = self
 
     def get(self, image: str) -> None:
         self.calls.append(f"get {image}")
         raise docker.errors.ImageNotFound(f"No such image: {image}")
 
-    def pull(self, image: str) -> None:
-        self.calls.append(f"pull {image}")
-        raise docker.errors.ImageNotFound(f"pull access denied for {image}")
+    def pull(self, repository: str, tag: str, stream: bool, decode: bool) -> None:
+        self.calls.append(f"pull {repository}:{tag}")
+        raise docker.errors.ImageNotFound(f"pull access denied for {repository}")
 
     def list(self) -> list[Any]:
         return []
