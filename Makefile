@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install engine test test-podman lint typecheck unit demo bench clean-venv
+.PHONY: install engine chromium registry test test-podman lint typecheck unit demo bench clean-venv
 
 install: $(STAMP)
 
@@ -19,6 +19,14 @@ engine:
 	bash .ci/ensure-docker
 	bash .ci/build-test-image
 
+# Headless Chromium, for the HTML report's integration test (never skipped).
+chromium:
+	bash .ci/ensure-chromium
+
+# Debian's docker-registry, which the pull-progress tests start on a loopback port.
+registry:
+	bash .ci/ensure-registry
+
 lint: install
 	$(BIN)/ruff check velarun tests
 	$(BIN)/ruff format --check velarun tests
@@ -30,7 +38,7 @@ typecheck: install
 unit: install
 	$(BIN)/pytest -q -m "docker or not podman"
 
-test: install engine lint typecheck unit test-podman
+test: install engine chromium registry lint typecheck unit test-podman
 
 # The second pass: the real-engine tests marked `podman`, on Podman's Docker-compatible service
 # (installed, started and given the test images by .ci/ensure-podman), chosen by DOCKER_HOST.

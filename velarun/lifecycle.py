@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TextIO
 
+from velarun import startsignals
 from velarun.artifacts import DIR_NAME
 from velarun.compile.plan import Plan
 from velarun.compile.render import hazards
@@ -26,7 +27,7 @@ from velarun.errors import ExitCode, UsageError, VelarunError
 from velarun.inputs import PrepareRequest
 from velarun.output import OutputGone, write_to
 from velarun.prepare import InvalidPipelineError, Prepared, prepare
-from velarun.runtime import EngineError, Mount, Runtime
+from velarun.runtime import EngineError, EngineInfo, Mount, Runtime
 from velarun.schedule.artifacts import ArtifactStore
 from velarun.schedule.containers import RunOptions
 from velarun.schedule.outcome import BuildStatus, RunOutcome, not_started
@@ -34,6 +35,7 @@ from velarun.secrets import Masker, all_values, describe_missing, resolve_secret
 from velarun.workspace import (
     Workspace,
     WorkspaceChoice,
+    copied,
     parse_workspace,
     resolve_workspace,
     workspace_root,
@@ -41,7 +43,10 @@ from velarun.workspace import (
 
 if TYPE_CHECKING:
     from velarun.cibuild.server import Reproduced
+    from velarun.report.capture import CaptureReporter
+    from velarun.report.document import RunDetails
     from velarun.report.live import RunReporter
+    from velarun.report.screen import LiveScreen
     from velarun.schedule.debug import DebugOptions
 
 
@@ -53,7 +58,10 @@ class MissingSecretsError(UsageError):
 
 
 class Engine(Runtime, Protocol):
-    """A runtime to connect to first (blocking; raises EngineError) and close at the end."""
+    """A runtime to connect to first (blocking; raises EngineError) and close at the end;
+    once connected, ``engine`` says what it is."""
+
+    engine: EngineInfo
 
     def connect(self) -> None: ...
 
@@ -71,6 +79,8 @@ class ExecRequest:
     privileged_images: tuple[str, ...] = ()
     report: Path | None = None
     junit: Path | None = None
+    html: Path | None = None
+    """``--html``: the run as one self-contained page, written when ``report`` is."""
     output: str = "text"
     """``text`` (prefixed logs) or ``jsonl`` (one JSON event per line)."""
     workspace: WorkspaceChoice | None = None
@@ -88,10 +98,15 @@ class ExecRequest:
 
 
 def check_results(request: ExecRequest) -> None:
-    """``--report``/``--junit`` that could never be written are refused before the run."""
+    """``--report``/``--junit``/``--html`` that could never be written are refused before
+    the run."""
     from velarun.report.document import cannot_write
 
-    for flag, path in (("--report", request.report), ("--junit", request.junit)):
+    for flag, path in (
+        ("--report", request.report),
+        ("--junit", request.junit),
+        ("--html", request.html),
+    ):
         if path is not None and (problem := cannot_write(path)) is not None:
             exc = UsageError(
                 f"{flag} {path}: {problem}", "choose a file in a directory you can write"
@@ -115,16 +130,17 @@ def execute(
     err = err or sys.stderr
     run_id = run_id or uuid.uuid4().hex[:12]
     log.bind_run(run_id)
-    try:
-        check_results(request)
-    except VelarunError as exc:
-        record_refusal(request.report, exc, None, err)
-        raise
     stops = interrupts.stop_signals()
-    previous = interrupts.interrupt_on(stops)  # nothing exists yet: a signal is Ctrl-C
+    previous: interrupts.Handlers = {}
     plan: Plan | None = None
     workspace: Workspace | None = None
+    runtime: Engine | None = None
     try:
+        # Nothing exists yet: from here a stop is Ctrl-C. One held since start-up (it came
+        # before this handling) is raised now: canceled, with no steps. None is lost between.
+        previous = interrupts.interrupt_on(stops)
+        startsignals.raise_held()
+        check_results(request)
         prepared = prepare(request.prepare)
         plan = prepared.plan
         if prepared.ci is not None:
@@ -141,7 +157,8 @@ def execute(
             raise MissingSecretsError(describe_missing(missing))
         masker = Masker(all_values(secret_env))
         gone = OutputGone()  # `velarun exec | head`: the reader of the output went away
-        capture = CaptureReporter(_reporter(request.output, gone))
+        console, screen = _reporter(request, gone, masker.mask)
+        capture = CaptureReporter(console)
         reporter = MaskingReporter(capture, masker)
         _announce(prepared, workspace, reporter)
         options = RunOptions(
@@ -153,28 +170,68 @@ def execute(
             timeout=request.timeout,
             parallel=request.parallel,
             pull=request.pull,
+            pulls=screen,
         )
-        outcome = _run(plan, open_runtime(run_id), reporter, options, gone, stops, request.debug)
+        runtime = open_runtime(run_id)
+        with screen or contextlib.nullcontext():
+            outcome, workspace = _run(
+                plan, runtime, reporter, options, gone, stops, request.debug, workspace
+            )
     except KeyboardInterrupt:
+        interrupts.ignore(stops)  # nothing was created: nothing may interrupt saying so
+        if runtime is not None:
+            _abandon(runtime)
         write_to(err, "velarun: interrupted before any container was created\n")
-        if request.report is not None:
+        if request.report is not None or request.html is not None:
             why = "interrupted" if plan else "interrupted before the pipeline was compiled"
             canceled = not_started(plan, why, status=BuildStatus.CANCELED)
-            _write_results(request, canceled, {}, err, workspace)
+            details = run_details(plan, None, Masker()) if plan is not None else None
+            _write_results(request, canceled, {}, err, workspace, details=details)
         return ExitCode.INTERRUPTED
     except VelarunError as exc:  # a user's mistake, found before anything ran
         interrupts.restore(previous)
-        record_refusal(request.report, exc, plan, err)
+        record_refusal(request.report, exc, plan, err, html=request.html)
         raise
     interrupts.ignore(stops)  # the run is over and cleaned up: finish writing the results
     reporter.build_finished(outcome)
     for value in outcome.masked:
         masker.add(value)
     ci_build = _verdict(prepared.ci, outcome, err) if prepared.ci is not None else None
+    details = run_details(plan, capture, masker)
     written = _write_results(
-        request, mask_outcome(outcome, masker), capture.lines, err, workspace, ci_build=ci_build
+        request,
+        mask_outcome(outcome, masker),
+        details.logs,
+        err,
+        workspace,
+        ci_build=ci_build,
+        details=details,
     )
     return outcome.exit_code if written else ExitCode.ENVIRONMENT
+
+
+def run_details(plan: Plan, capture: CaptureReporter | None, masker: Masker) -> RunDetails:
+    """What the report holds for the HTML page, masked with every value known at the end
+    (a value a step wrote to ``$VELA_MASKED_OUTPUTS`` may have been printed before it was
+    known: the kept lines are masked again)."""
+    from velarun.report.document import RunDetails
+
+    logs: dict[str, list[str]] = {}
+    if capture is not None:
+        logs = capture.lines
+        if not masker.empty:
+            logs = {label: [masker.mask(x) for x in lines] for label, lines in logs.items()}
+    masked = masker.mask_json(plan.to_json(share=True))
+    assert isinstance(masked, dict)
+    return RunDetails(
+        needs={st.name: st.needs for st in plan.stages if not st.implicit},
+        detached=frozenset(step.label for step in plan.all_steps() if step.detach),
+        ruledata=masked["ruledata"],
+        logs=logs,
+        log_counts=dict(capture.counts) if capture is not None else {},
+        pruned=masked["pruned"],
+        dropped_needs=masked["dropped_needs"],
+    )
 
 
 def artifact_store(
@@ -208,22 +265,25 @@ def artifact_store(
 
 
 def record_refusal(
-    report: Path | None, exc: VelarunError, plan: Plan | None, err: TextIO | None = None
+    report: Path | None,
+    exc: VelarunError,
+    plan: Plan | None,
+    err: TextIO | None = None,
+    *,
+    html: Path | None = None,
 ) -> None:
     """A run that stops before it starts still writes its ``--report`` (status ``error``, the
     command's exit code, the plan's steps not started, the message or the diagnostics), so a
-    script that always reads the report finds one. A report that cannot be written is left
-    alone: that is the error."""
-    if report is None or exc.recorded:
+    script that always reads the report finds one; and its ``--html`` page. A report that
+    cannot be written is left alone: that is the error."""
+    if exc.recorded or (report is None and html is None):
         return
     exc.recorded = True
-    if isinstance(exc, InvalidPipelineError):
-        error = f"the pipeline has errors ({sum(d.is_error for d in exc.diagnostics)})"
-        diagnostics = tuple(d.to_json() for d in exc.diagnostics)
-    else:
-        error, diagnostics = exc.message, ()
-    outcome = not_started(plan, error, exc.hint or "", reason="not started: the run was refused")
-    outcome = replace(outcome, code=exc.exit_code, diagnostics=diagnostics)
+    if html is not None:
+        _refusal_page(html, exc, plan, err)
+    if report is None:
+        return
+    outcome = _refused(exc, plan)
     from velarun.report.document import write_report
 
     try:
@@ -231,6 +291,50 @@ def record_refusal(
     except OSError as exc_:
         why = exc_.strerror or exc_
         write_to(err or sys.stderr, f"velarun: --report: could not write `{report}`: {why}\n")
+
+
+def _refused(exc: VelarunError, plan: Plan | None) -> RunOutcome:
+    """The outcome of a run refused before it started."""
+    if isinstance(exc, InvalidPipelineError):
+        error = f"the pipeline has errors ({sum(d.is_error for d in exc.diagnostics)})"
+        diagnostics = tuple(d.to_json() for d in exc.diagnostics)
+    else:
+        error, diagnostics = exc.message, ()
+    outcome = not_started(plan, error, exc.hint or "", reason="not started: the run was refused")
+    return replace(outcome, code=exc.exit_code, diagnostics=diagnostics)
+
+
+def _refusal_page(html: Path, exc: VelarunError, plan: Plan | None, err: TextIO | None) -> None:
+    """The ``--html`` page of a refused run, unless ``--html`` itself is what was refused."""
+    from velarun.report.document import cannot_write
+
+    if cannot_write(html) is not None:
+        return
+    details = run_details(plan, None, Masker()) if plan is not None else None
+    write_html(html, _refused(exc, plan), details=details, err=err or sys.stderr)
+
+
+def write_html(
+    path: Path,
+    outcome: RunOutcome,
+    *,
+    details: RunDetails | None,
+    err: TextIO,
+    workspace: Mapping[str, object] | None = None,
+    ci_build: Mapping[str, object] | None = None,
+) -> bool:
+    """The ``--html`` page, from the report JSON it renders (as ``velarun report`` does); a
+    write that fails is one line on ``err``."""
+    from velarun.report.document import report_json, write_text
+    from velarun.report.html import render_page
+
+    report = report_json(outcome, workspace=workspace, ci_build=ci_build, details=details)
+    try:
+        write_text(path, render_page(report), ".velarun-html-")
+    except OSError as exc:
+        write_to(err, f"velarun: --html: could not write `{path}`: {exc.strerror or exc}\n")
+        return False
+    return True
 
 
 def _verdict(ci: Reproduced, outcome: RunOutcome, err: TextIO) -> dict[str, object]:
@@ -257,14 +361,24 @@ def _verdict(ci: Reproduced, outcome: RunOutcome, err: TextIO) -> dict[str, obje
     return {"build": label, "status": ci.build.status, "verdict": None, "steps": [], "error": why}
 
 
-def _reporter(output: str, gone: OutputGone) -> RunReporter:
-    if output == "jsonl":
+def _reporter(
+    request: ExecRequest, gone: OutputGone, mask: Callable[[str], str]
+) -> tuple[RunReporter, LiveScreen | None]:
+    """The reporter of ``--output``, and the live display when the run gets one (text on a
+    terminal: :func:`velarun.report.progress.live_wanted`); rich is loaded only then."""
+    if request.output == "jsonl":
         from velarun.report.jsonl import JsonlReporter
 
-        return JsonlReporter(on_closed=gone)
+        return JsonlReporter(on_closed=gone), None
     from velarun.report.console import ConsoleReporter
+    from velarun.report.progress import live_wanted
 
-    return ConsoleReporter(on_closed=gone)
+    screen = None
+    if live_wanted(request.output, request.debug is not None, sys.stderr, os.environ):
+        from velarun.report.screen import LiveScreen
+
+        screen = LiveScreen(sys.stdout, sys.stderr, mask=mask)
+    return ConsoleReporter(on_closed=gone, screen=screen), screen
 
 
 def _workspace(request: ExecRequest, prepared: Prepared) -> Workspace:
@@ -313,26 +427,87 @@ def _run(
     options: RunOptions,
     gone: OutputGone,
     stops: tuple[signal.Signals, ...],
-    debug: DebugOptions | None = None,
-) -> RunOutcome:
-    """Connect, run under signals, close. An engine that cannot be reached is an outcome."""
+    debug: DebugOptions | None,
+    workspace: Workspace,
+) -> tuple[RunOutcome, Workspace]:
+    """Connect, say which engine, run under signals, close. An engine that cannot be reached
+    is an outcome; so is one that cannot see this machine's files when the run mounts host
+    paths. Returns the workspace the run had (a live one is copied to a remote engine). A second
+    stop is told what the runtime still has to remove and the end's time limit."""
     from velarun import interrupts
+    from velarun.schedule.deadline import CleanupLimit
     from velarun.schedule.scheduler import run_plan
 
     try:
-        runtime.connect()
+        interrupts.finish_or_interrupt(runtime.connect, stops, CONNECT_GRACE)
     except EngineError as exc:
-        return not_started(plan, exc.message, exc.hint or "")
+        return not_started(plan, exc.message, exc.hint or ""), workspace
+    engine = runtime.engine
+    reporter.notice("engine", description=engine.describe())
+    if not engine.shares_files:
+        refused = host_mounts(plan, options.volumes)
+        if refused:
+            runtime.close()
+            message = (
+                f"{', '.join(refused)}: no host path can be mounted: the engine at"
+                f" {engine.url} does not see this machine's files"
+            )
+            hint = "put what the steps need in the repository (it is copied), or use a local engine"
+            outcome = not_started(plan, message, hint)
+            return replace(outcome, code=ExitCode.INVALID), workspace
+        if workspace.mode == "live":
+            workspace = copied(workspace)
+            options = replace(options, workspace=workspace.source(prefetch=True))
+            reporter.notice("workspace", description=workspace.describe())
+            reporter.notice("warning", message=REMOTE_COPY)
+    ending = CleanupLimit()
     outcome, stopped = interrupts.run_until_stopped(
-        lambda scope: run_plan(plan, runtime, reporter, options, cancel_scope=scope, debug=debug),
+        lambda scope: run_plan(
+            plan, runtime, reporter, options, cancel_scope=scope, debug=debug, ending=ending
+        ),
         stops,
         gone,
         reporter.notice,
+        lambda: interrupts.still_removing(runtime.pending_cleanup(), ending.seconds_left()),
     )
     runtime.close()
     if stopped.by and outcome.status != BuildStatus.CANCELED:
         outcome = replace(outcome, status=BuildStatus.CANCELED)
-    return outcome
+    return outcome, workspace
+
+
+CONNECT_GRACE = 3.0
+"""A stop while connecting lets the connection finish for this long (it may be creating the
+engine's file-sharing probe, a container), before :func:`_abandon` sweeps."""
+ABANDON_SECONDS = 5.0
+
+
+def _abandon(runtime: Engine) -> None:
+    """Interrupted before the run began: whatever connecting made (the engine's file-sharing
+    probe) is swept by the run's label, in a few seconds at most; then the engine is closed."""
+    import anyio
+
+    async def sweep() -> None:
+        with anyio.move_on_after(ABANDON_SECONDS):
+            await runtime.teardown()
+
+    with contextlib.suppress(EngineError):  # left for `velarun clean`; the run never began
+        anyio.run(sweep)
+    runtime.close()
+
+
+REMOTE_COPY = (
+    "the engine does not share this machine's files: the workspace is copied into the run's"
+    " volume, and what steps write there stays on the engine"
+)
+
+
+def host_mounts(plan: Plan, volumes: Iterable[Mount]) -> list[str]:
+    """What would bind-mount a host path: ``--volume`` and the steps' ``volumes``, named."""
+    named = [f"--volume {v.source}" for v in volumes]
+    for step in plan.all_steps():
+        named += [f"step `{step.label}` volume {v.source}" for v in step.volumes]
+    return named
 
 
 def _write_results(
@@ -343,9 +518,10 @@ def _write_results(
     workspace: Workspace | None = None,
     *,
     ci_build: Mapping[str, object] | None = None,
+    details: RunDetails | None = None,
 ) -> bool:
-    """Write ``--report`` and ``--junit``; a failure (the disk filled up, the directory went
-    away) is one line on ``err``, not a traceback, and the run then exits 3."""
+    """Write ``--report``, ``--junit`` and ``--html``; a failure (the disk filled up, the
+    directory went away) is one line on ``err``, not a traceback, and the run then exits 3."""
     from velarun.report.document import write_report
     from velarun.report.junit import write_junit
 
@@ -358,13 +534,17 @@ def _write_results(
         return True
 
     written = True
+    about = workspace.to_json() if workspace is not None else None
     if request.report is not None:
-        about = workspace.to_json() if workspace is not None else None
         written &= attempt(
             "--report",
             request.report,
-            lambda p: write_report(p, outcome, workspace=about, ci_build=ci_build),
+            lambda p: write_report(p, outcome, workspace=about, ci_build=ci_build, details=details),
         )
     if request.junit is not None:
         written &= attempt("--junit", request.junit, lambda p: write_junit(p, outcome, lines))
+    if request.html is not None:
+        written &= write_html(
+            request.html, outcome, details=details, err=err, workspace=about, ci_build=ci_build
+        )
     return written

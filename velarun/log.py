@@ -32,6 +32,7 @@ class _StderrLogger:
 SENTENCES = {
     "rule_data": "rule data: {datum:<7} {value}  ({source})",
     "workspace": "workspace: {description}",
+    "engine": "engine: {description}",
     "warning": "warning: {message}",
     "pruned": "pruned {kind} {name}: {reason}",
     "needs_changed": "needs: {hazard}",
@@ -46,11 +47,12 @@ SENTENCES = {
     "held_output_dropped": "{count} log lines of other steps were dropped while the shell was open"
     " (only the first {limit} are kept)",
     "stopping": "{signal}: stopping the build, killing containers, cleaning up",
-    "stopping_again": "{signal} again: cleanup is already bounded; removing what it can",
+    "stopping_again": "{signal} again: {still}",
     "artifacts": "{where} artifacts: {count} in {dir}",
     "artifacts_missing": "{where} artifacts: no file matches `{path}` (not a failure, as in Vela)",
     "artifacts_skipped": "{where} artifacts: left out {path}: {why}",
     "artifacts_failed": "{where} artifacts: not copied: {error}",
+    "images_pulled": "{summary}",
     "output_closed": "the output was closed (broken pipe): stopping the build, killing"
     " containers, cleaning up",
 }

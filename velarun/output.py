@@ -75,6 +75,14 @@ class OutputGone:
             action()
 
 
+def is_terminal(stream: TextIO) -> bool:
+    """Whether ``stream`` is a terminal (a closed one is not)."""
+    try:
+        return stream.isatty()
+    except ValueError:
+        return False
+
+
 def use_color(stream: TextIO, env: Mapping[str, str] | None = None) -> bool:
     """Colour for a terminal, unless ``NO_COLOR`` is set (no-color.org); ``FORCE_COLOR``
     asks for it anyway (a pager that shows colour, CI logs); never for ``TERM=dumb``."""

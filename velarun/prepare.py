@@ -8,6 +8,7 @@ read a pipeline import none of the scheduler, the runtime or the reporters.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -115,20 +116,30 @@ def load_and_expand(
     templates expanded; ``data`` None expands without pruning (``validate``). Raises
     InvalidPipelineError, or the template source's error (exit 3 when it cannot be had)."""
     path = path or default_pipeline(Path("."))
-    loaded = load_pipeline(path, pipeline_type, data or build_ruledata(), extra_env)
-    if not loaded.ok or loaded.pipeline is None:
-        raise InvalidPipelineError(loaded.diagnostics, loaded.path)
-    fetch = template_fetcher(template_files, path)
-    expansion = expand_pipeline(
-        loaded.pipeline,
-        data,
-        fetch,
-        ExpandOptions(extra_env=extra_env or {}),
-        loaded=loaded.diagnostics,
-    )
+    try:
+        loaded = load_pipeline(path, pipeline_type, data or build_ruledata(), extra_env)
+        if not loaded.ok or loaded.pipeline is None:
+            raise InvalidPipelineError(loaded.diagnostics, loaded.path)
+        fetch = template_fetcher(template_files, path)
+        expansion = expand_pipeline(
+            loaded.pipeline,
+            data,
+            fetch,
+            ExpandOptions(extra_env=extra_env or {}),
+            loaded=loaded.diagnostics,
+        )
+    finally:
+        _stop_starlark()
     if not expansion.ok:
         raise InvalidPipelineError(expansion.diagnostics, loaded.path)
     return loaded, expansion
+
+
+def _stop_starlark() -> None:
+    """The child that rendered Starlark templates is not needed after the expansion."""
+    worker = sys.modules.get("velarun.template.starlark_worker")
+    if worker is not None:
+        worker.stop()
 
 
 def template_fetcher(overrides: tuple[str, ...], pipeline: Path) -> Fetch:

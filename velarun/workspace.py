@@ -21,7 +21,7 @@ import subprocess
 import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, Any
 
@@ -210,6 +210,13 @@ def resolve_workspace(
     if choice.mode == "copy":
         files = _tracked_and_untracked(root) if in_git else _walk(root)
     return Workspace(choice.mode, root, commit, None, unseen, files, in_git, use_git)
+
+
+def copied(workspace: Workspace) -> Workspace:
+    """A live workspace as a copy of the same tree (for an engine that cannot mount it)."""
+    root = workspace.root
+    files = _tracked_and_untracked(root) if workspace.in_git else _walk(root)
+    return replace(workspace, mode="copy", files=files)
 
 
 def _head(root: Path) -> str:

@@ -8,15 +8,10 @@ remove everything the run left there.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import shutil
-import signal
-import socket
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,127 +21,14 @@ import pytest
 
 from tests.conftest import ROOT, TEST_IMAGE
 from tests.integration.conftest import leftovers, start_until
+from tests.integration.secondengine import SecondEngine, start_second_engine
 
 pytestmark = pytest.mark.docker
 
 
-class SecondEngine:
-    def __init__(self, where: Path) -> None:
-        self.where = where
-        self.socket = where / "docker.sock"
-        self.url = f"unix://{self.socket}"
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        self._stop_orphaned_containerd()
-        with (self.where / "dockerd.log").open("ab") as log:  # the daemon keeps its own copy
-            self.proc = subprocess.Popen(
-                [
-                    # Its own network namespace: nothing it does to interfaces (at a restart after
-                    # a crash it deletes `docker0`) can reach the first engine's.
-                    "unshare",
-                    "--net",
-                    "--",
-                    "dockerd",
-                    f"--host={self.url}",
-                    f"--data-root={self.where / 'data'}",
-                    f"--exec-root={self.where / 'exec'}",
-                    f"--pidfile={self.where / 'dockerd.pid'}",
-                    "--iptables=false",
-                    "--ip-masq=false",
-                ],
-                stdout=log,
-                stderr=log,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,
-            )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                break
-            if self._answers():
-                return
-            time.sleep(0.3)
-        tail = (self.where / "dockerd.log").read_text(errors="replace")[-2000:]
-        raise AssertionError(f"the second dockerd did not answer within 60 s:\n{tail}")
-
-    def _answers(self) -> bool:
-        """GET /_ping on the socket, without the SDK (whose client connects on creation)."""
-        try:
-            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
-                sock.settimeout(5)
-                sock.connect(str(self.socket))
-                sock.sendall(b"GET /_ping HTTP/1.0\r\n\r\n")
-                reply = b""
-                while chunk := sock.recv(4096):
-                    reply += chunk
-            return reply.startswith(b"HTTP/1.0 200") and reply.endswith(b"OK")
-        except OSError:
-            return False
-
-    def _stop_orphaned_containerd(self) -> None:
-        """A killed dockerd leaves its containerd behind, and a restarted dockerd would wait
-        for that one forever: stop it first, as a restart after a crash would have to."""
-        pidfile = self.where / "exec" / "containerd" / "containerd.pid"
-        if not pidfile.exists():
-            return
-        pid = int(pidfile.read_text().strip() or 0)
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
-        deadline = time.monotonic() + 30
-        stat = Path(f"/proc/{pid}/stat")
-        while time.monotonic() < deadline and stat.exists():
-            with contextlib.suppress(OSError):
-                if stat.read_text().split(") ", 1)[1].startswith("Z"):
-                    break  # a zombie (nobody reaps it here) no longer holds the socket
-            time.sleep(0.1)
-        pidfile.unlink()
-
-    def kill(self) -> None:
-        assert self.proc is not None
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(timeout=30)
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=30)
-        # Its containerd and shims, should any outlive it, and any mount left under its roots.
-        subprocess.run(["pkill", "-KILL", "-f", str(self.where)], check=False)
-        mounts = [
-            line.split()[1]
-            for line in Path("/proc/mounts").read_text().splitlines()
-            if line.split()[1].startswith(str(self.where))
-        ]
-        for mount in reversed(mounts):
-            subprocess.run(["umount", "-l", mount], check=False)
-
-
 @pytest.fixture
 def second_engine(engine: object) -> Iterator[SecondEngine]:
-    if os.geteuid() != 0 or shutil.which("dockerd") is None or shutil.which("unshare") is None:
-        pytest.skip("needs root, dockerd and unshare to run a second engine")
-    where = Path(tempfile.mkdtemp(prefix="velarun-dockerd-", dir="/tmp"))
-    second = SecondEngine(where)
-    had_docker0 = Path("/sys/class/net/docker0").exists()
-    try:
-        second.start()
-        subprocess.run(
-            ["bash", str(ROOT / ".ci" / "build-test-image")],
-            env={**os.environ, "DOCKER_HOST": second.url},
-            check=True,
-            capture_output=True,
-        )
-        yield second
-    finally:
-        second.stop()
-        shutil.rmtree(where, ignore_errors=True)
-    # The first engine, which every other test uses, must be untouched.
-    assert Path("/sys/class/net/docker0").exists() == had_docker0
+    yield from start_second_engine()
 
 
 PIPELINE = f"""version: "1"

@@ -3,12 +3,19 @@ engine is a failure; `make test` starts one through .ci/ensure-docker)."""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+import subprocess
+import sys
 import uuid
+from pathlib import Path
+from typing import Any
 
 import docker
 import pytest
 
-from tests.conftest import TEST_IMAGE
+from tests.conftest import ROOT, TEST_IMAGE
 
 pytestmark = pytest.mark.docker
 
@@ -48,3 +55,52 @@ def test_the_stuck_network_allowance_does_not_excuse_a_forgotten_network() -> No
         assert name not in STUCK and name not in leftovers(client)  # removed by the check
     finally:
         client.close()
+
+
+def _exec_header(cwd: Path, env: dict[str, str]) -> tuple[int, str]:
+    (cwd / ".vela.yml").write_text(
+        f'version: "1"\nsteps:\n  - name: a\n    image: {TEST_IMAGE}\n    pull: never\n'
+        "    commands: [true]\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "velarun", "exec"],
+        cwd=cwd,
+        env={**env, "PYTHONPATH": str(ROOT), "VELARUN_NO_GIT": "1"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    return done.returncode, done.stderr
+
+
+def test_the_header_names_the_engine(workspace: Path, engine: Any) -> None:
+    version = engine.version()
+    product = "podman" if "podman" in str(version.get("Components", "")).lower() else "docker"
+    code, err = _exec_header(workspace, dict(os.environ))
+    assert code == 0, err
+    lines = [line for line in err.splitlines() if line.startswith("velarun: engine:")]
+    expected = os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
+    assert lines == [f"velarun: engine: {product} {version['Version']} at {expected}"], err
+
+
+def test_a_docker_context_is_followed(workspace: Path, engine: Any) -> None:
+    """DOCKER_CONTEXT names a context of a Docker configuration directory whose endpoint is
+    the engine in use; DOCKER_HOST unset, so the context decides."""
+    host = os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
+    config = workspace / "docker-config"
+    meta = config / "contexts" / "meta" / hashlib.sha256(b"velarun-test").hexdigest()
+    meta.mkdir(parents=True)
+    (meta / "meta.json").write_text(
+        json.dumps({"Name": "velarun-test", "Endpoints": {"docker": {"Host": host}}})
+    )
+    env = {k: v for k, v in os.environ.items() if k != "DOCKER_HOST"}
+    env |= {"DOCKER_CONFIG": str(config), "DOCKER_CONTEXT": "velarun-test"}
+    code, err = _exec_header(workspace, env)
+    assert code == 0, err
+    assert f" at {host} (context `velarun-test`)\n" in err
+
+    env["DOCKER_CONTEXT"] = "missing"
+    code, err = _exec_header(workspace, env)
+    assert code == 3, err
+    assert "the Docker context `missing` (DOCKER_CONTEXT) does not exist" in err
+    assert "Traceback" not in err

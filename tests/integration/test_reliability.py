@@ -336,11 +336,14 @@ def test_results_that_cannot_be_written_at_the_end_are_one_line_and_exit_3(
         f'version: "1"\nsteps:\n'
         f"  - {{name: rm, image: {IMG}, pull: never, commands: [rm -rf /vela/src/out]}}\n"
     )
-    done = velarun(workspace, "exec", "--report", "out/r.json", "--junit", "out/j.xml")
+    done = velarun(
+        workspace, "exec", "--report", "out/r.json", "--junit", "out/j.xml", "--html", "out/p.html"
+    )
     assert done.returncode == 3, done.stderr
     out = workspace / "out"
-    assert done.stderr.splitlines()[-2:] == [
+    assert done.stderr.splitlines()[-3:] == [
         "velarun: --report: could not write `out/r.json`: No such file or directory",
         "velarun: --junit: could not write `out/j.xml`: No such file or directory",
+        "velarun: --html: could not write `out/p.html`: No such file or directory",
     ], done.stderr
     assert "Traceback" not in done.stderr and not out.exists()

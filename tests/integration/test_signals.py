@@ -6,13 +6,15 @@ answers), creating the network, starting a service, running a step, tearing down
 end within 10 s with exit 130 and a report saying ``canceled``; the ``workspace`` fixture then
 checks that nothing labelled is left on the engine. A held call is released a second after the
 signal (except the hung pull), so whatever it creates appears after the cancellation: exactly
-what the teardown must still find and remove.
+what the teardown must still find and remove. A second signal is answered with what the
+cleanup is still removing and how long it may still take.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -58,6 +60,7 @@ class Phase:
     release_after: float | None  # seconds after the signal; None holds it for good
     marker: str | None  # otherwise wait for this stdout line
     steps: dict[str, str]  # the step statuses in the report
+    still: str = ""  # what a second signal is told is still being removed, when known
 
 
 SKIPPED = {"main": "skipped", "after": "skipped"}
@@ -86,8 +89,13 @@ PHASES = {
         1.0,
         None,
         {"main": "success", "after": "success"},
+        "still removing 1 network, 1 volume",
     ),
 }
+AGAIN = re.compile(
+    r"velarun: (SIG[A-Z]+) again: (still removing \d+ [a-z]+(?:, \d+ [a-z]+)*|nothing left to"
+    r" remove); (?:at most (\d+) s more|ending now)"
+)
 SIGNALS = {
     "SIGINT": (signal.SIGINT,),
     "SIGTERM": (signal.SIGTERM,),
@@ -105,7 +113,7 @@ def test_a_signal_in_every_phase(
     if phase.hold is not None:
         proxy.hold(*phase.hold)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "velarun", "exec", "--report", "report.json"],
+        [sys.executable, "-m", "velarun", "exec", "--report", "report.json", "--html", "r.html"],
         cwd=workspace,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -150,8 +158,19 @@ def test_a_signal_in_every_phase(
     rep = json.loads((workspace / "report.json").read_text())
     assert (rep["status"], rep["exit_code"]) == ("canceled", 130)
     assert {s["name"]: s["status"] for s in rep["steps"]} == phase.steps
+    page = (workspace / "r.html").read_text()  # the page too, on every outcome
+    assert '<h1>velarun: build <span class="badge s-canceled">canceled</span></h1>' in page
     first = signal.Signals(signals[0]).name
     assert f"velarun: {first}: stopping the build, killing containers, cleaning up" in out + stderr
+    # A second signal during cleanup is told what is left and for how long at most (one that
+    # comes after the run ended, as the cleanup can be quick, is ignored: nothing is left).
+    again = [line for line in stderr.splitlines() if " again: " in line]
+    said = [m for line in again if (m := AGAIN.fullmatch(line))]
+    assert len(said) == len(again) <= len(signals) - 1, stderr
+    assert [m[1] for m in said] == [signal.Signals(s).name for s in signals[1:]][: len(said)]
+    if phase.still and len(signals) > 1:  # the teardown held: the second comes during it
+        seconds = int(said[0][3] or 0) if said else 0
+        assert (said[0][2] if said else None, 0 < seconds <= 30) == (phase.still, True), stderr
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])

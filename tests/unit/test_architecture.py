@@ -14,7 +14,7 @@ from tests.conftest import ROOT
 PACKAGE = ROOT / "velarun"
 LAYERS = [
     # lowest first; a module may import from its own layer and the layers below it
-    ("velarun", "velarun.errors", "velarun.diagnostics", "velarun.output", "velarun.dotenv",
+    ("velarun", "velarun.errors", "velarun.diagnostics", "velarun.output", "velarun.dotenv", "velarun.startsignals",
      "velarun.gcpause", "velarun.log", "velarun.jsontext", "velarun.workdir"),
     ("velarun.runtime", "velarun.artifacts"),
     ("velarun.load",),

@@ -6,7 +6,10 @@ only when a command runs, so ``velarun --version`` answers at once; options are 
 :mod:`~velarun.cli.args`. Exit codes are
 :class:`velarun.errors.ExitCode`. No traceback reaches the user: velarun's errors are printed
 by :func:`~velarun.cli.boundary.guarded`, and an unexpected exception is written to a file and
-reported in one line with exit 4.
+reported in one line with exit 4. Stop signals are held from the first instant
+(:mod:`velarun.startsignals`) until the command, once known and its arguments parsed, takes
+them over: ``exec`` in its run (:func:`velarun.lifecycle.execute`), the others by ending with
+exit 130 as Ctrl-C does.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import os
 import sys
 from typing import Any
 
-from velarun import __version__
+from velarun import __version__, startsignals
 from velarun.errors import ExitCode
 
 
@@ -33,6 +36,7 @@ def main() -> None:
     if sys.argv[1:] in (["--version"], ["-V"]):  # fast path: no command machinery needed
         print(f"velarun {__version__}")
         return
+    startsignals.hold()  # before the heavy imports: a stop from now on is held, not fatal
     try:
         from velarun.cli.commands import app
 

@@ -67,6 +67,9 @@ class Command:
     """The docstring: its first paragraph is the summary in ``velarun --help``."""
     options: tuple[Opt, ...]
     run: Callable[[Args], None]
+    takes_held_signals: bool = False
+    """The command takes the stop signals held since start-up over itself (``exec``: its
+    run says it was canceled); any other ends with exit 130 if one came before it starts."""
 
 
 @dataclass(slots=True)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from velarun.cli.args import Args, Command, Opt
 from velarun.cli.boundary import echo, guarded
 from velarun.errors import EnvironmentFailureError
@@ -24,16 +22,15 @@ OPTIONS = (
 def clean(args: Args) -> None:
     """Remove every container, image, network and volume that velarun runs left behind (crashes).
     Runs still in progress on this machine are left alone unless --include-running."""
-    from velarun.runtime.docker import DockerRuntime
     from velarun.runtime.docker_clean import STUCK_HINT
     from velarun.runtime.docker_clean import clean as clean_engine
 
     run_id = args.maybe_text("run_id")
     include_running = args.flag("include_running")
 
-    probe = DockerRuntime(Path.cwd(), run_id or "clean")
-    probe.connect()  # an unreachable engine: its own error, exit 3
-    probe.close()
+    from velarun.runtime.docker_errors import connect
+
+    connect(timeout=60).close()  # an unreachable engine: its own error, exit 3
     done = clean_engine(run_id, include_running=include_running)
     echo(
         f"removed {done.containers} containers, {done.networks} networks, {done.volumes} volumes"

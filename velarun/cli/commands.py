@@ -21,6 +21,7 @@ MODULES = {
     "exec": "velarun.cli.exec",
     "bench": "velarun.cli.bench",
     "clean": "velarun.cli.clean",
+    "report": "velarun.cli.report",
 }
 """Each command's module; it holds the command as ``COMMAND``."""
 
@@ -97,8 +98,10 @@ class App:
 
             sys.stdout.write(command_help(wanted.command))
             raise SystemExit(ExitCode.OK) from None
-        from velarun import log
+        from velarun import log, startsignals
 
+        if not cmd.takes_held_signals:
+            startsignals.release()  # a stop held since start-up ends the command here (130)
         log.configure(log_format)
         cmd.run(args)
         raise SystemExit(ExitCode.OK)

@@ -63,6 +63,13 @@ OPTIONS = (
         kind="path",
     ),
     Opt(
+        "html",
+        ("--html",),
+        "Write the run as one self-contained HTML page here (timeline, stage graph, logs),"
+        " on every outcome.",
+        kind="path",
+    ),
+    Opt(
         "output",
         ("--output",),
         "text (prefixed logs) or jsonl (one JSON event per line).",
@@ -173,7 +180,7 @@ def reports_refusals(command: Callable[[Args], None]) -> Callable[[Args], None]:
         except VelarunError as exc:
             from velarun.lifecycle import record_refusal
 
-            record_refusal(args.path("report"), exc, None)
+            record_refusal(args.path("report"), exc, None, html=args.path("html"))
             raise
 
     return run
@@ -225,6 +232,7 @@ def exec_(args: Args) -> None:
         ),
         report=args.path("report"),
         junit=args.path("junit"),
+        html=args.path("html"),
         output=output,
         workspace=parse_workspace(workspace) if workspace is not None else None,
         timeout=parse_timeout(args.text("timeout")),
@@ -277,4 +285,4 @@ def check_terminal(debug: DebugOptions, terminal: Callable[[], bool]) -> None:
         )
 
 
-COMMAND = Command("exec", exec_.__doc__ or "", OPTIONS, exec_)
+COMMAND = Command("exec", exec_.__doc__ or "", OPTIONS, exec_, takes_held_signals=True)

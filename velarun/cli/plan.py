@@ -15,12 +15,15 @@ if TYPE_CHECKING:
     from velarun.load.model import Pipeline
     from velarun.prepare import Prepared
 
+FORMATS = ("text", "json", "mermaid", "dot")
 OPTIONS = (
     *PREPARE_OPTIONS,
     Opt(
         "output_format",
         ("--format",),
-        "text (for people) or json (the plan contract).",
+        "text (for people), json (the plan contract), mermaid (a flowchart for GitHub and"
+        " GitLab pages) or dot (Graphviz): the graphs draw stages, steps and needs, what was"
+        " pruned dashed.",
         default="text",
         metavar="FORMAT",
     ),
@@ -51,8 +54,11 @@ def plan(args: Args) -> None:
     output_format = args.text("output_format")
     explain_name = args.maybe_text("explain_name")
     events = args.maybe_text("events")
-    if output_format not in ("text", "json"):
-        raise UsageError(f"--format `{output_format}` is not text or json")
+    if output_format not in FORMATS:
+        raise UsageError(
+            f"--format `{output_format}` is not one of text, json, mermaid, dot",
+            "--format text|json|mermaid|dot",
+        )
     # No collection from the first object to the last line (the load's and the compile's
     # own pauses end, and a collection would scan everything they made, still alive); all
     # of it is freed, in _show, before the collector is back.
@@ -76,6 +82,8 @@ def _show(
         echo(_explain(prepared, explain_name))
     elif output_format == "json":
         _print_json(prepared)
+    elif output_format in ("mermaid", "dot"):
+        _print_graph(prepared, output_format)
     else:
         _print_text(prepared)
 
@@ -124,6 +132,30 @@ def _print_json(prepared: Prepared) -> None:
         echo(line, err=True)
     with gc_paused():
         echo(dumps_indented(prepared.plan.to_json(share=True)))
+
+
+def _print_graph(prepared: Prepared, output_format: str) -> None:
+    from velarun.compile.graph import stage_graph
+    from velarun.diagnostics import render_all
+
+    for line in prepared.ruledata.header():
+        echo(line, err=True)
+    if prepared.compiled.diagnostics:
+        echo(render_all(prepared.compiled.diagnostics, prepared.loaded.path), err=True)
+    stages = _pipeline(prepared).stages
+    graph = stage_graph(
+        prepared.plan,
+        {stage.name: stage.needs for stage in stages},
+        [stage.name for stage in stages if stage.independent],
+    )
+    if output_format == "mermaid":
+        from velarun.compile.graph_mermaid import render_mermaid
+
+        echo(render_mermaid(graph))
+    else:
+        from velarun.compile.graph_dot import render_dot
+
+        echo(render_dot(graph))
 
 
 def _print_text(prepared: Prepared) -> None:

@@ -29,6 +29,11 @@ from velarun.load.model import Pipeline, Secret, Service, Stage, Step, Template
 
 MAX_DEPTH = 3
 """The server's default ``max-template-depth``: templates that call templates, three deep."""
+MAX_RENDERS = 2000
+"""Templates rendered for one pipeline: each nested template multiplies them (a template of a
+hundred steps that each use one of a hundred steps...), so velarun stops there."""
+MAX_RENDERED = 8 * 1024 * 1024
+"""Text rendered for one pipeline, all templates together (one may render 4 MiB)."""
 
 GO_FORMATS = ("go", "golang", "")
 
@@ -97,6 +102,31 @@ class Expander:
         self.diags = diags
         self.defaults = default_env(data or build_ruledata())
         self._fetched: dict[str, Fetched] = {}
+        self.renders = 0
+        self.rendered_text = 0
+
+    def count(self, text: str, at: Pos, name: str) -> bool:
+        """Count a render and its text; False (and the error said, at ``at``, where the
+        template is used) past velarun's limits for the whole pipeline."""
+        self.renders += 1
+        self.rendered_text += len(text)
+        if self.renders <= MAX_RENDERS and self.rendered_text <= MAX_RENDERED:
+            return True
+        if self.renders > MAX_RENDERS:
+            what = f"more than {MAX_RENDERS} template renders"
+            hint = "templates that use templates multiply: render fewer steps that use templates"
+        else:
+            what = f"more than {MAX_RENDERED // (1024 * 1024)} MiB of rendered text"
+            hint = "make the templates render less, or use them in fewer steps"
+        self.diags.append(
+            error(
+                at,
+                f"template `{name}`: the pipeline's templates made {what}, velarun's limit for"
+                " one pipeline",
+                f"{hint} (the Vela server has no such limit)",
+            )
+        )
+        return False
 
     def fetched(self, tmpl: Template) -> Fetched:
         """The server caches templates by source for the whole compile."""
@@ -177,7 +207,7 @@ class Expander:
         got = self.fetched(tmpl)
         variables = {**use.vars, "VELA_TEMPLATE_NAME": use.name}
         text = self._render(tmpl, got, step, environment, variables)
-        if text is None:
+        if text is None or not self.count(text, at, use.name):
             return None
         origin = f"template `{use.name}` ({got.where}) of step `{step.name}`"
         sub = self._load(text, got, step, origin)
@@ -242,7 +272,10 @@ class Expander:
                     variables=variables,
                 )
         except TemplateError as exc:
-            self.diags.append(template_error(exc, got.label, f"step `{step.name}`", tmpl.name))
+            call = step.key_pos.get("template", step.pos)
+            self.diags.append(
+                template_error(exc, got.label, f"step `{step.name}`", tmpl.name, call=call)
+            )
             return None
         self.diags.append(
             error(
@@ -278,17 +311,26 @@ def template_error(
     *,
     what: str = "",
     hint: str = "fix the template, or pass a local copy with --template-file NAME:PATH",
+    call: Pos | None = None,
 ) -> Diagnostic:
     """A template that failed to parse or execute, at its own line and column; ``what`` names
-    it in the message (default: template ``name`` for ``used_by``)."""
+    it in the message (default: template ``name`` for ``used_by``). A template stopped at one
+    of velarun's limits where no place in it is known (a Starlark template is stopped from
+    outside) is reported at ``call``, where the pipeline uses it, with the limit's hint."""
+    from velarun.template.gotemplate.limits import LimitError
+
     line = getattr(exc, "line", None) or 1
     col = getattr(exc, "col", None) or 1
     message = getattr(exc, "message", None) or str(exc)
     for where in (f"{label}:{line}:{col}: ", f"{label}:{line}: "):
         message = message.removeprefix(where)  # Starlark's own position, said once
-    return error(
-        Pos(line, col, label), f"{what or f'template `{name}` for {used_by}'}: {message}", hint
-    )
+    at = Pos(line, col, label)
+    what = what or f"template `{name}` for {used_by}"
+    if isinstance(exc, LimitError):
+        hint = exc.hint or hint
+        if exc.line is None and call is not None:
+            at, what = call, f"{what} ({label})"
+    return error(at, f"{what}: {message}", hint)
 
 
 def _steps_env(environment: dict[str, str], metadata: tuple[str, ...]) -> Mapping[str, str]:

@@ -170,7 +170,11 @@ def _parse(tmpl: Template, expander: Expander) -> Pipeline | None:
             )
             return None
     except TemplateError as exc:
-        expander.diags.append(template_error(exc, got.label, "render_inline", tmpl.name))
+        expander.diags.append(
+            template_error(exc, got.label, "render_inline", tmpl.name, call=tmpl.pos)
+        )
+        return None
+    if not expander.count(text, tmpl.pos, tmpl.name):
         return None
     origin = f"template `{tmpl.name}` ({got.where}), rendered inline"
     loaded = load_bytes(text.encode(), got.label, origin=f"{got.label} (rendered)", fragment=True)

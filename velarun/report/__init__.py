@@ -9,5 +9,9 @@
 - :mod:`~velarun.report.capture`: the tail of each step's output, for JUnit;
 - :mod:`~velarun.report.summary`: the table that ends every run;
 - :mod:`~velarun.report.document`: the run report JSON (``--report``);
-- :mod:`~velarun.report.junit`: JUnit XML (``--junit``).
+- :mod:`~velarun.report.junit`: JUnit XML (``--junit``);
+- :mod:`~velarun.report.html`: the run as one self-contained page (``--html``, ``velarun
+  report``), from the report JSON, with :mod:`~velarun.report.gantt` (the timeline and the
+  critical path), :mod:`~velarun.report.stagegraph` (the stage graph) and
+  :mod:`~velarun.report.ansi` (log colours).
 """

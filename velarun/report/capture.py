@@ -25,6 +25,8 @@ class CaptureReporter:
         dropped from the front while the rest still holds ``MAX_BYTES`` (no work per line on
         a flood), and the exact tail is cut when asked for (``lines``)."""
         self._sizes: dict[str, int] = {}
+        self.counts: dict[str, int] = {}
+        """Per step, how many lines it wrote in all (the report says how many it left out)."""
 
     @property
     def lines(self) -> dict[str, list[str]]:
@@ -45,6 +47,7 @@ class CaptureReporter:
         kept = lines
         if lines and max(map(len, lines)) > limit:
             kept = [line if len(line) <= limit else "[...] " + line[-limit:] for line in lines]
+        self.counts[spec.label] = self.counts.get(spec.label, 0) + len(lines)
         batches = self._batches.setdefault(spec.label, deque())
         size = sum(map(len, kept)) + len(kept)
         batches.append((kept, size))

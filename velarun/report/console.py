@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from velarun import log
-from velarun.output import Closable, use_color, write_to
+from velarun.output import Closable, is_terminal, use_color, write_to
 from velarun.report.live import prefix
 from velarun.report.summary import render_summary
 from velarun.runtime import ContainerSpec
 from velarun.schedule.outcome import RunOutcome, StageOutcome, StepOutcome, StepStatus
+
+if TYPE_CHECKING:
+    from velarun.report.screen import LiveScreen
 
 _COLORS = ("36", "35", "34", "32", "33", "96", "95", "94")
 
@@ -27,12 +30,18 @@ class ConsoleReporter:
         *,
         color: bool | None = None,
         on_closed: Callable[[], None] | None = None,
+        screen: LiveScreen | None = None,
     ) -> None:
         self.out = out or sys.stdout
         self.err = err or sys.stderr
         self.color = use_color(self.out) if color is None else color
         self._colors: dict[str, str] = {}
-        self._put = Closable(self.out, on_closed).put
+        self.screen = screen
+        """The live display on the terminal (the status line), when there is one: the logs
+        pass through it when stdout is that terminal too."""
+        shared = screen is not None and is_terminal(self.out)
+        written = screen.route(self.out) if screen is not None and shared else self.out
+        self._put = Closable(written, on_closed).put
 
     def _prefix(self, spec: ContainerSpec) -> str:
         text = prefix(spec)
@@ -48,6 +57,8 @@ class ConsoleReporter:
         pass
 
     def step_started(self, spec: ContainerSpec) -> None:
+        if self.screen is not None and spec.kind == "step" and not spec.detach:
+            self.screen.step_started(spec.label)
         self._put(f"{self._prefix(spec)} > {spec.kind} started ({spec.image})\n")
 
     def log(self, spec: ContainerSpec, lines: Sequence[str]) -> None:
@@ -57,6 +68,8 @@ class ConsoleReporter:
         self._put(f"{head} {joint.join(lines)}\n" if lines else "")
 
     def step_finished(self, outcome: StepOutcome) -> None:
+        if self.screen is not None:
+            self.screen.step_finished(outcome.label)
         self._put("")  # stdout first: the step's last lines come before what is said of it
         step = log.get().bind(stage=outcome.stage, step=outcome.name)
         if outcome.status is StepStatus.SKIPPED:
@@ -85,5 +98,7 @@ class ConsoleReporter:
         pass
 
     def build_finished(self, outcome: RunOutcome) -> None:
+        if self.screen is not None:
+            self.screen.stop()  # gone before the summary
         self._put("")
         write_to(self.err, render_summary(outcome, color=self.color and use_color(self.err)) + "\n")

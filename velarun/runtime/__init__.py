@@ -28,6 +28,30 @@ class PhaseObserver(Protocol):
     def phase(self, name: str, seconds: float) -> None: ...
 
 
+@dataclass(frozen=True, slots=True)
+class PullProgress:
+    """How far the pull of one image has come, from the engine's pull stream: the bytes of
+    the layers it downloads (a layer's size is known once its download begins) and the
+    layers done (pulled, or already here) of those it announced."""
+
+    image: str
+    bytes_done: int = 0
+    bytes_total: int = 0
+    layers_done: int = 0
+    layers_total: int = 0
+
+
+class PullObserver(Protocol):
+    """Told how image pulls go (the console's progress bars on a terminal). Every pull that
+    starts ends with ``pull_finished``, failed or not. May be called from worker threads."""
+
+    def pull_started(self, image: str) -> None: ...
+
+    def pull_progress(self, progress: PullProgress) -> None: ...
+
+    def pull_finished(self, progress: PullProgress, ok: bool) -> None: ...
+
+
 class EngineError(EnvironmentFailureError):
     """Infrastructure failed (exit code 3): the engine, an image, a container."""
 
@@ -48,6 +72,28 @@ class ImageUnavailableError(EngineError):
 class ContainerGoneError(EngineError):
     """A step's container vanished (removed from outside): that step errs, the build fails,
     and the run goes on by the usual rules."""
+
+
+@dataclass(frozen=True, slots=True)
+class EngineInfo:
+    """The engine a run talks to, as the run's header names it."""
+
+    product: str = "docker"
+    """``docker`` or ``podman``."""
+    version: str = ""
+    url: str = ""
+    source: str = ""
+    """Where velarun found it (``DOCKER_HOST``, ``context `x```, ``Podman's socket``...)."""
+    shares_files: bool = True
+    """False when the engine cannot see this machine's files (a remote host): no bind mount
+    of the workspace, of the outputs directory or of ``--volume`` paths can work there."""
+
+    def describe(self) -> str:
+        """The header's ``engine:`` line, without the prefix."""
+        where = f" at {self.url}" if self.url else ""
+        told = f" ({self.source})" if self.source.startswith("context") else ""
+        remote = "; it does not share this machine's files" if not self.shares_files else ""
+        return f"{self.product} {self.version}{where}{told}{remote}".replace("  ", " ")
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +150,26 @@ class WorkspaceSource:
     archive: Callable[[], Iterable[bytes]] | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Leftovers:
+    """What a run still has on the engine, for its cleanup to remove."""
+
+    containers: int = 0
+    networks: int = 0
+    volumes: int = 0
+    images: int = 0
+
+    def describe(self) -> str:
+        """``3 containers, 1 network, 1 volume``; empty when nothing is left."""
+        counts = (
+            (self.containers, "container"),
+            (self.networks, "network"),
+            (self.volumes, "volume"),
+            (self.images, "image"),
+        )
+        return ", ".join(f"{n} {what}{'s' if n != 1 else ''}" for n, what in counts if n)
+
+
 class Handle(Protocol):
     spec: ContainerSpec
 
@@ -142,6 +208,7 @@ class Runtime(Protocol):
       and raises its failure, after ``load_workspace`` and before the first ``start``.
     - ``prepare_images`` resolves pull policies for every spec up front (``on_start`` images
       are pulled by ``start``); it raises :class:`ImageUnavailableError` naming the step and image.
+      ``pulls``, when given, is told how every pull of the run goes (``start``'s too).
     - ``load_workspace``, when called, comes after ``setup`` and ``prepare_images`` and before
       any ``start``: the workspace every container sees at ``/vela/src``; ``image`` is one the
       run has already resolved, for a helper container that is created, never started.
@@ -164,7 +231,9 @@ class Runtime(Protocol):
 
     async def ready(self) -> None: ...
 
-    async def prepare_images(self, specs: list[ContainerSpec]) -> None: ...
+    async def prepare_images(
+        self, specs: list[ContainerSpec], pulls: PullObserver | None = None
+    ) -> None: ...
 
     async def load_workspace(self, source: WorkspaceSource, image: str) -> None: ...
 
@@ -208,3 +277,10 @@ class Runtime(Protocol):
         ...
 
     async def teardown(self) -> None: ...
+
+    def pending_cleanup(self) -> Leftovers:
+        """What the run still has on the engine, as the runtime knows it without asking the
+        engine (containers it made and has not removed, its network and volume until
+        ``teardown`` removed them): told to the user who presses Ctrl-C again during cleanup.
+        Non-blocking; callable at any time, from the event loop."""
+        ...

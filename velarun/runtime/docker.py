@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
-import shutil
-import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -29,22 +27,30 @@ import anyio
 import anyio.to_thread
 import docker.errors
 
-from velarun.dotenv import parse_dotenv
 from velarun.runtime import (
     ContainerSpec,
     EngineError,
+    EngineInfo,
     FilePicker,
     Handle,
-    ImageUnavailableError,
+    Leftovers,
     LogSink,
     PhaseObserver,
+    PullObserver,
     ShellRequest,
     WorkspaceSource,
 )
 from velarun.runtime.copyout import ChunkReader, copy_from_host, copy_from_tar
 from velarun.runtime.docker_clean import STUCK_HINT, remove_labelled
-from velarun.runtime.docker_errors import ENGINE, Call, Op, connect, engine_errors, not_anywhere
+from velarun.runtime.docker_errors import (
+    ENGINE,
+    Call,
+    Op,
+    connect_engine,
+    engine_errors,
+)
 from velarun.runtime.docker_handle import Clock, DockerHandle, remove_container
+from velarun.runtime.docker_images import pull, resolve_image
 from velarun.runtime.docker_labels import (
     container_name,
     create_kwargs,
@@ -53,8 +59,10 @@ from velarun.runtime.docker_labels import (
     owner_token,
 )
 from velarun.runtime.docker_logs import LineHandoff, read_attached
-from velarun.runtime.docker_podman import exit_status, local_image_names, not_running, pull
+from velarun.runtime.docker_outputs import OutputFiles, outputs_archive, read_archive
+from velarun.runtime.docker_podman import exit_status, not_running
 from velarun.runtime.docker_pods import Pods
+from velarun.runtime.docker_probe import inspect_engine
 from velarun.runtime.docker_shell import (
     committed_image,
     run_shell,
@@ -62,17 +70,17 @@ from velarun.runtime.docker_shell import (
     shell_name,
     shell_spec,
 )
-from velarun.runtime.layout import MASKED_OUTPUTS_FILE, OUTPUTS_FILE, VELA, WORKSPACE
+from velarun.runtime.layout import OUTPUTS_DIR, VELA, WORKSPACE
 
 T = TypeVar("T")
 
 _STREAM_LIMITER_SIZE = 1024
-OUTPUTS_LIMIT = 10 * 1024 * 1024
-"""Vela reads at most 10 MB of outputs."""
 
 
 class DockerRuntime:
     """The :class:`velarun.runtime.Runtime` protocol on the Docker Engine."""
+
+    _pulls: PullObserver | None = None  # given to prepare_images; on_start pulls tell it too
 
     def __init__(
         self,
@@ -89,11 +97,13 @@ class DockerRuntime:
         self.network = f"velarun-{run_id}-network"
         self.volume = f"velarun-{run_id}-vela"
         self._client: Any = None
-        self._outputs: Path | None = None
+        self._outputs = OutputFiles()
         self._serial = 0
         self._streams = anyio.CapacityLimiter(_STREAM_LIMITER_SIZE)
         self._lock = threading.Lock()
         self._in_flight = 0
+        self._live: set[str] = set()  # containers of handles, made and not removed yet
+        self._swept = False
         self._clock = Clock(observer)
         self._network_made: concurrent.futures.Future[None] | None = None
         """The run's network, created in a thread while the workspace loads (see ``setup``)."""
@@ -103,6 +113,8 @@ class DockerRuntime:
         self._helper_image = ""
         """The image the workspace helper was made on (copy, commit), for ``copy_out``."""
         self._reader: Any = None
+        self.engine = EngineInfo()
+        """What :meth:`connect` found: the header's ``engine:`` line."""
         self._reader_made = anyio.Lock()
         self._pods = Pods(lambda: self.client, run_id, self.owner, self.network, self._creating)
         self.network_mode = network_mode
@@ -140,17 +152,21 @@ class DockerRuntime:
         return self._client
 
     def connect(self) -> None:
-        """Blocking: reach the engine or raise EngineUnavailableError with what to do."""
-        self._client = connect()
+        """Blocking: reach the engine or raise EngineUnavailableError with what to do; then
+        learn what it is and whether it sees this machine's files (:attr:`engine`)."""
+        self._client, address = connect_engine()
+        with engine_errors(ENGINE):
+            probe = f"velarun-{self.run_id}-probe", labels(self.run_id, owner=self.owner)
+            self.engine = inspect_engine(self._client, address, self.workspace, *probe)
+        if not self.engine.shares_files:  # the workspace goes by copy, outputs in the volume
+            self.workspace = None
 
     # -- the protocol ------------------------------------------------------------------------
 
     async def setup(self) -> None:
         started = self._clock.now()
-        self._outputs = Path(tempfile.mkdtemp(prefix=f"velarun-{self.run_id}-outputs-"))
-        self._outputs.chmod(0o777)
-        (self._outputs / OUTPUTS_FILE).touch(mode=0o666)
-        (self._outputs / MASKED_OUTPUTS_FILE).touch(mode=0o666)
+        if self.engine.shares_files:  # else the outputs are files in the run's volume
+            self._outputs.make_on_host(self.run_id)
 
         def create_volume() -> None:
             with self._creating():
@@ -209,40 +225,14 @@ class DockerRuntime:
         """The stage ended: its sandbox goes, in a thread."""
         self._pods.close(stage)
 
-    def _image_present(self, image: str, who: str) -> bool:
-        with engine_errors(Call(Op.IMAGE, who, image)):
-            try:
-                self.client.images.get(image)
-            except docker.errors.ImageNotFound:
-                return False
-        return True
-
-    def _local_images(self) -> list[str]:
-        """The engine's local image names (``repo:tag``); none when it cannot list them."""
-        return local_image_names(self.client)
-
-    def _pull(self, image: str, who: str) -> None:
-        with engine_errors(Call(Op.PULL, who, image)):
-            pull(self.client, image)
-
     def _resolve(self, image: str, policy: str, who: str) -> None:
-        if policy == "always":
-            self._pull(image, who)
-        elif policy == "not_present":
-            if not self._image_present(image, who):
-                try:
-                    self._pull(image, who)
-                except ImageUnavailableError as exc:
-                    raise not_anywhere(exc, who, image, self._local_images()) from None
-        elif policy != "on_start" and not self._image_present(image, who):
-            raise ImageUnavailableError(
-                f"{who}: image `{image}` is not present locally and its pull policy is `{policy}`",
-                f"pull or build it first (`docker pull {image}`), or set `pull: not_present`",
-                image=image,
-            )
+        resolve_image(self.client, image, policy, who, self._pulls)
 
-    async def prepare_images(self, specs: list[ContainerSpec]) -> None:
+    async def prepare_images(
+        self, specs: list[ContainerSpec], pulls: PullObserver | None = None
+    ) -> None:
         """Resolve every image once, in parallel; the first failure ends the run."""
+        self._pulls = pulls
         wanted: dict[str, tuple[str, str]] = {}
         for spec in specs:
             label = spec.label if spec.kind == "step" else f"service {spec.name}"
@@ -260,6 +250,12 @@ class DockerRuntime:
         through a helper container that is created (on an image the run already has) but never
         started, then removed."""
         if source.archive is None:
+            if not self.engine.shares_files:
+                raise EngineError(
+                    f"the engine at {self.engine.url} does not share this machine's files:"
+                    " a live workspace cannot be mounted there",
+                    "use --workspace copy or commit",
+                )
             self.workspace = Path(source.host_path).resolve()
             return
         stream = source.archive
@@ -267,8 +263,10 @@ class DockerRuntime:
         self._helper_image = image
         helper = await self._helper("workspace")
         try:
-            # The stream is sent as it is written (chunked): making and sending overlap.
             call = Call(Op.ENGINE, f"velarun-{self.run_id}-workspace")
+            if self._outputs.host is None:  # the outputs' files, in the volume
+                await self._call(lambda: helper.put_archive(VELA, outputs_archive()), call=call)
+            # The stream is sent as it is written (chunked): making and sending overlap.
             await self._call(lambda: helper.put_archive(VELA, stream()), call=call)
         finally:
             with anyio.CancelScope(shield=True):
@@ -298,10 +296,7 @@ class DockerRuntime:
         if self.workspace is not None:
             root = str(self.workspace)
             return await self._call(lambda: copy_from_host(root, pick, into))
-        async with self._reader_made:
-            if self._reader is None:
-                self._reader = await self._helper("artifacts")
-        reader = self._reader
+        reader = await self._reader_helper()
         call = Call(Op.ENGINE, f"the artifacts of step `{spec.label}`")
 
         def copy() -> list[str]:
@@ -310,9 +305,16 @@ class DockerRuntime:
 
         return await self._call(copy, call=call)
 
+    async def _reader_helper(self) -> Any:
+        """One helper on the run's volume kept for reading it (artifacts, outputs); the
+        teardown's sweep removes it."""
+        async with self._reader_made:
+            if self._reader is None:
+                self._reader = await self._helper("artifacts")
+        return self._reader
+
     async def _kwargs(self, spec: ContainerSpec, name: str) -> dict[str, Any]:
         """``create_kwargs`` for this run; a step joins its stage's sandbox, if it has one."""
-        assert self._outputs is not None, "a container before setup"
         pod = None
         if spec.kind == "step" and not spec.detach:
             pod = await self._pods.join(spec.stage, f"step `{spec.label}`")
@@ -323,7 +325,7 @@ class DockerRuntime:
             volume=self.volume,
             network=self.network,
             workspace=str(self.workspace) if self.workspace is not None else None,
-            outputs_dir=str(self._outputs),
+            outputs_dir=self._outputs.mount_source,
             owner=self.owner,
             pod=pod,
         )
@@ -341,6 +343,7 @@ class DockerRuntime:
         started = self._clock.now()
         with self._creating(), engine_errors(Call(Op.CREATE, f"step `{spec.label}`", spec.image)):
             container = self.client.containers.create(**kwargs)
+        self._live.add(handle.name)
         handle.container = container
         with engine_errors(Call(Op.START, f"{spec.kind} `{spec.label}`")):
             output = self.client.api.attach_socket(
@@ -382,7 +385,9 @@ class DockerRuntime:
             self._start_attached(handle)
 
         if spec.pull == "on_start":
-            await self._call(lambda: self._pull(spec.image, f"step `{spec.label}`"))
+            await self._call(
+                lambda: pull(self.client, spec.image, f"step `{spec.label}`", self._pulls)
+            )
         if not self._mountpoints_made:
             # The first start makes the mountpoints of /vela/src and /vela/outputs inside the
             # run's new volume; the engine fails a second start that races it to the same
@@ -438,6 +443,7 @@ class DockerRuntime:
         started = self._clock.now()
         container = handle.container
         code = await self._call(lambda: exit_status(container.wait()), call=handle.call)
+        self._outputs.ended += 1  # the outputs may have changed
         handle.waited = self._clock.since("wait", started)
         self._log_drain(handle)
         return code
@@ -475,13 +481,13 @@ class DockerRuntime:
             started = self._clock.now()
             if remove_container(container):
                 self._clock.since("remove", started)
+            self._live.discard(handle.name)
 
         await self._call(remove, call=handle.call)
 
     async def shell(self, request: ShellRequest) -> int:
         """An interactive shell on the user's terminal, in the failed step's committed
         container or a fresh one of its image (see :mod:`velarun.runtime.docker_shell`)."""
-        assert self._outputs is not None, "shell before setup"
         self._serial += 1
         spec, failed = request.spec, request.failed
         image = spec.image
@@ -497,7 +503,7 @@ class DockerRuntime:
             volume=self.volume,
             network=self.network,
             workspace=str(self.workspace) if self.workspace is not None else None,
-            outputs_dir=str(self._outputs),
+            outputs_dir=self._outputs.mount_source,
             owner=self.owner,
         )
 
@@ -515,17 +521,19 @@ class DockerRuntime:
         )
 
     async def read_outputs(self) -> tuple[dict[str, str], dict[str, str]]:
-        if self._outputs is None:
-            return {}, {}
+        if self._outputs.host is not None:
+            return self._outputs.read_host()
+        if not self._helper_image:
+            return {}, {}  # no workspace was loaded (no step runs), so no step wrote any
 
-        def read(name: str) -> dict[str, str]:
-            try:
-                with (self._outputs / name).open(errors="replace") as f:  # type: ignore[operator]
-                    return parse_dotenv(f.read(OUTPUTS_LIMIT))
-            except OSError:
-                return {}
+        async def fetch() -> Any:
+            reader = await self._reader_helper()
+            call = Call(Op.ENGINE, "the steps' outputs")
+            return await self._call(
+                lambda: read_archive(reader.get_archive(OUTPUTS_DIR)[0]), call=call
+            )
 
-        return read(OUTPUTS_FILE), read(MASKED_OUTPUTS_FILE)
+        return await self._outputs.read_volume(fetch)
 
     async def teardown(self) -> None:
         started = self._clock.now()
@@ -571,10 +579,16 @@ class DockerRuntime:
                         while self._in_flight > 0:
                             await anyio.sleep(0.05)
                     await self._call(self._sweep)  # whatever an abandoned call created meanwhile
+                self._swept = True
         finally:
-            if self._outputs is not None:
-                shutil.rmtree(self._outputs, ignore_errors=True)
-                self._outputs = None
+            self._outputs.remove()
+
+    def pending_cleanup(self) -> Leftovers:
+        if self._swept:
+            return Leftovers()
+        made = int(self._network_made is not None)  # set-up made the volume, then the network
+        helpers = self._pods.alive() + (self._reader is not None)
+        return Leftovers(len(self._live) + helpers, made, made)
 
     def close(self) -> None:
         if self._client is not None:

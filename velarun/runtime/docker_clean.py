@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import os
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -19,8 +20,9 @@ from typing import Any
 import docker
 import docker.errors
 
-from velarun.runtime.docker_errors import engine_errors, explain
+from velarun.runtime.docker_errors import engine_errors, explain, open_client
 from velarun.runtime.docker_labels import KIND_LABEL, LABEL, OWNER_LABEL, still_running
+from velarun.runtime.engines import find_engine
 
 
 class NetworkStuckError(Exception):
@@ -225,7 +227,7 @@ def clean(run_id: str | None = None, *, include_running: bool = False) -> Cleane
     volumes.
     A run whose velarun is still running is left alone unless ``include_running``."""
     with engine_errors():
-        client = docker.from_env()
+        client = open_client(find_engine(os.environ), timeout=60)
         try:
             return remove_labelled(
                 client,

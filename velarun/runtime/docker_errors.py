@@ -29,6 +29,7 @@ from velarun.runtime import (
     ImageUnavailableError,
 )
 from velarun.runtime.docker_podman import served_by_podman
+from velarun.runtime.engines import DOCKER_SOCKET, EngineAddress, find_engine
 
 
 class Op(enum.Enum):
@@ -68,8 +69,11 @@ def explain(exc: BaseException) -> str:
 
 
 def docker_host_description() -> str:
-    host = os.environ.get("DOCKER_HOST")
-    return host if host else "unix:///var/run/docker.sock"
+    """The address of the engine in use, for messages."""
+    try:
+        return find_engine(os.environ).url
+    except EngineError:  # a broken context: said when connecting
+        return os.environ.get("DOCKER_HOST") or f"unix://{DOCKER_SOCKET}"
 
 
 def _refused(exc: BaseException) -> EngineError:
@@ -205,14 +209,21 @@ def engine_errors(call: Call = ENGINE) -> Iterator[None]:
 def connect(timeout: int = 300) -> docker.DockerClient:
     """Blocking: a client that the engine answered, or :class:`EngineUnavailableError`
     saying what to do."""
+    return connect_engine(timeout)[0]
+
+
+def connect_engine(timeout: int = 300) -> tuple[docker.DockerClient, EngineAddress]:
+    """Blocking: a client of the engine found as :func:`~velarun.runtime.engines.find_engine`
+    finds it, once it answered, and its address."""
+    address = find_engine(os.environ)
     with engine_errors(Call(Op.CONNECT)):
-        client = docker.from_env(timeout=timeout)
+        client = open_client(address, timeout)
         try:
             client.ping()
         except BaseException:
             client.close()
             raise
-    return client
+    return client, address
 
 
 _UNREACHABLE = ("no such host", "dial tcp", "connection refused", "i/o timeout", "timeout")
@@ -252,4 +263,25 @@ def not_anywhere(
         hint = "did you mean " + " or ".join(f"`{c}`" for c in close) + "? (local images); " + hint
     return ImageUnavailableError(
         f"{who}: image `{image}` is not present locally and {where}", hint, image=image
+    )
+
+
+def open_client(address: EngineAddress, timeout: int) -> docker.DockerClient:
+    """A Docker SDK client for ``address`` (not yet pinged). ``ssh://`` goes through the
+    ``ssh`` program, as the Docker CLI does."""
+    import docker.tls
+
+    tls: docker.tls.TLSConfig | bool = False
+    if address.tls is not None:
+        t = address.tls
+        tls = docker.tls.TLSConfig(
+            client_cert=(t.cert, t.key) if t.cert and t.key else None,
+            ca_cert=t.ca if t.verify else None,
+            verify=t.verify,
+        )
+    return docker.DockerClient(
+        base_url=address.url,
+        tls=tls,
+        timeout=timeout,
+        use_ssh_client=address.url.startswith("ssh://"),
     )

@@ -69,18 +69,20 @@ def create_kwargs(
     volume: str,
     network: str,
     workspace: str | None,
-    outputs_dir: str,
+    outputs_dir: str | None,
     owner: str = "",
     pod: str | None = None,
 ) -> dict[str, Any]:
     """The SDK ``containers.create`` keyword arguments for a spec (pure, unit-tested).
-    ``workspace`` None: ``/vela/src`` is in the run's volume (copy and commit workspaces).
+    ``workspace`` None: ``/vela/src`` is in the run's volume (copy and commit workspaces);
+    ``outputs_dir`` None: so is ``/vela/outputs`` (an engine that cannot see this machine).
     ``pod``: the id of a sandbox whose network namespace the container joins (see
     :mod:`velarun.runtime.docker_pods`), instead of its own endpoint on ``network``."""
     mounts = [docker.types.Mount(VELA, volume, type="volume")]
     if workspace is not None:
         mounts.append(docker.types.Mount(WORKSPACE, workspace, type="bind"))
-    mounts.append(docker.types.Mount(OUTPUTS_DIR, outputs_dir, type="bind"))
+    if outputs_dir is not None:
+        mounts.append(docker.types.Mount(OUTPUTS_DIR, outputs_dir, type="bind"))
     for m in spec.mounts:
         mounts.append(
             docker.types.Mount(m.destination, m.source, type="bind", read_only=m.read_only)

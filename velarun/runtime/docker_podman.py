@@ -5,7 +5,8 @@ Podman (``podman system service``) answers the Docker API, with differences vela
 - an image it imports or builds locally is named under ``localhost/`` (``localhost/app:1``),
   and a short name (``app:1``) finds it; so the names a user writes lose that prefix;
 - a pull whose registry cannot be reached answers 200 and says the error inside the progress
-  stream, where the Docker Engine answers with an error status: the stream is read for it;
+  stream, where the Docker Engine answers with an error status (the stream is read for it, in
+  :mod:`velarun.runtime.docker_images`);
 - an import takes its tag from ``repo`` only (it ignores ``tag``), and names a bare
   ``repo`` as if from ``docker.io``;
 - killing a container that is not running is a 500 ("container state improper"), where the
@@ -53,18 +54,6 @@ def local_image_names(client: Any) -> list[str]:
     except (docker.errors.DockerException, OSError):
         return []
     return [written_name(tag, podman) for tag in tags]
-
-
-def pull(client: Any, image: str) -> None:
-    """Blocking: pull ``image``, raising :class:`docker.errors.APIError` with the engine's
-    sentence when the pull failed, whether the engine said so by its status (Docker) or in
-    the progress stream (Podman; Docker too when a layer fails)."""
-    for event in client.api.pull(image, stream=True, decode=True):
-        if isinstance(event, Mapping) and event.get("error"):
-            detail = event.get("errorDetail")
-            message = detail.get("message") if isinstance(detail, Mapping) else None
-            text = str(message or event["error"])
-            raise docker.errors.APIError(text, explanation=text)
 
 
 def import_reference(tag: str, podman: bool) -> str:

@@ -153,6 +153,16 @@ class Pods:
             remover.start()
             self._removing.append(remover)
 
+    def alive(self) -> int:
+        """How many sandboxes are being made, are there, or are on their way out."""
+
+        def there(made: concurrent.futures.Future[str | None]) -> bool:
+            return not made.done() or (made.exception() is None and made.result() is not None)
+
+        return sum(map(there, list(self._pods.values()))) + sum(
+            t.is_alive() for t in self._removing
+        )
+
     def settle(self, seconds: float = 10.0) -> None:
         """Blocking: wait (at most ``seconds``) for the sandboxes being removed: the teardown's
         sweep then finds the network free, not held by an endpoint on its way out."""
@@ -171,10 +181,10 @@ class Pods:
             remove_sandbox(self._client(), found)
 
 
-def pause_image(client: Any) -> str | None:
+def pause_image(client: Any, version: dict[str, Any] | None = None) -> str | None:
     """Blocking: the sandbox image on the engine of ``client``, imported if missing; None on
-    an engine of an architecture with no program."""
-    version = client.version()
+    an engine of an architecture with no program. ``version``: the engine's, if known."""
+    version = version or client.version()
     arch = architecture(str(version.get("Arch", "")))
     if arch is None:
         return None

@@ -19,10 +19,14 @@ from velarun.runtime import (
     ContainerGoneError,
     ContainerSpec,
     EngineError,
+    EngineInfo,
     EngineUnavailableError,
     FilePicker,
     ImageUnavailableError,
+    Leftovers,
     LogSink,
+    PullObserver,
+    PullProgress,
     ShellRequest,
     WorkspaceSource,
 )
@@ -76,6 +80,9 @@ class FakeRuntime:
         missing_image: str | None = None,
         connect_error: str | None = None,
         run_id: str = "fake",
+        engine: EngineInfo | None = None,
+        teardown_delay: float = 0.0,
+        layers: dict[str, tuple[int, ...]] | None = None,
     ) -> None:
         self.behaviours = behaviours or {}
         self.image_error = image_error
@@ -83,6 +90,13 @@ class FakeRuntime:
         """An image that cannot be had: ``prepare_images`` fails on its first user."""
         self.connect_error = connect_error
         self.run_id = run_id
+        self.layers = layers or {}
+        """Images ``prepare_images`` pulls (policy ``always`` or ``not_present``), with the
+        sizes of their layers: one progress report per layer, a tick apart."""
+        self.engine = engine or EngineInfo("fake", "1", "fake://")
+        """What ``connect`` reports (the header's ``engine:`` line)."""
+        self.teardown_delay = teardown_delay
+        """Seconds the teardown takes (fake time via anyio sleep)."""
         self.events: list[tuple[str, str]] = []
         self.handles: list[FakeHandle] = []
         self.outputs: dict[str, str] = {}
@@ -111,6 +125,7 @@ class FakeRuntime:
         self._setup = False
         self._ready = False
         self._torn_down = False
+        self._swept = False
 
     def _event(self, kind: str, label: str = "") -> None:
         self.events.append((kind, label))
@@ -133,11 +148,16 @@ class FakeRuntime:
         assert self._setup and not self._torn_down, "ready outside setup..teardown"
         self._ready = True
 
-    async def prepare_images(self, specs: list[ContainerSpec]) -> None:
+    async def prepare_images(
+        self, specs: list[ContainerSpec], pulls: PullObserver | None = None
+    ) -> None:
         self._event("prepare_images", ",".join(s.label for s in specs))
         self.prepared = list(specs)
         if self.image_error is not None:
             raise EngineError(self.image_error)
+        wanted = {s.image for s in specs if s.pull in ("always", "not_present")}
+        for image in sorted(wanted & set(self.layers)):
+            await self._pull(image, self.layers[image], pulls)
         for spec in specs:
             if spec.image == self.missing_image:
                 raise ImageUnavailableError(
@@ -146,6 +166,17 @@ class FakeRuntime:
                     "pull or build it first",
                     image=spec.image,
                 )
+
+    async def _pull(self, image: str, sizes: tuple[int, ...], pulls: PullObserver | None) -> None:
+        self._event("pull", image)
+        if pulls is None:
+            return
+        pulls.pull_started(image)
+        total = sum(sizes)
+        for i in range(1, len(sizes) + 1):
+            await anyio.sleep(0.01)
+            pulls.pull_progress(PullProgress(image, sum(sizes[:i]), total, i, len(sizes)))
+        pulls.pull_finished(PullProgress(image, total, total, len(sizes), len(sizes)), True)
 
     async def load_workspace(self, source: WorkspaceSource, image: str) -> None:
         assert self._setup and not self._torn_down and not self.handles, "workspace too late"
@@ -325,6 +356,17 @@ class FakeRuntime:
         assert not self._torn_down, "teardown called twice"
         self._torn_down = True
         self._event("teardown")
+        if self.teardown_delay:
+            await anyio.sleep(self.teardown_delay)
+        self._swept = True
+
+    def pending_cleanup(self) -> Leftovers:
+        """Containers not removed; the run's network and volume from setup to the end of
+        teardown."""
+        if self._swept:
+            return Leftovers()
+        made = int(self._setup)
+        return Leftovers(sum(not h.removed for h in self.handles), made, made)
 
     def started(self) -> list[str]:
         return [label for kind, label in self.events if kind == "start"]

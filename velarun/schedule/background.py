@@ -14,8 +14,6 @@ from velarun.schedule.containers import service_spec
 from velarun.schedule.outcome import StepOutcome, StepStatus, now
 from velarun.schedule.state import RunState
 
-CLEANUP_SECONDS = 30.0
-
 
 def remove_soon(run: RunState, handle: Handle) -> None:
     """A step's ended container goes while the next step runs, off the critical path. Until
@@ -102,9 +100,10 @@ async def start_services(run: RunState) -> None:
 async def stop_background(run: RunState) -> None:
     """Kill services and detached steps still running; they never change the build status
     (the worker inspects each before removing it: one that ended on its own with a code other
-    than 0 is a ``failure``, and the build's status stays as it was)."""
+    than 0 is a ``failure``, and the build's status stays as it was). One time limit over
+    every call (the run's end calls it twice)."""
     run.stopping = True
-    with anyio.move_on_after(CLEANUP_SECONDS, shield=True):
+    with anyio.CancelScope(deadline=run.ending.stopping(), shield=True):
         while run.background:
             handle, outcome = run.background.pop(0)
             ended = background_outcome(run, handle, outcome)
@@ -124,7 +123,7 @@ async def stop_background(run: RunState) -> None:
 
 async def cleanup(run: RunState) -> None:
     """Remove every container, then the network and volume: shielded, with a time limit."""
-    with anyio.move_on_after(CLEANUP_SECONDS, shield=True):
+    with anyio.CancelScope(deadline=run.ending.removing(), shield=True):
         async with anyio.create_task_group() as tg:
             for handle in run.handles:
                 tg.start_soon(remove_quietly, run.runtime, handle)

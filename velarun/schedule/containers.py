@@ -17,7 +17,7 @@ from velarun.compile import glob
 from velarun.compile.plan import Plan, PlannedService, PlannedStep
 from velarun.compile.script import COMMAND, ENTRYPOINT, script_env
 from velarun.load.model import Ulimit, Volume
-from velarun.runtime import ContainerSpec, Mount, WorkspaceSource
+from velarun.runtime import ContainerSpec, Mount, PullObserver, WorkspaceSource
 from velarun.runtime import Ulimit as RuntimeUlimit
 from velarun.runtime.layout import OUTPUTS_ENV, WORKSPACE
 from velarun.schedule.artifacts import ArtifactStore
@@ -42,6 +42,8 @@ class RunOptions:
     """``--pull POLICY`` over every step's and service's own; None: their own."""
     artifacts: ArtifactStore | None = None
     """Where steps' artifacts go; None: they are not kept."""
+    pulls: PullObserver | None = None
+    """Told how image pulls go (the console's progress bars on a terminal)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,10 @@
 """The build's time limit (``--timeout``), as the Vela worker applies the repository's timeout:
 one deadline over the whole build (images, services, every stage), not per step; cleanup is
 not subject to it. An interactive shell (``--shell-on-failure``, ``--break-before``) pauses it:
-time spent at a prompt is the user's, not the build's."""
+time spent at a prompt is the user's, not the build's.
+
+The end of a run has its own limits (:class:`CleanupLimit`): whatever stops the build, the
+set-up under way, stopping services, and removing everything are each shielded and bounded."""
 
 from __future__ import annotations
 
@@ -11,6 +14,8 @@ import anyio
 
 POLL = 0.5
 """How often a paused deadline looks again (seconds)."""
+CLEANUP_SECONDS = 30.0
+"""The time limit of each part of a run's end: the set-up, stopping services, removing."""
 
 
 class Deadline:
@@ -69,3 +74,41 @@ async def within(
         tg.start_soon(alarm)
         await body()
         tg.cancel_scope.cancel()  # finished in time: the alarm goes
+
+
+class CleanupLimit:
+    """How long the end of a run may still take, for whoever asks while it goes on (a second
+    Ctrl-C). After a stop, the run ends in parts that cancellation cannot cut short, each with
+    its own limit of :data:`CLEANUP_SECONDS`: the set-up, if it is under way; stopping the
+    services and detached steps; removing every container, the network and the volume. The
+    bound is what is left of the part under way plus the limits of the parts after it."""
+
+    def __init__(self) -> None:
+        self._ends: float | None = None
+        self._after = 2 * CLEANUP_SECONDS
+        self._stop_by: float | None = None
+
+    def _begin(self, after: float) -> float:
+        self._ends, self._after = anyio.current_time() + CLEANUP_SECONDS, after
+        return self._ends
+
+    def setting_up(self) -> float:
+        """The set-up begins: its deadline (event-loop time)."""
+        return self._begin(2 * CLEANUP_SECONDS)
+
+    def stopping(self) -> float:
+        """Services and detached steps are being stopped: the deadline, the same each time
+        it is asked (the stopping is one part however often it is entered)."""
+        if self._stop_by is None:
+            self._stop_by = self._begin(CLEANUP_SECONDS)
+        return self._stop_by
+
+    def removing(self) -> float:
+        """Everything is being removed: the last part's deadline."""
+        return self._begin(0.0)
+
+    def seconds_left(self) -> float:
+        """At most this many seconds more (in the event loop)."""
+        if self._ends is None:
+            return self._after
+        return max(0.0, self._ends - anyio.current_time()) + self._after

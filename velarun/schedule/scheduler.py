@@ -35,7 +35,6 @@ from velarun.runtime import (
 )
 from velarun.schedule import artifacts
 from velarun.schedule.background import (
-    CLEANUP_SECONDS,
     cleanup,
     remove_soon,
     start_background,
@@ -49,7 +48,7 @@ from velarun.schedule.containers import (
     image_specs,
     step_spec,
 )
-from velarun.schedule.deadline import Deadline, within
+from velarun.schedule.deadline import CleanupLimit, Deadline, within
 from velarun.schedule.debug import Debugger, DebugOptions
 from velarun.schedule.outcome import (
     RunOutcome,
@@ -357,14 +356,14 @@ async def _execute(run: RunState) -> None:
 
     async def setup() -> None:
         # Shielded: a failing image must not abandon a half-made network or volume.
-        with anyio.CancelScope(shield=True), anyio.move_on_after(CLEANUP_SECONDS):
+        with anyio.CancelScope(deadline=run.ending.setting_up(), shield=True):
             await runtime.setup()
 
     specs = image_specs(run.plan, run.options.pull)
 
     async def images() -> None:
         try:
-            await runtime.prepare_images(specs)
+            await runtime.prepare_images(specs, run.options.pulls)
         except* ImageUnavailableError as group:
             run.image_error = first_image_error(group)
             raise
@@ -400,13 +399,17 @@ async def run_plan(
     *,
     cancel_scope: anyio.CancelScope | None = None,
     debug: DebugOptions | None = None,
+    ending: CleanupLimit | None = None,
 ) -> RunOutcome:
     """Run ``plan``. Cancelling ``cancel_scope`` (Ctrl-C) ends the run with ``canceled``.
-    ``debug``: shells after a failure or before named steps (:mod:`velarun.schedule.debug`)."""
+    ``debug``: shells after a failure or before named steps (:mod:`velarun.schedule.debug`).
+    ``ending``: how long the run's end may still take, kept up to date for the caller."""
     debugger = Debugger.of(debug, runtime, reporter)
     run = RunState(
         plan, runtime, debugger.reporter if debugger else reporter, options or RunOptions()
     )
+    if ending is not None:
+        run.ending = ending
     if run.options.timeout is not None:
         run.deadline = Deadline(run.options.timeout)
     if run.options.parallel is not None:

@@ -12,7 +12,7 @@ from velarun.compile.plan import Plan, PlannedStep
 from velarun.durations import describe
 from velarun.runtime import EngineError, Handle, ImageUnavailableError, Runtime
 from velarun.schedule.containers import RunOptions
-from velarun.schedule.deadline import Deadline
+from velarun.schedule.deadline import CleanupLimit, Deadline
 from velarun.schedule.debug import Debugger
 from velarun.schedule.outcome import StepOutcome
 from velarun.schedule.reporter import Reporter
@@ -44,6 +44,8 @@ class RunState:
     bg: anyio.abc.TaskGroup | None = None
     deadline: Deadline | None = None
     """``--timeout``: None for no limit. ``expired`` once it passed."""
+    ending: CleanupLimit = field(default_factory=CleanupLimit)
+    """The limits of the run's end (stopping services, removing everything)."""
     stage_slots: anyio.CapacityLimiter | None = None
     """``--parallel N``: a stage holds one while it runs; None: no limit."""
     debugger: Debugger | None = None

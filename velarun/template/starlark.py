@@ -7,24 +7,28 @@ returns that text; the caller parses it with velarun's own loader.
 
 :func:`render_starlark` is the server's ``Render`` (a step's ``template:`` with ``format:
 starlark``), :func:`render_starlark_build` its ``RenderBuild`` (a Starlark pipeline file, or
-a template rendered inline). Where velarun cannot do what the server does (see
+a template rendered inline). Both render in a child process (:mod:`starlark_worker`), which
+:func:`render_here` runs in. Where velarun cannot do what the server does (see
 ``docs/architecture.md``): there is no ``struct`` builtin (calling it fails with a clear
-message), and no execution-step limit.
+message), and no execution-step limit: the binding cannot set go.starlark.net's
+``SetMaxExecutionSteps``, so where the server cancels a template after 7500 steps (its
+``--compiler-starlark-exec-limit``), velarun stops it only at the child's limits: 5 s, 512 MiB
+of memory, 4 MiB of returned text.
 """
 
 from __future__ import annotations
 
 import math
 import re
-import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from velarun.template.gotemplate.errors import TemplateError
 from velarun.template.gotemplate.gofmt import Spec, fmt_float
+from velarun.template.gotemplate.limits import MAX_TEXT
 from velarun.template.gotemplate.quote import go_quote
 from velarun.template.sprig.gojson import marshal
+from velarun.template.starlark_worker import StarlarkError, StarlarkLimitError, too_large
 
 if TYPE_CHECKING:
     import starlark_go
@@ -46,12 +50,6 @@ _SCALARS = ("NoneType", "bool", "int", "float", "string")
 _SEQUENCES = ("list", "tuple", "range")
 _MAX_DEPTH = 200
 _FRAME = re.compile(r"^  (.*):(\d+):(\d+): in .*$", re.MULTILINE)
-
-
-class StarlarkError(TemplateError):
-    """A Starlark template failed: the server's message, and where in the file when known
-    (``line`` and ``col``, 1-based; syntax and resolve errors, and failures while running,
-    at the innermost call in the file)."""
 
 
 def render_starlark(
@@ -111,12 +109,37 @@ def _render(
     environment: Mapping[str, str],
     variables: Mapping[str, Any],
 ) -> str:
+    """Render in the bounded child process (:mod:`starlark_worker`)."""
+    from velarun.template import starlark_worker
+
+    request = {
+        "source": source,
+        "filename": filename,
+        "label": label,
+        "platform_name": platform_name,
+        "environment": dict(environment),
+        "variables": dict(variables),
+    }
+    return starlark_worker.render(render_here, request)
+
+
+def render_here(
+    source: str,
+    *,
+    filename: str,
+    label: str,
+    platform_name: str,
+    environment: Mapping[str, str],
+    variables: Mapping[str, Any],
+    print: Callable[[str], None],
+) -> str:
+    """Render in this process (the child's work); ``print`` is Starlark's ``print``."""
     import starlark_go
 
     starlark_go.configure_starlark(
         allow_set=False, allow_global_reassign=False, allow_recursion=False
     )  # syntax.LegacyFileOptions() with the resolver's defaults, as the server runs
-    interpreter = starlark_go.Starlark(print=_print)
+    interpreter = starlark_go.Starlark(print=print)
     with _translated(filename):
         interpreter.exec(_PRELUDE, filename=_OWN)
         interpreter.exec(source, filename=filename)
@@ -132,18 +155,16 @@ def _render(
         # The context is written as a literal so that main gets it mutable, as on the server
         # (values given to the interpreter from Python are frozen).
         interpreter.exec(f"{_RESULT} = main({starlark_literal(ctx)})", filename=_OWN)
-    kind = interpreter.eval(f"type({_RESULT})")
+    # its size before Python holds a copy of it (one call: each costs a parse)
+    kind, size = interpreter.eval(f"(type({_RESULT}), len(str({_RESULT})))")
     if kind not in ("list", "dict"):
         raise StarlarkError(f"invalid pipeline return in template: {kind}")
+    if size > MAX_TEXT:
+        raise StarlarkLimitError(too_large(size))
     documents = _written(interpreter, kind)
     _check_first_document(interpreter, kind)
     # The server writes a document for each item of a list; yaml.Unmarshal reads the first.
     return "---\n" + documents[0] + ("\n" if kind == "list" else "")
-
-
-def _print(message: str) -> None:
-    """Starlark's ``print``: the server's threads print to standard error."""
-    sys.stderr.write(message + "\n")
 
 
 def _check_first_document(interpreter: starlark_go.Starlark, kind: str) -> None:

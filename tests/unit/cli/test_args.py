@@ -180,7 +180,7 @@ def test_plan_help_shows_flags_variables_and_defaults() -> None:
     assert "  --file-changeset, --fcs FILES" in text
     words = " ".join(text.split())
     assert "(default push). [env var: VELA_EVENT]" in words
-    assert "(the plan contract). [default: text]" in words
+    assert "what was pruned dashed. [default: text]" in words
     assert text.endswith("  --help" + " " * 24 + "Show this message and exit.\n")
 
 

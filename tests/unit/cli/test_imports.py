@@ -35,6 +35,9 @@ WATCHED = (
     "velarun.cli.helptext",
     "velarun.compile.render",
     "velarun.compile.truth",
+    "velarun.compile.graph",
+    "velarun.compile.graph_mermaid",
+    "velarun.compile.graph_dot",
     "velarun.compile.expr",
     "velarun.report.console",
     "velarun.report.jsonl",
@@ -65,10 +68,18 @@ SMALL = str(ROOT / "fixtures" / "seed" / "stage-needs.vela.yml")
         (["--version"], []),
         (["plan", SMALL], ["velarun.compile.render"]),
         (["plan", SMALL, "--format", "json"], []),
+        (
+            ["plan", SMALL, "--format", "mermaid"],
+            ["velarun.compile.graph", "velarun.compile.graph_mermaid"],
+        ),
+        (
+            ["plan", SMALL, "--format", "dot"],
+            ["velarun.compile.graph", "velarun.compile.graph_dot"],
+        ),
         (["validate", SMALL], []),
         (["plan", "--help"], ["velarun.cli.helptext"]),
     ],
-    ids=["version", "plan", "plan-json", "validate", "plan-help"],
+    ids=["version", "plan", "plan-json", "plan-mermaid", "plan-dot", "validate", "plan-help"],
 )
 def test_a_command_imports_only_what_it_uses(argv: list[str], loaded: list[str]) -> None:
     out = subprocess.run(
@@ -115,7 +126,8 @@ def test_exec_says_its_lines_without_structlog_unless_json(
     tmp_path: object, log_format: str, structlog: bool
 ) -> None:
     """The console's `velarun:` lines need no logging library; `--log-format json` loads it.
-    (No engine answers here: the run stops at the engine, after its rule-data lines.)"""
+    Piped, no live display: velarun never loads rich. (No engine answers here: the run stops at
+    the engine, after its rule-data lines.)"""
     code = (
         "import sys\n"
         "from velarun.cli import main\n"
@@ -124,18 +136,26 @@ def test_exec_says_its_lines_without_structlog_unless_json(
         "    main()\n"
         "except SystemExit:\n"
         "    pass\n"
-        "print('structlog' in sys.modules, file=sys.stderr)\n"
+        "print('structlog' in sys.modules, 'rich' in sys.modules, file=sys.stderr)\n"
     )
     out = subprocess.run(
         [sys.executable, "-c", code, "--log-format", log_format, "exec", "-f", SMALL, "--no-git"],
         capture_output=True,
         text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT), "DOCKER_HOST": "unix:///nonexistent.sock"},
+        env={
+            **os.environ,
+            "PYTHONPATH": str(ROOT),
+            "DOCKER_HOST": "unix:///nonexistent.sock",
+            "TERM": "xterm",
+        },
         cwd=str(tmp_path),
         check=False,
     )
     lines = out.stderr.splitlines()
-    assert lines[-1] == str(structlog), out.stderr
+    loaded_structlog, loaded_rich = lines[-1].split()
+    assert loaded_structlog == str(structlog), out.stderr
+    if not structlog:  # (structlog itself imports rich when it can: its dev renderer)
+        assert loaded_rich == "False", out.stderr
     if log_format == "console":
         said = [line for line in lines if line.startswith("velarun: rule data: event")]
         assert said == ["velarun: rule data: event   push  (default)"]

@@ -176,7 +176,11 @@ def test_invalid_pipeline_exits_2() -> None:
             ["--env", "NOPE"],
             "error: --env `NOPE` is not KEY=VALUE\n  hint: write --env NAME=value\n",
         ),
-        (["--format", "yaml"], "error: --format `yaml` is not text or json\n"),
+        (
+            ["--format", "yaml"],
+            "error: --format `yaml` is not one of text, json, mermaid, dot\n"
+            "  hint: --format text|json|mermaid|dot\n",
+        ),
     ],
 )
 def test_bad_rule_data_is_a_usage_error(args: list[str], message: str) -> None:
@@ -515,3 +519,13 @@ def test_the_collector_is_paused_for_the_command_and_back_after(
     assert gc.isenabled()
     result = runner.invoke(app, ["plan", str(FIXTURES / "seed/stage-needs.vela.yml"), *args])
     assert (result.exit_code, seen, gc.isenabled()) == (exit_code, enabled_in_prepare, True)
+
+
+def test_help_names_the_formats() -> None:
+    result = runner.invoke(app, ["plan", "--help"])
+    words = " ".join(result.stdout.split())
+    assert (
+        "--format FORMAT text (for people), json (the plan contract), mermaid (a flowchart for"
+        " GitHub and GitLab pages) or dot (Graphviz): the graphs draw stages, steps and needs,"
+        " what was pruned dashed. [default: text]"
+    ) in words

@@ -17,7 +17,6 @@ from velarun.runtime.docker_podman import (
     is_podman,
     local_image_names,
     not_running,
-    pull,
     served_by_podman,
     written_name,
 )
@@ -118,40 +117,6 @@ class Engine:
 )
 def test_local_image_names_as_a_pipeline_writes_them(engine: Engine, names: list[str]) -> None:
     assert local_image_names(engine) == names
-
-
-UNREACHABLE = (
-    "initializing source docker://velarun-test/busybx:latest: pinging container registry"
-    ' registry-1.docker.io: Get "https://registry-1.docker.io/v2/": dial tcp: lookup'
-    " registry-1.docker.io on 10.255.255.53:53: no such host"
-)
-
-
-@pytest.mark.parametrize(
-    ("events", "error"),
-    [
-        ([{"status": "Pulling"}, {"status": "Download complete"}], None),
-        # Podman: 200, then the error in the stream
-        (
-            [{"progressDetail": {}, "errorDetail": {"message": UNREACHABLE}, "error": UNREACHABLE}],
-            UNREACHABLE,
-        ),
-        # the Docker Engine when a layer fails mid-pull: the error only, no detail
-        ([{"status": "Downloading"}, {"error": "unexpected EOF"}], "unexpected EOF"),
-    ],
-)
-def test_a_pull_fails_with_the_error_the_stream_carries(
-    events: list[dict[str, Any]], error: str | None
-) -> None:
-    engine = Engine(PODMAN_VERSION, [])
-    engine.events = events
-    if error is None:
-        pull(engine, "app:1")
-    else:
-        with pytest.raises(docker.errors.APIError) as caught:
-            pull(engine, "app:1")
-        assert caught.value.explanation == error
-    assert engine.pulled == [("app:1", {"stream": True, "decode": True})]
 
 
 @pytest.mark.parametrize(

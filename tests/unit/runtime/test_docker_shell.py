@@ -327,9 +327,9 @@ class NoSuchImage:
         self.calls.append(f"get {image}")
         raise docker.errors.ImageNotFound(f"No such image: {image}")
 
-    def pull(self, image: str, **kw: Any) -> None:
-        self.calls.append(f"pull {image}")
-        raise docker.errors.ImageNotFound(f"pull access denied for {image}")
+    def pull(self, repository: str, tag: str, stream: bool, decode: bool) -> None:
+        self.calls.append(f"pull {repository}:{tag}")
+        raise docker.errors.ImageNotFound(f"pull access denied for {repository}")
 
     def list(self) -> list[Any]:
         return []

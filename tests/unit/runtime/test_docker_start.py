@@ -54,7 +54,7 @@ class Container:
 def start_three(tmp_path: Path, engine: Engine) -> list[str]:
     runtime = DockerRuntime(tmp_path, "abc")
     runtime._client = engine
-    runtime._outputs = tmp_path
+    runtime._outputs.host = tmp_path
     outcomes: list[str] = []
 
     async def one(name: str) -> None:

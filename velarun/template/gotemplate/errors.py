@@ -14,7 +14,14 @@ class TemplateError(VelarunError):
 
     exit_code = ExitCode.INVALID
 
-    def __init__(self, message: str, *, line: int | None = None, col: int | None = None) -> None:
-        super().__init__(message)
+    def __init__(
+        self,
+        message: str,
+        *,
+        line: int | None = None,
+        col: int | None = None,
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message, hint)
         self.line = line
         self.col = col

@@ -22,6 +22,18 @@ from velarun.template.gotemplate.funcs import (
     GoFunc,
 )
 from velarun.template.gotemplate.lexer import byte_column
+from velarun.template.gotemplate.limits import (
+    MAX_STEPS,
+    MAX_TEXT,
+    SIZE_HINT,
+    STEPS_HINT,
+    FuncLimit,
+    LimitError,
+    check_call,
+    check_result,
+    mib,
+    too_many_steps,
+)
 from velarun.template.gotemplate.quote import go_quote
 from velarun.template.gotemplate.values import (
     NO_FIELD,
@@ -75,18 +87,31 @@ class Evaluator:
         self.node: n.Node | None = None
         self.name = top
         self.depth = 0
+        self.steps = 0
+        """Execution steps taken (see :mod:`limits`)."""
+        self.written = 0
+        """Characters of output so far."""
 
-    def errorf(self, message: str) -> TemplateError:
-        """Go's ``state.errorf``: the message with the location and context of the node."""
+    def errorf(self, message: str, hint: str | None = None) -> TemplateError:
+        """Go's ``state.errorf``: the message with the location and context of the node
+        (a :class:`LimitError` when it comes with a hint: only velarun's limits do)."""
+        error = TemplateError if hint is None else LimitError
         if self.node is None:
-            return TemplateError(f"template: {self.name}: {message}")
+            return error(f"template: {self.name}: {message}", hint=hint)
         line, col = byte_column(self.text, self.node.pos)
-        return TemplateError(
+        return error(
             f"template: {self.top}:{line}:{col}: executing {go_quote(self.name)} "
             f"at <{self.node}>: {message}",
             line=line,
             col=col,
+            hint=hint,
         )
+
+    def charge(self, steps: int) -> None:
+        """Count execution steps; stop at velarun's limit (at the node being run)."""
+        self.steps += steps
+        if self.steps > MAX_STEPS:
+            raise self.errorf(too_many_steps(), STEPS_HINT.format(steps=MAX_STEPS))
 
     # -- variables --------------------------------------------------------------------------
     def set_var(self, name: str, value: Any) -> None:
@@ -263,10 +288,26 @@ class Evaluator:
         if not builtin:
             argv = [bare(a) for a in argv]
         try:
-            return callee(*argv)
+            self.charge_call(node, check_call(name, argv))  # before a call that may be long
+            result = callee(*argv)
+            cost = check_result(result)
+        except FuncLimit as err:
+            self.node = node
+            hint = SIZE_HINT.format(size=mib(MAX_TEXT))
+            raise self.errorf(f"error calling {name}: {err}", hint) from None
+        except LimitError:
+            raise
         except Exception as err:  # Go's safeCall turns a panic into an error too
             self.node = node
             raise self.errorf(f"error calling {name}: {err}") from None
+        self.charge_call(node, cost)
+        return result
+
+    def charge_call(self, node: n.Node, steps: int) -> None:
+        """Count the steps of a call; past the limit, the error is at the call."""
+        if self.steps + steps > MAX_STEPS:
+            self.node = node
+        self.charge(steps)
 
     def call(self, name: str, fn: Any, *args: Any) -> Any:
         """The builtin ``call``: call a function value with the arguments."""

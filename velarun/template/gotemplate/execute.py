@@ -5,13 +5,20 @@ text and printed values; ``if``/``with``/``range`` with their variable scopes, `
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import velarun.template.gotemplate.nodes as n
 from velarun.template.gotemplate.evaluate import Evaluator
 from velarun.template.gotemplate.funcs import BUILTINS, NO_VALUE, GoFunc
 from velarun.template.gotemplate.gofmt import Spec, fmt_value, sprint
+from velarun.template.gotemplate.limits import (
+    MAX_STEPS,
+    MAX_TEXT,
+    SIZE_HINT,
+    mib,
+    output_too_large,
+)
 from velarun.template.gotemplate.quote import go_quote
 from velarun.template.gotemplate.values import Iface, bare, is_int, sort_keys, truth, type_name
 
@@ -38,15 +45,26 @@ class Executor(Evaluator):
         self.walk(dot, root)
         return "".join(self.out)
 
+    def emit(self, text: str) -> None:
+        """Write ``text``; stop when the output passes velarun's cap (before it is kept)."""
+        self.written += len(text)
+        if self.written > MAX_TEXT:
+            raise self.errorf(output_too_large(), SIZE_HINT.format(size=mib(MAX_TEXT)))
+        self.out.append(text)
+
     # -- statements -------------------------------------------------------------------------
     def walk(self, dot: Any, node: n.Node) -> None:
         self.node = node
+        if not isinstance(node, n.ListNode):  # a list's own nodes are counted, or its range's
+            self.steps += 1
+            if self.steps > MAX_STEPS:
+                self.charge(0)
         if isinstance(node, n.ActionNode):
             value = self.eval_pipeline(dot, node.pipe)
             if not node.pipe.decl:
                 self.print_value(node, value)
         elif isinstance(node, n.TextNode):
-            self.out.append(node.text)
+            self.emit(node.text)
         elif isinstance(node, n.ListNode):
             for child in node.nodes:
                 self.walk(dot, child)
@@ -72,17 +90,18 @@ class Executor(Evaluator):
         finally:
             del self.vars[mark:]
 
-    def range_items(self, node: n.RangeNode, value: Any) -> list[tuple[Any, Any]] | None:
-        """(index, element) pairs to range over, or None when Go would run the else list."""
+    def range_items(self, node: n.RangeNode, value: Any) -> Iterable[tuple[Any, Any]] | None:
+        """(index, element) pairs to range over, or None when Go would run the else list;
+        made as the range goes (an integer or a list may be far longer than it gets)."""
         value = bare(value)
         if is_int(value) and not isinstance(value, bool):
             if len(node.pipe.decl) > 1:
                 raise self.errorf(
                     f"can't use {sprint(value)} to iterate over more than one variable"
                 )
-            return [(NO_VALUE, i) for i in range(value)] or None
+            return ((NO_VALUE, i) for i in range(value)) if value > 0 else None
         if isinstance(value, list | tuple):
-            return [(i, Iface(v)) for i, v in enumerate(value)] or None
+            return ((i, Iface(v)) for i, v in enumerate(value)) if value else None
         if isinstance(value, dict):
             return [(k, Iface(value[k])) for k in sort_keys(value)] or None
         if value is NO_VALUE or value is None:
@@ -100,6 +119,8 @@ class Executor(Evaluator):
                 return
             mark = len(self.vars)
             for index, elem in items:
+                self.node = node
+                self.charge(1)
                 self.one_iteration(node, index, elem, mark)
         except _Break:
             pass
@@ -151,11 +172,11 @@ class Executor(Evaluator):
         self.node = node
         value = bare(value)
         if value is NO_VALUE:
-            self.out.append("<no value>")
+            self.emit("<no value>")
         elif callable(value):
             raise self.errorf(f"can't print {node} of type {type_name(value)}")
         else:
-            self.out.append(fmt_value(value, Spec()))
+            self.emit(fmt_value(value, Spec()))
 
 
 def execute(text: str, name: str, trees: Mapping[str, n.ListNode], funcs: Mapping[str, GoFunc],
