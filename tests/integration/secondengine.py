@@ -11,6 +11,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -19,6 +20,34 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
+
+
+def ping_socket(path: Path) -> bool:
+    """GET /_ping on an engine's Unix socket, without the SDK (whose client connects on
+    creation): True once it answers 200 OK (Docker's HTTP/1.0, Podman's HTTP/1.1)."""
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.settimeout(5)
+            sock.connect(str(path))
+            sock.sendall(b"GET /_ping HTTP/1.0\r\n\r\n")
+            reply = b""
+            while chunk := sock.recv(4096):
+                reply += chunk
+        return reply.startswith(b"HTTP/1.") and b" 200 " in reply and reply.endswith(b"OK")
+    except OSError:
+        return False
+
+
+def velarun_clean(cwd: Path, docker_host: str) -> subprocess.CompletedProcess[str]:
+    """`velarun clean` against the engine at ``docker_host``."""
+    return subprocess.run(
+        [sys.executable, "-m", "velarun", "clean"],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "DOCKER_HOST": docker_host, "PYTHONPATH": str(ROOT)},
+        timeout=120,
+    )
 
 
 class SecondEngine:
@@ -74,18 +103,7 @@ class SecondEngine:
         return ["--mount", "--propagation", "private", "--", "sh", "-c", mount, str(self.hide)]
 
     def _answers(self) -> bool:
-        """GET /_ping on the socket, without the SDK (whose client connects on creation)."""
-        try:
-            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
-                sock.settimeout(5)
-                sock.connect(str(self.socket))
-                sock.sendall(b"GET /_ping HTTP/1.0\r\n\r\n")
-                reply = b""
-                while chunk := sock.recv(4096):
-                    reply += chunk
-            return reply.startswith(b"HTTP/1.0 200") and reply.endswith(b"OK")
-        except OSError:
-            return False
+        return ping_socket(self.socket)
 
     def _stop_orphaned_containerd(self) -> None:
         """A killed dockerd leaves its containerd behind, and a restarted dockerd would wait

@@ -9,9 +9,6 @@ remove everything the run left there.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,9 +16,9 @@ from pathlib import Path
 import docker
 import pytest
 
-from tests.conftest import ROOT, TEST_IMAGE
+from tests.conftest import TEST_IMAGE
 from tests.integration.conftest import leftovers, start_until
-from tests.integration.secondengine import SecondEngine, start_second_engine
+from tests.integration.secondengine import SecondEngine, start_second_engine, velarun_clean
 
 pytestmark = pytest.mark.docker
 
@@ -80,14 +77,7 @@ def test_the_daemon_killed_mid_run(tmp_path: Path, second_engine: SecondEngine) 
     try:
         left = leftovers(client)
         assert any(name.endswith("-network") for name in left), left  # the run could not clean
-        cleaned = subprocess.run(
-            [sys.executable, "-m", "velarun", "clean"],
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            env={**os.environ, **env, "PYTHONPATH": str(ROOT)},
-            timeout=120,
-        )
+        cleaned = velarun_clean(tmp_path, second_engine.url)
         assert cleaned.returncode == 0, cleaned.stdout + cleaned.stderr
         assert "removed " in cleaned.stdout and " 1 networks, 1 volumes" in cleaned.stdout
         assert leftovers(client) == []

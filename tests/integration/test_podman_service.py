@@ -16,9 +16,7 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -29,6 +27,7 @@ import pytest
 
 from tests.conftest import ROOT
 from tests.integration.conftest import leftovers, start_until
+from tests.integration.secondengine import ping_socket, velarun_clean
 from tests.integration.test_daemon import PIPELINE
 
 pytestmark = pytest.mark.podman
@@ -97,18 +96,7 @@ class SecondPodman:
         raise AssertionError(f"the second podman service did not answer within 60 s:\n{tail}")
 
     def _answers(self) -> bool:
-        """GET /_ping on the socket, without the SDK (whose client connects on creation)."""
-        try:
-            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
-                sock.settimeout(5)
-                sock.connect(str(self.socket))
-                sock.sendall(b"GET /_ping HTTP/1.0\r\n\r\n")
-                reply = b""
-                while chunk := sock.recv(4096):
-                    reply += chunk
-            return reply.startswith(b"HTTP/1.") and b" 200 " in reply and reply.endswith(b"OK")
-        except OSError:
-            return False
+        return ping_socket(self.socket)
 
     def kill(self) -> None:
         assert self.proc is not None
@@ -195,14 +183,7 @@ def test_the_podman_service_killed_mid_run(tmp_path: Path, second_podman: Second
     try:
         left = leftovers(client)
         assert any(name.endswith("-network") for name in left), left  # the run could not clean
-        cleaned = subprocess.run(
-            [sys.executable, "-m", "velarun", "clean"],
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            env={**os.environ, **env, "PYTHONPATH": str(ROOT)},
-            timeout=120,
-        )
+        cleaned = velarun_clean(tmp_path, second_podman.url)
         assert cleaned.returncode == 0, cleaned.stdout + cleaned.stderr
         # the service, the step and the stage's sandbox; the network; the volume
         assert cleaned.stdout == "removed 3 containers, 1 networks, 1 volumes\n"

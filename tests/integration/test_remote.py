@@ -24,7 +24,7 @@ import pytest
 
 from tests.conftest import ROOT, TEST_IMAGE
 from tests.integration.conftest import leftovers, start_until
-from tests.integration.secondengine import SecondEngine, start_second_engine
+from tests.integration.secondengine import SecondEngine, start_second_engine, velarun_clean
 from tests.integration.tcpforward import TcpForward
 
 pytestmark = pytest.mark.docker
@@ -194,15 +194,7 @@ def test_the_connection_dropped_mid_run(
     client = docker.DockerClient(base_url=remote.url, timeout=60)
     try:
         assert leftovers(client) != []
-        env = {**os.environ, "PYTHONPATH": str(ROOT), "DOCKER_HOST": again.url}
-        cleaned = subprocess.run(
-            [sys.executable, "-m", "velarun", "clean"],
-            cwd=repo,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        cleaned = velarun_clean(repo, again.url)
         assert cleaned.returncode == 0, cleaned.stdout + cleaned.stderr
         assert leftovers(client) == []
     finally:
