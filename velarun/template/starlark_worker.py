@@ -20,6 +20,7 @@ Where ``os.fork`` does not exist, templates render in-process, with no limit.
 from __future__ import annotations
 
 import atexit
+import faulthandler
 import gc
 import os
 import pickle
@@ -230,6 +231,7 @@ def _serve(here: Render, requests: int, replies: int) -> None:  # pragma: no cov
     _die_with_parent()
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 2)  # go.starlark.net's "fatal error: out of memory" and its dump
+    faulthandler.disable()  # Go's abort there is expected: no dump of the parent's stack
     import starlark_go
 
     # Go's runtime starts in a thread of its own when the library loads, and reserves a large
