@@ -16,7 +16,8 @@ class TcpForward:
         self.url = f"tcp://127.0.0.1:{self.port}"
         self._open: list[socket.socket] = []
         self._lock = threading.Lock()
-        threading.Thread(target=self._accept, daemon=True).start()
+        self._accepting = threading.Thread(target=self._accept, daemon=True)
+        self._accepting.start()
 
     def _accept(self) -> None:
         while True:
@@ -45,6 +46,12 @@ class TcpForward:
 
     def drop(self) -> None:
         """Every connection reset and the port closed: the engine is no longer reachable."""
+        # The accepting thread woken and gone before the socket is closed: once closed, its
+        # descriptor's number is reused, and a thread still calling accept() on that number
+        # would take the connections of whatever socket got it (another test's server).
+        with contextlib.suppress(OSError):
+            self._listener.shutdown(socket.SHUT_RDWR)
+        self._accepting.join(timeout=10)
         self._listener.close()
         with self._lock:
             for sock in self._open:
