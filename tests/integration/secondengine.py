@@ -14,12 +14,74 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, TEST_IMAGE
+from tests.integration.conftest import start_until
+
+LONG_RUN = f"""version: "1"
+services:
+  - name: web
+    image: {TEST_IMAGE}
+    pull: never
+    entrypoint: ["sh", "-c", "exec sleep 60"]
+steps:
+  - name: long
+    image: {TEST_IMAGE}
+    pull: never
+    commands: ["echo begin", "sleep 60"]
+  - name: after
+    image: {TEST_IMAGE}
+    pull: never
+    commands: ["echo after"]
+"""
+"""A run that is in the middle of its step `long` (a service beside it) once `begin` shows."""
+
+
+@dataclass(frozen=True)
+class Ended:
+    code: int
+    elapsed: float
+    """Seconds from the fault to velarun's end."""
+    out: str
+    err: str
+
+
+def fault_mid_step(cwd: Path, docker_host: str, fault: Callable[[], None]) -> Ended:
+    """`velarun exec --report report.json` of the pipeline in ``cwd`` on the engine at
+    ``docker_host``; ``fault`` once its step `long` has begun; how and when velarun ended."""
+    proc = start_until(
+        cwd, ["--report", "report.json"], "[step: long] begin", {"DOCKER_HOST": docker_host}
+    )
+    started = time.monotonic()
+    fault()
+    try:
+        code = proc.wait(timeout=60)
+    finally:
+        proc.kill()
+    elapsed = time.monotonic() - started
+    with proc:  # closes its pipes
+        out = proc.stdout.read() if proc.stdout else ""
+        err = proc.stderr.read() if proc.stderr else ""
+    return Ended(code, elapsed, out, err)
+
+
+def wait_answering(proc: subprocess.Popen[bytes], path: Path, log: Path, what: str) -> None:
+    """Until the engine ``proc`` started answers on its socket ``path`` (60 s at most; else
+    the end of its ``log``)."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            break
+        if ping_socket(path):
+            return
+        time.sleep(0.2)
+    tail = log.read_text(errors="replace")[-2000:]
+    raise AssertionError(f"{what} did not answer within 60 s:\n{tail}")
 
 
 def ping_socket(path: Path) -> bool:
@@ -83,15 +145,7 @@ class SecondEngine:
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
             )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                break
-            if self._answers():
-                return
-            time.sleep(0.3)
-        tail = (self.where / "dockerd.log").read_text(errors="replace")[-2000:]
-        raise AssertionError(f"the second dockerd did not answer within 60 s:\n{tail}")
+        wait_answering(self.proc, self.socket, self.where / "dockerd.log", "the second dockerd")
 
     def _hiding(self) -> list[str]:
         """The rest of unshare's command line up to dockerd: with ``hide``, a mount namespace
@@ -101,9 +155,6 @@ class SecondEngine:
             return ["--"]
         mount = 'mount -t tmpfs velarun-hidden "$0" && exec "$@"'
         return ["--mount", "--propagation", "private", "--", "sh", "-c", mount, str(self.hide)]
-
-    def _answers(self) -> bool:
-        return ping_socket(self.socket)
 
     def _stop_orphaned_containerd(self) -> None:
         """A killed dockerd leaves its containerd behind, and a restarted dockerd would wait

@@ -9,16 +9,20 @@ remove everything the run left there.
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import docker
 import pytest
 
-from tests.conftest import TEST_IMAGE
-from tests.integration.conftest import leftovers, start_until
-from tests.integration.secondengine import SecondEngine, start_second_engine, velarun_clean
+from tests.integration.conftest import leftovers
+from tests.integration.secondengine import (
+    LONG_RUN,
+    SecondEngine,
+    fault_mid_step,
+    start_second_engine,
+    velarun_clean,
+)
 
 pytestmark = pytest.mark.docker
 
@@ -28,38 +32,10 @@ def second_engine(engine: object) -> Iterator[SecondEngine]:
     yield from start_second_engine()
 
 
-PIPELINE = f"""version: "1"
-services:
-  - name: web
-    image: {TEST_IMAGE}
-    pull: never
-    entrypoint: ["sh", "-c", "exec sleep 60"]
-steps:
-  - name: long
-    image: {TEST_IMAGE}
-    pull: never
-    commands: ["echo begin", "sleep 60"]
-  - name: after
-    image: {TEST_IMAGE}
-    pull: never
-    commands: ["echo after"]
-"""
-
-
 def test_the_daemon_killed_mid_run(tmp_path: Path, second_engine: SecondEngine) -> None:
-    (tmp_path / ".vela.yml").write_text(PIPELINE)
-    env = {"DOCKER_HOST": second_engine.url}
-    proc = start_until(tmp_path, ["--report", "report.json"], "[step: long] begin", env)
-    killed = time.monotonic()
-    second_engine.kill()
-    try:
-        code = proc.wait(timeout=60)
-    finally:
-        proc.kill()
-    elapsed = time.monotonic() - killed
-    with proc:  # closes its pipes
-        out = proc.stdout.read() if proc.stdout else ""
-        err = proc.stderr.read() if proc.stderr else ""
+    (tmp_path / ".vela.yml").write_text(LONG_RUN)
+    ended = fault_mid_step(tmp_path, second_engine.url, second_engine.kill)
+    code, elapsed, out, err = ended.code, ended.elapsed, ended.out, ended.err
     assert code == 3, out + err
     assert elapsed < 30, f"velarun took {elapsed:.1f}s to notice the engine was gone"
     assert "Traceback" not in out + err

@@ -18,7 +18,6 @@ import shutil
 import signal
 import subprocess
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,9 +25,13 @@ import docker
 import pytest
 
 from tests.conftest import ROOT
-from tests.integration.conftest import leftovers, start_until
-from tests.integration.secondengine import ping_socket, velarun_clean
-from tests.integration.test_daemon import PIPELINE
+from tests.integration.conftest import leftovers
+from tests.integration.secondengine import (
+    LONG_RUN,
+    fault_mid_step,
+    velarun_clean,
+    wait_answering,
+)
 
 pytestmark = pytest.mark.podman
 
@@ -85,18 +88,8 @@ class SecondPodman:
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
             )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                break
-            if self._answers():
-                return
-            time.sleep(0.2)
-        tail = (self.where / "service.log").read_text(errors="replace")[-2000:]
-        raise AssertionError(f"the second podman service did not answer within 60 s:\n{tail}")
-
-    def _answers(self) -> bool:
-        return ping_socket(self.socket)
+        log = self.where / "service.log"
+        wait_answering(self.proc, self.socket, log, "the second podman service")
 
     def kill(self) -> None:
         assert self.proc is not None
@@ -153,19 +146,9 @@ def second_podman() -> Iterator[SecondPodman]:
 
 
 def test_the_podman_service_killed_mid_run(tmp_path: Path, second_podman: SecondPodman) -> None:
-    (tmp_path / ".vela.yml").write_text(PIPELINE)
-    env = {"DOCKER_HOST": second_podman.url}
-    proc = start_until(tmp_path, ["--report", "report.json"], "[step: long] begin", env)
-    killed = time.monotonic()
-    second_podman.kill()
-    try:
-        code = proc.wait(timeout=60)
-    finally:
-        proc.kill()
-    elapsed = time.monotonic() - killed
-    with proc:  # closes its pipes
-        out = proc.stdout.read() if proc.stdout else ""
-        err = proc.stderr.read() if proc.stderr else ""
+    (tmp_path / ".vela.yml").write_text(LONG_RUN)
+    ended = fault_mid_step(tmp_path, second_podman.url, second_podman.kill)
+    code, elapsed, out, err = ended.code, ended.elapsed, ended.out, ended.err
     assert code == 3, out + err
     assert elapsed < 10, f"velarun took {elapsed:.1f}s to notice the service was gone"
     assert "Traceback" not in out + err

@@ -15,7 +15,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,8 +22,14 @@ import docker
 import pytest
 
 from tests.conftest import ROOT, TEST_IMAGE
-from tests.integration.conftest import leftovers, start_until
-from tests.integration.secondengine import SecondEngine, start_second_engine, velarun_clean
+from tests.integration.conftest import leftovers
+from tests.integration.secondengine import (
+    LONG_RUN,
+    SecondEngine,
+    fault_mid_step,
+    start_second_engine,
+    velarun_clean,
+)
 from tests.integration.tcpforward import TcpForward
 
 pytestmark = pytest.mark.docker
@@ -44,18 +49,6 @@ steps:
     commands:
       - echo "greeting=$GREETING"
       - cat made.txt
-"""
-
-LONG = f"""version: "1"
-steps:
-  - name: long
-    image: {TEST_IMAGE}
-    pull: never
-    commands: ["echo begin", "sleep 60"]
-  - name: after
-    image: {TEST_IMAGE}
-    pull: never
-    commands: ["echo after"]
 """
 
 
@@ -164,20 +157,9 @@ def test_the_same_engine_runs_live_where_it_sees_the_files(
 def test_the_connection_dropped_mid_run(
     hidden: Path, remote: SecondEngine, forward: TcpForward
 ) -> None:
-    repo = _repo(Path(tempfile.mkdtemp(dir=hidden)), "repo", LONG)
-    proc = start_until(
-        repo, ["--report", "report.json"], "[step: long] begin", {"DOCKER_HOST": forward.url}
-    )
-    dropped = time.monotonic()
-    forward.drop()
-    try:
-        code = proc.wait(timeout=60)
-    finally:
-        proc.kill()
-    elapsed = time.monotonic() - dropped
-    with proc:
-        out = proc.stdout.read() if proc.stdout else ""
-        err = proc.stderr.read() if proc.stderr else ""
+    repo = _repo(Path(tempfile.mkdtemp(dir=hidden)), "repo", LONG_RUN)
+    ended = fault_mid_step(repo, forward.url, forward.drop)
+    code, elapsed, out, err = ended.code, ended.elapsed, ended.out, ended.err
     assert code == 3, out + err
     assert elapsed < 10, f"velarun took {elapsed:.1f}s to notice the connection was gone"
     assert "Traceback" not in out + err
